@@ -1,0 +1,1 @@
+"""Loading: Dhall evaluation, resource-trait schemas, catalogs and samples."""

@@ -1,0 +1,265 @@
+"""The typed, immutable model everything after loading works on.
+
+Dhall evaluates to plain JSON-like data; :mod:`rating.load` turns it into these
+frozen dataclasses once, so checks, engines and reports never look at raw
+dictionaries. Money and prices are :class:`~decimal.Decimal`; Dhall ``Double``
+values are converted through their shortest round-trip text (``repr``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+# ---------------------------------------------------------------- resource types
+
+
+class TraitType(StrEnum):
+    """Dhall types a trait may have (DESIGN.md §3.1)."""
+
+    TEXT = "Text"
+    INTEGER = "Integer"
+    NATURAL = "Natural"
+    DOUBLE = "Double"
+    BOOL = "Bool"
+    LIST_TEXT = "List Text"
+    LIST_INTEGER = "List Integer"
+    LIST_NATURAL = "List Natural"
+    LIST_DOUBLE = "List Double"
+    LIST_BOOL = "List Bool"
+
+    @property
+    def is_numeric(self) -> bool:
+        return self in (TraitType.INTEGER, TraitType.NATURAL, TraitType.DOUBLE)
+
+
+@dataclass(frozen=True)
+class Trait:
+    name: str
+    type: TraitType
+    optional: bool
+    unit: str | None  # UCUM case-sensitive code for quantities, e.g. "MiBy"
+    description: str
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    id: str  # stable id, e.g. "openstack.nova.server"
+    platform: str  # e.g. "OpenStack"
+    display_name: str
+    description: str
+    traits: tuple[Trait, ...]
+
+    def trait(self, name: str) -> Trait | None:
+        return next((t for t in self.traits if t.name == name), None)
+
+
+# ---------------------------------------------------------------- catalog
+
+
+class ScopeLevel(StrEnum):
+    """meshStack's scope selectors, least to most specific."""
+
+    PLATFORM_TYPE = "PlatformType"
+    PLATFORM_INSTANCE = "PlatformInstance"
+    TENANT = "Tenant"
+
+    @property
+    def specificity(self) -> int:
+        return list(ScopeLevel).index(self)
+
+
+@dataclass(frozen=True)
+class ScopeSelector:
+    """Which samples an entry applies to; every field that is set must equal the sample's."""
+
+    level: ScopeLevel
+    platform_type: str
+    location: str | None = None
+    platform_instance: str | None = None
+    tenant: str | None = None
+
+
+class ConditionOp(StrEnum):
+    EQUALS = "Equals"
+    ONE_OF = "OneOf"
+    NOT_ONE_OF = "NotOneOf"
+    REGEX = "Regex"
+    RANGE = "Range"  # at_least <= value < below
+    PRESENT = "Present"
+    ABSENT = "Absent"
+
+
+TraitValue = str | int | float | bool
+
+
+@dataclass(frozen=True)
+class Condition:
+    trait: str
+    op: ConditionOp
+    values: tuple[TraitValue, ...] = ()  # Equals (one value), OneOf, NotOneOf
+    pattern: str | None = None  # Regex: full match, Python `re` syntax
+    at_least: Decimal | None = None  # Range lower bound, inclusive
+    below: Decimal | None = None  # Range upper bound, exclusive
+
+
+class UsageKind(StrEnum):
+    TIME = "Time"  # resource existence, priced per time unit
+    TIME_QUANTITY = "TimeQuantity"  # trait value × time, e.g. GiBy.h from ramMb
+    QUANTITY = "Quantity"  # sum of a counter trait over the samples
+    RECURRING = "Recurring"  # fixed fee per resource and period
+    ONE_TIME = "OneTime"  # fee on a resource's first appearance
+
+
+@dataclass(frozen=True)
+class Usage:
+    kind: UsageKind
+    unit: str  # UCUM unit the price is quoted in ("h", "GiBy.h", "GBy", "1")
+    trait: str | None = None  # TimeQuantity and Quantity
+    prorate: bool = False  # Recurring: by days present in the period
+
+
+class PriceModel(StrEnum):
+    PER_UNIT = "PerUnit"
+    GRADUATED = "Graduated"  # each tier prices the quantity that falls inside it
+    VOLUME = "Volume"  # the tier reached by the total prices all of it
+    PACKAGE = "Package"  # unit_price per started block of package_size units
+
+
+@dataclass(frozen=True)
+class Tier:
+    up_to: Decimal | None  # exclusive upper bound of aggregated quantity; None = no limit
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class Price:
+    currency: str  # ISO 4217
+    model: PriceModel
+    unit_price: Decimal = Decimal(0)
+    tiers: tuple[Tier, ...] = ()
+    package_size: Decimal | None = None
+    included_quantity: Decimal = Decimal(0)  # free allowance per tenant, product and period
+    minimum_charge: Decimal | None = None  # per tenant, product and period
+
+
+@dataclass(frozen=True)
+class Seller:
+    seller_id: str
+    seller_product_group: str
+
+
+@dataclass(frozen=True)
+class Product:
+    """One catalog entry. Several entries may share an ``id`` (scope overrides, validity)."""
+
+    id: str
+    display_name: str
+    description: str
+    resource_type: str
+    scope: ScopeSelector
+    filter: tuple[Condition, ...]
+    usage: Usage
+    usage_type: str  # usage type display name, e.g. "vCPU hours"
+    price: Price
+    seller: Seller
+    valid_from: datetime | None = None  # inclusive, UTC
+    valid_until: datetime | None = None  # exclusive, UTC
+    source: str | None = None  # "file:line" where the entry is defined, when known
+
+
+class DiscountRule(StrEnum):
+    FIXED_PERCENTAGE = "FixedPercentage"
+    TIERED_PERCENTAGE = "TieredPercentage"
+    TIERED_FIXED_AMOUNT = "TieredFixedAmount"
+
+
+@dataclass(frozen=True)
+class DiscountTier:
+    threshold: Decimal  # applies when the source amount is >= threshold; highest wins
+    value: Decimal  # percentage (e.g. -5 for 5 % off) or fixed amount
+
+
+@dataclass(frozen=True)
+class DiscountScope:
+    """Regexes (full match) selecting the report lines a discount or fee is computed from."""
+
+    seller_id: str = ".*"
+    product_display_name: str = ".*"
+    usage_type_display_name: str = ".*"
+
+
+@dataclass(frozen=True)
+class Discount:
+    """A report-level discount (negative) or fee (positive), meshStack's three rules."""
+
+    id: str
+    display_name: str
+    rule: DiscountRule
+    scope: ScopeSelector
+    discount_scope: DiscountScope
+    percentage: Decimal | None = None  # FixedPercentage
+    tiers: tuple[DiscountTier, ...] = ()  # Tiered*
+    currency: str | None = None  # TieredFixedAmount
+    seller: Seller | None = None  # who issues the line; defaults to the operator
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class FxRate:
+    """1 ``from_currency`` = ``rate`` ``to_currency``."""
+
+    from_currency: str
+    to_currency: str
+    rate: Decimal
+
+
+@dataclass(frozen=True)
+class CatalogExample:
+    """An operator-authored test: these samples must cost exactly this much."""
+
+    name: str
+    samples: tuple[dict, ...]  # sample records in the JSON Lines shape (DESIGN.md §3.2)
+    period: str  # "2026-10" or "2026-10-01/2026-10-15"
+    expected_total: Decimal
+    currency: str
+    product_id: str | None = None  # restrict the expectation to one product
+
+
+@dataclass(frozen=True)
+class CatalogPart:
+    """One file's contribution: the operator's base catalog or a partner's products."""
+
+    name: str
+    seller_id: str
+    is_partner: bool
+    file: str
+    products: tuple[Product, ...] = ()
+    discounts: tuple[Discount, ...] = ()
+
+
+@dataclass(frozen=True)
+class Catalog:
+    name: str
+    version: str  # content hash of every file the catalog imports
+    parts: tuple[CatalogPart, ...]
+    resource_types: tuple[ResourceType, ...]  # built-in plus the catalog's own
+    fx_rates: tuple[FxRate, ...] = ()
+    base_currency: str | None = None
+    examples: tuple[CatalogExample, ...] = ()
+    files: tuple[str, ...] = field(default=())  # every file evaluated
+
+    @property
+    def products(self) -> tuple[Product, ...]:
+        return tuple(p for part in self.parts for p in part.products)
+
+    @property
+    def discounts(self) -> tuple[Discount, ...]:
+        return tuple(d for part in self.parts for d in part.discounts)
+
+    def resource_type(self, type_id: str) -> ResourceType | None:
+        return next((r for r in self.resource_types if r.id == type_id), None)

@@ -1,0 +1,58 @@
+"""Rating periods: a calendar month ("2026-10") or an explicit range of days."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from rating.errors import RatecardError
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A half-open UTC interval ``[start, end)`` with the label users typed."""
+
+    label: str
+    start: datetime
+    end: datetime
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        """Parse ``YYYY-MM`` (a month) or ``YYYY-MM-DD/YYYY-MM-DD`` (end day exclusive)."""
+        if match := _MONTH.match(text):
+            year, month = int(match[1]), int(match[2])
+            if not 1 <= month <= 12:
+                raise RatecardError(f"period {text!r}: month must be 01..12")
+            start = datetime(year, month, 1, tzinfo=UTC)
+            end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+            return cls(text, start, end)
+        if match := _RANGE.match(text):
+            try:
+                first, last = (date.fromisoformat(match[i]) for i in (1, 2))
+            except ValueError as bad:
+                raise RatecardError(f"period {text!r}: {bad}") from bad
+            if last <= first:
+                raise RatecardError(f"period {text!r}: end day must be after start day")
+            return cls(text, _midnight(first), _midnight(last))
+        raise RatecardError(
+            f"period {text!r}: expected YYYY-MM or YYYY-MM-DD/YYYY-MM-DD (end exclusive)"
+        )
+
+    @classmethod
+    def month_of(cls, moment: datetime) -> Period:
+        return cls.parse(f"{moment.year:04d}-{moment.month:02d}")
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+ONE_DAY = timedelta(days=1)
