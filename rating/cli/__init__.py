@@ -7,6 +7,7 @@ stderr and a non-zero exit code; tracebacks are reserved for real bugs.
 """
 
 import importlib
+import importlib.util
 import sys
 
 import click

@@ -1,0 +1,3 @@
+from rating.cli import main
+
+main()
