@@ -1,0 +1,1 @@
+"""Rating: sample intervals matched against catalog entries, priced into line items."""

@@ -1,0 +1,108 @@
+"""What a rating run produces, shared by the reference rater and the engines.
+
+Both implementations return a :class:`RatingResult` whose line items follow
+:data:`LINE_ITEM_SCHEMA` exactly, sorted by :data:`LINE_ITEM_ORDER`, so that
+results can be compared row for row and written byte-identically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+import pyarrow as pa
+
+MONEY = pa.decimal128(38, 12)
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+LINE_ITEM_SCHEMA = pa.schema(
+    [
+        ("period", pa.string()),
+        ("tenant", pa.string()),
+        ("platform_type", pa.string()),
+        ("location", pa.string()),
+        ("platform_instance", pa.string()),
+        ("resource_id", pa.string()),
+        ("resource_type", pa.string()),
+        ("resource_name", pa.string()),
+        ("product_id", pa.string()),
+        ("product_name", pa.string()),
+        ("seller_id", pa.string()),
+        ("seller_product_group", pa.string()),
+        ("usage_type", pa.string()),
+        ("quantity", MONEY),
+        ("unit", pa.string()),
+        ("unit_price", MONEY),
+        ("amount", MONEY),
+        ("currency", pa.string()),
+        ("start", TIMESTAMP),
+        ("end", TIMESTAMP),
+        ("catalog_version", pa.string()),
+    ]
+)
+
+# Deterministic output order, whatever the engine, input order or batch size.
+# Nulls sort first (the minimum-charge line of a group has no resource).
+LINE_ITEM_ORDER = ("tenant", "product_id", "resource_id", "start", "currency")
+
+SCALE = 12  # decimal places kept on quantities and amounts in line items
+
+
+@dataclass(frozen=True)
+class RateOptions:
+    """Per-run knobs of the sample-and-hold semantics (DESIGN.md §3.2)."""
+
+    interval: timedelta = timedelta(hours=1)
+    interval_by_type: dict[str, timedelta] = field(default_factory=dict)
+
+    def interval_for(self, resource_type: str) -> timedelta:
+        return self.interval_by_type.get(resource_type, self.interval)
+
+
+@dataclass
+class Counts:
+    """Reconciliation: read == rated + unmatched + rejected + duplicates + outside_period."""
+
+    read: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    outside_period: int = 0
+    rated: int = 0
+    unmatched: int = 0
+
+    @property
+    def reconciles(self) -> bool:
+        accounted = (
+            self.rated + self.unmatched + self.rejected + self.duplicates + self.outside_period
+        )
+        return accounted == self.read
+
+
+@dataclass(frozen=True)
+class UnmatchedGroup:
+    """Samples of one resource type that no product matched, with a hint why."""
+
+    resource_type: str
+    samples: int
+    resources: int
+    hint: str | None  # e.g. 'nearest product "vm-vcpu": state = "SHUTOFF" not in ["ACTIVE"]'
+
+
+@dataclass
+class RatingResult:
+    line_items: pa.Table  # LINE_ITEM_SCHEMA, sorted by LINE_ITEM_ORDER
+    counts: Counts
+    unmatched: list[UnmatchedGroup]
+    catalog_version: str
+
+    def totals(self) -> dict[str, Decimal]:
+        """Sum of line-item amounts per currency (full precision)."""
+        sums: dict[str, Decimal] = {}
+        for currency, amount in zip(
+            self.line_items.column("currency").to_pylist(),
+            self.line_items.column("amount").to_pylist(),
+            strict=True,
+        ):
+            sums[currency] = sums.get(currency, Decimal(0)) + amount
+        return dict(sorted(sums.items()))
