@@ -1,0 +1,34 @@
+{- One catalog entry. Entries may share an `id` to override the price for a
+   more specific scope or for another validity window. Validity dates are
+   `YYYY-MM-DD` or RFC 3339 (UTC if no offset); `validUntil` is exclusive. -}
+let Scope = ./Scope.dhall
+
+let Condition = ./Condition.dhall
+
+let Usage = ./Usage.dhall
+
+let Price = ./Price.dhall
+
+let Seller = ./Seller.dhall
+
+in  { Type =
+        { id : Text
+        , displayName : Text
+        , description : Text
+        , resourceType : Text
+        , scope : Scope.Type
+        , filter : List Condition.Type
+        , usage : Usage.Type
+        , usageType : Text
+        , price : Price.Type
+        , seller : Seller.Type
+        , validFrom : Optional Text
+        , validUntil : Optional Text
+        }
+    , default =
+      { description = ""
+      , filter = [] : List Condition.Type
+      , validFrom = None Text
+      , validUntil = None Text
+      }
+    }

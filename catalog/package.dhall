@@ -1,0 +1,18 @@
+{- The ratecard catalog language. Import it as
+   `let C = ../catalog/package.dhall` (path relative to your catalog). -}
+{ Catalog = ./Catalog.dhall
+, Part = ./Part.dhall
+, Product = ./Product.dhall
+, Scope = ./Scope.dhall
+, Condition = ./Condition.dhall
+, Value = ./Value.dhall
+, Usage = ./Usage.dhall
+, Price = ./Price.dhall
+, Tier = ./Tier.dhall
+, Seller = ./Seller.dhall
+, Discount = ./Discount.dhall
+, DiscountRule = ./DiscountRule.dhall
+, ResourceType = ./ResourceType.dhall
+, Example = ./Example.dhall
+, FxRate = (./Catalog.dhall).FxRate
+}
