@@ -1,0 +1,73 @@
+"""``ratecard samples``: work with sample files (``validate`` and ``generate``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from tabulate import tabulate
+
+from rating.cli.traits_cmd import resource_types
+from rating.generate.cli import generate
+
+_SHOWN_PROBLEMS = 20
+
+
+@click.group()
+def samples() -> None:
+    """Sample files: validate them against the schemas, or generate a synthetic fleet."""
+
+
+@samples.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "--traits",
+    "traits_file",
+    type=click.Path(path_type=Path),
+    help="Dhall file declaring your own resource types.",
+)
+@click.option(
+    "--rejects",
+    "rejects_file",
+    type=click.Path(path_type=Path),
+    help="Write every rejected record to this JSON Lines file.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.pass_context
+def validate(
+    ctx: click.Context,
+    files: tuple[str, ...],
+    traits_file: Path | None,
+    rejects_file: Path | None,
+    fmt: str,
+) -> None:
+    """Check sample FILEs (``-`` = stdin); exit 1 if any record is rejected."""
+    from rating.load.samples import RejectSink, open_samples
+
+    sink = RejectSink(rejects_file, keep=_SHOWN_PROBLEMS)
+    reader = open_samples(files, resource_types(traits_file), rejects=sink)
+    for _ in reader:
+        pass
+    if fmt == "json":
+        report = {
+            "files": [{"file": path, **vars(c)} for path, c in reader.counts.items()],
+            "total": vars(reader.total),
+            "problems": [str(r) for r in sink.first],
+        }
+        click.echo(json.dumps(report, indent=2))
+    else:
+        rows = [(path, c.read, c.valid, c.rejected) for path, c in reader.counts.items()]
+        if len(rows) > 1:
+            rows.append(("total", reader.total.read, reader.total.valid, reader.total.rejected))
+        click.echo(tabulate(rows, headers=["file", "read", "valid", "rejected"]))
+        if sink.first:
+            click.echo(f"\nfirst problems ({len(sink.first)} of {sink.count}):")
+            for reject in sink.first:
+                click.echo(f"  {reject}")
+    ctx.exit(1 if reader.total.rejected else 0)
+
+
+samples.add_command(generate)

@@ -1,0 +1,79 @@
+"""``ratecard traits``: list the resource types and show one type's traits or JSON Schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from tabulate import tabulate
+
+from rating.errors import RatecardError
+from rating.model import ResourceType
+
+_TRAITS_OPTION = click.option(
+    "--traits",
+    "traits_file",
+    type=click.Path(path_type=Path),
+    help="Dhall file declaring your own resource types (added to the built-ins).",
+)
+
+
+def resource_types(traits_file: Path | None) -> tuple[ResourceType, ...]:
+    """Built-in resource types plus those declared in ``traits_file``."""
+    from rating.load.traits import (
+        builtin_resource_types,
+        load_resource_types,
+        merge_resource_types,
+    )
+
+    builtin = builtin_resource_types()
+    if traits_file is None:
+        return builtin
+    return merge_resource_types(builtin, load_resource_types(traits_file), str(traits_file))
+
+
+@click.group()
+def traits() -> None:
+    """Resource types and their traits (the schemas samples are validated against)."""
+
+
+@traits.command("list")
+@_TRAITS_OPTION
+def list_types(traits_file: Path | None) -> None:
+    """List resource types: id, platform, number of traits, description."""
+    rows = [
+        (rt.id, rt.platform, len(rt.traits), rt.description) for rt in resource_types(traits_file)
+    ]
+    click.echo(tabulate(rows, headers=["id", "platform", "#traits", "description"]))
+
+
+@traits.command("show")
+@click.argument("type_id", metavar="TYPE")
+@_TRAITS_OPTION
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="json prints the JSON Schema of the type's traits.",
+)
+def show(type_id: str, traits_file: Path | None, fmt: str) -> None:
+    """Show the traits of resource type TYPE."""
+    from rating.load.traits import json_schema
+
+    types = resource_types(traits_file)
+    rt = next((t for t in types if t.id == type_id), None)
+    if rt is None:
+        known = ", ".join(t.id for t in types)
+        raise RatecardError(f"unknown resource type {type_id!r} (known: {known})")
+    if fmt == "json":
+        click.echo(json.dumps(json_schema(rt), indent=2))
+        return
+    click.echo(f"{rt.id} — {rt.display_name} ({rt.platform}): {rt.description}")
+    rows = [
+        (t.name, t.type.value, "yes" if t.optional else "no", t.unit or "", t.description)
+        for t in rt.traits
+    ]
+    click.echo(tabulate(rows, headers=["trait", "type", "optional", "unit", "description"]))

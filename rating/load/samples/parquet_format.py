@@ -1,0 +1,232 @@
+"""Parquet reader: vectorized validation with Arrow compute.
+
+Each input batch is checked column-wise with the same rules as the JSON
+Schema (types, required and unknown traits per resource type, known resource
+types, timestamps with timezone). Rows that pass become a normalized batch
+without touching Python objects; the few that fail go to the per-record
+validator, which writes the detailed message (and would accept a row the
+vectorized check was too strict about, so nothing is lost).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from rating.errors import RatecardError
+from rating.load.samples.records import FLAT_ENVELOPE, RFC3339, nest
+from rating.load.samples.schema import (
+    ENVELOPE_COLUMNS,
+    TIMESTAMP,
+    arrow_type,
+    sample_schema,
+    trait_columns,
+)
+from rating.load.traits import EVENTS
+from rating.model import ResourceType, TraitType
+
+# (normalized batch of valid rows or None, [(row number, nested record)] to check one by one)
+Split = tuple[pa.RecordBatch | None, list[tuple[int, dict[str, Any]]]]
+
+
+def _is_text(data_type: pa.DataType) -> bool:
+    return pa.types.is_string(data_type) or pa.types.is_large_string(data_type)
+
+
+def _compatible(data_type: pa.DataType, trait_type: TraitType) -> bool:
+    """Can this column hold the trait's values without loss (the JSON Schema's type)?"""
+    name = trait_type.value
+    if name.startswith("List "):
+        if not (pa.types.is_list(data_type) or pa.types.is_large_list(data_type)):
+            return False
+        return _compatible(data_type.value_type, TraitType(name.removeprefix("List ")))
+    if name in ("Integer", "Natural"):
+        return pa.types.is_integer(data_type)
+    if name == "Double":
+        return pa.types.is_integer(data_type) or pa.types.is_floating(data_type)
+    if name == "Bool":
+        return pa.types.is_boolean(data_type)
+    return _is_text(data_type)
+
+
+class ParquetChecker:
+    """Splits Parquet batches into normalized valid rows and rows to check one by one."""
+
+    def __init__(self, resource_types: Sequence[ResourceType]) -> None:
+        self.schema = sample_schema(resource_types)
+        self.traits = trait_columns(resource_types)
+        self.type_ids = pa.array([rt.id for rt in resource_types], pa.string())
+        # Per trait: positions (in type_ids) of the types that have it / require it.
+        self.allowed = {
+            name: frozenset(i for i, rt in enumerate(resource_types) if rt.trait(name))
+            for name in self.traits
+        }
+        self.required = {
+            name: frozenset(
+                i for i, rt in enumerate(resource_types) if (t := rt.trait(name)) and not t.optional
+            )
+            for name in self.traits
+        }
+        self.events = pa.array(EVENTS, pa.string())
+
+    def check_columns(self, path: str, names: Sequence[str]) -> None:
+        unknown = [c for c in names if c not in FLAT_ENVELOPE and not c.startswith("traits.")]
+        if unknown:
+            raise RatecardError(f"{path}: unknown column {unknown[0]!r}")
+
+    def split(self, batch: pa.RecordBatch, first_row: int, path: str) -> Split:
+        n = batch.num_rows
+        columns = {
+            name: (col.dictionary_decode() if pa.types.is_dictionary(col.type) else col)
+            for name, col in zip(batch.schema.names, batch.columns, strict=True)
+        }
+        try:
+            ok, normalized = self._check(columns, n)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            ok, normalized = pa.repeat(pa.scalar(False), n), {}
+        if pc.all(ok).as_py():
+            return self._normalized(normalized, None, n, first_row, path), []
+        slow = self._slow(batch, ok, first_row)
+        if not pc.any(ok).as_py():
+            return None, slow
+        indices = pc.indices_nonzero(ok)
+        return self._normalized(normalized, indices, n, first_row, path), slow
+
+    def _normalized(
+        self,
+        normalized: dict[str, pa.Array],
+        indices: pa.Array | None,
+        n: int,
+        first_row: int,
+        path: str,
+    ) -> pa.RecordBatch:
+        """The valid rows (all when ``indices`` is None) in the normalized schema."""
+        size = n if indices is None else len(indices)
+        rows = pa.array(range(n), pa.int64()) if indices is None else indices
+        arrays = []
+        for field in self.schema:
+            if field.name == "source_file":
+                arrays.append(pa.repeat(pa.scalar(path, pa.string()), size))
+            elif field.name == "source_line":
+                arrays.append(pc.add(pc.cast(rows, pa.int64()), first_row + 1))
+            elif (column := normalized.get(field.name)) is None:
+                arrays.append(pa.nulls(size, field.type))
+            else:
+                arrays.append(column if indices is None else pc.take(column, indices))
+        return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+
+    @staticmethod
+    def _slow(batch: pa.RecordBatch, ok: pa.Array, first_row: int) -> list:
+        """The rows that failed, as nested records for the per-record validator."""
+        bad = pc.indices_nonzero(pc.invert(ok))
+        rows = batch.take(bad).to_pylist() if len(bad) else []
+        return [
+            (first_row + 1 + index, nest(row))
+            for index, row in zip(bad.to_pylist(), rows, strict=True)
+        ]
+
+    def _check(self, columns: dict[str, pa.Array], n: int) -> tuple[pa.Array, dict]:
+        """Row mask of rows passing every rule, and the normalized columns."""
+        ok = pa.repeat(pa.scalar(True), n)
+        normalized: dict[str, pa.Array] = {}
+
+        def require(mask: pa.Array) -> None:
+            nonlocal ok
+            ok = pc.and_(ok, pc.fill_null(mask, False))
+
+        for target, source in ENVELOPE_COLUMNS.items():
+            column = columns.get(source, pa.nulls(n, pa.string()))
+            if target == "time":
+                column = self._time(column)
+            elif pa.types.is_null(column.type):
+                column = column.cast(pa.string())
+            elif not _is_text(column.type):
+                return pa.repeat(pa.scalar(False), n), {}
+            normalized[target] = column.cast(TIMESTAMP if target == "time" else pa.string())
+
+        require(pc.is_valid(normalized["time"]))
+        for name in ("resource_id", "platform_type"):
+            require(pc.greater(pc.utf8_length(normalized[name]), 0))
+        # Resource types as positions in type_ids: one string lookup per row, then
+        # "rows of these types" masks are cheap integer lookups, shared between traits.
+        type_index = pc.index_in(normalized["resource_type"], value_set=self.type_ids)
+        require(pc.is_valid(type_index))
+        masks: dict[frozenset[int], pa.Array] = {}
+
+        def of_types(types: frozenset[int]) -> pa.Array:
+            if types not in masks:
+                value_set = pa.array(sorted(types), pa.int32())
+                masks[types] = pc.fill_null(pc.is_in(type_index, value_set=value_set), False)
+            return masks[types]
+
+        event = normalized["event"]
+        if event.null_count < n:
+            require(pc.or_kleene(pc.is_null(event), pc.is_in(event, value_set=self.events)))
+
+        for name, trait_type in self.traits.items():
+            column = columns.get(f"traits.{name}")
+            if column is None or pa.types.is_null(column.type):
+                if self.required[name]:
+                    require(pc.invert(of_types(self.required[name])))
+                continue
+            if not _compatible(column.type, trait_type):
+                require(pc.is_null(column))
+                continue
+            column = column.cast(arrow_type(trait_type))  # raises if an integer overflows
+            normalized[f"traits.{name}"] = column
+            present = pc.is_valid(column)
+            if column.null_count < n:
+                require(pc.or_kleene(pc.invert(present), of_types(self.allowed[name])))
+            if self.required[name]:
+                require(pc.or_kleene(present, pc.invert(of_types(self.required[name]))))
+            if trait_type.value == "Natural" or trait_type.value.startswith("List "):
+                require(self._values_ok(column, trait_type, n))
+        for source, column in columns.items():
+            if source.startswith("traits.") and source[7:] not in self.traits:
+                require(pc.is_null(column))  # a trait no resource type has
+        return ok, normalized
+
+    @staticmethod
+    def _time(column: pa.Array) -> pa.Array:
+        """Timestamps with a timezone, or RFC 3339 strings; anything else is null (invalid)."""
+        if pa.types.is_timestamp(column.type):
+            if column.type.tz is None:
+                return pa.nulls(len(column), TIMESTAMP)
+            return column.cast(TIMESTAMP)
+        if _is_text(column.type):
+            matches = pc.match_substring_regex(column, RFC3339.pattern)
+            return pc.if_else(matches, column, None).cast(TIMESTAMP)
+        return pa.nulls(len(column), TIMESTAMP)
+
+    @staticmethod
+    def _values_ok(column: pa.Array, trait_type: TraitType, n: int) -> pa.Array:
+        """Naturals are ≥ 0; list elements are non-null (and ≥ 0 for List Natural)."""
+        name = trait_type.value
+        if name == "Natural":
+            return pc.or_kleene(pc.is_null(column), pc.greater_equal(column, 0))
+        if not name.startswith("List "):
+            return pa.repeat(pa.scalar(True), n)
+        values = pc.list_flatten(column)
+        bad_value = pc.is_null(values)
+        if name == "List Natural":
+            bad_value = pc.or_kleene(bad_value, pc.fill_null(pc.less(values, 0), True))
+        parents = pc.filter(pc.list_parent_indices(column), bad_value)
+        return pc.invert(
+            pc.is_in(pa.array(range(n), pa.int64()), value_set=parents.cast(pa.int64()))
+        )
+
+
+def read_parquet(
+    path: str, checker: ParquetChecker, batch_size: int
+) -> Iterator[tuple[int, Split]]:
+    """``(rows in the input batch, split)`` per Parquet batch, streamed row group by group."""
+    file = pq.ParquetFile(path)
+    checker.check_columns(path, file.schema_arrow.names)
+    first_row = 0
+    for batch in file.iter_batches(batch_size=batch_size):
+        yield batch.num_rows, checker.split(batch, first_row, path)
+        first_row += batch.num_rows

@@ -1,0 +1,82 @@
+"""The normalized sample schema every reader yields (docs/architecture.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyarrow as pa
+
+from rating.errors import RatecardError
+from rating.model import ResourceType, TraitType
+
+_SCALAR_ARROW = {
+    "Text": pa.string(),
+    "Integer": pa.int64(),
+    "Natural": pa.int64(),
+    "Double": pa.float64(),
+    "Bool": pa.bool_(),
+}
+
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+# Normalized column -> flat input column (CSV header / Parquet column name).
+ENVELOPE_COLUMNS = {
+    "time": "time",
+    "event": "event",
+    "resource_id": "resource.id",
+    "resource_type": "resource.type",
+    "resource_name": "resource.name",
+    "platform_type": "scope.platformType",
+    "location": "scope.location",
+    "platform_instance": "scope.platformInstance",
+    "tenant": "scope.tenant",
+}
+
+_ENVELOPE_FIELDS = [
+    pa.field("time", TIMESTAMP, nullable=False),
+    pa.field("event", pa.string()),
+    pa.field("resource_id", pa.string(), nullable=False),
+    pa.field("resource_type", pa.string(), nullable=False),
+    pa.field("resource_name", pa.string()),
+    pa.field("platform_type", pa.string(), nullable=False),
+    pa.field("location", pa.string()),
+    pa.field("platform_instance", pa.string()),
+    pa.field("tenant", pa.string()),
+    pa.field("source_file", pa.string()),
+    pa.field("source_line", pa.int64()),
+]
+
+
+def arrow_type(trait_type: TraitType) -> pa.DataType:
+    """Arrow type of a trait column: Text→string, Integer/Natural→int64, List X→list<X>."""
+    name = trait_type.value
+    if name.startswith("List "):
+        return pa.list_(_SCALAR_ARROW[name.removeprefix("List ")])
+    return _SCALAR_ARROW[name]
+
+
+def trait_columns(resource_types: Sequence[ResourceType]) -> dict[str, TraitType]:
+    """Every trait name known to the registry with its type, in first-seen order.
+
+    One column per name serves all resource types, so a name must have one
+    Arrow type everywhere (Integer and Natural share int64).
+    """
+    columns: dict[str, TraitType] = {}
+    for rt in resource_types:
+        for trait in rt.traits:
+            seen = columns.setdefault(trait.name, trait.type)
+            if arrow_type(seen) != arrow_type(trait.type):
+                raise RatecardError(
+                    f"trait {trait.name!r} of {rt.id} is {trait.type}, but {seen} elsewhere; "
+                    "a trait name must have one type across resource types"
+                )
+    return columns
+
+
+def sample_schema(resource_types: Sequence[ResourceType]) -> pa.Schema:
+    """The normalized Arrow schema for samples of these resource types."""
+    traits = [
+        pa.field(f"traits.{name}", arrow_type(trait_type))
+        for name, trait_type in trait_columns(resource_types).items()
+    ]
+    return pa.schema([*_ENVELOPE_FIELDS, *traits])
