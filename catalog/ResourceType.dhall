@@ -1,36 +1,7 @@
-{- A user-declared resource type, the same shape as the schemas in traits/. -}
-let TraitType =
-      < Text
-      | Integer
-      | Natural
-      | Double
-      | Bool
-      | `List Text`
-      | `List Integer`
-      | `List Natural`
-      | `List Double`
-      | `List Bool`
-      >
+{- A user-declared resource type: the same descriptor as the built-in schemas
+   in traits/ (`Trait.required Trait.integer "vcpu" (Some "{vCPU}") "…"`). -}
+let ResourceType = ../traits/ResourceType.dhall
 
-let Trait =
-      { Type =
-          { name : Text
-          , type : TraitType
-          , optional : Bool
-          , unit : Optional Text
-          , description : Text
-          }
-      , default = { optional = False, unit = None Text, description = "" }
-      }
+let Trait = ../traits/Trait.dhall
 
-in  { Type =
-        { id : Text
-        , platform : Text
-        , displayName : Text
-        , description : Text
-        , traits : List Trait.Type
-        }
-    , default = { description = "" }
-    , Trait
-    , TraitType
-    }
+in  { Type = ResourceType.Type, default = { description = "" }, Trait }

@@ -1,10 +1,23 @@
-"""Evaluate Dhall files with the ``dhall`` binding (0.1.15).
+"""Evaluate Dhall files with the ``dhall`` binding (0.1.15): cached, with readable errors.
 
-Minimal first version: evaluation relative to the file's directory.
-To be extended with a content-addressed cache and readable error messages.
+Evaluating a large catalog takes seconds, so results are cached as JSON under
+a key made of the path and content of every file the expression imports
+(local imports are found by scanning the text, recursively). Editing any
+imported file, including the ``catalog/`` and ``traits/`` libraries, misses.
+
+The binding reports failures as Rust debug text (``Error(Dhall(Error { kind:
+Typecheck(...``) that names every file ``<current file>``; :func:`explain`
+follows its chain of import frames to the file at fault and turns it into one
+``file:line:column: what`` message followed by the source line.
 """
 
+from __future__ import annotations
+
+import hashlib
+import json
 import os
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,16 +25,91 @@ import dhall
 
 from rating.errors import RatecardError
 
+CACHE_FORMAT = "1"
+
+# Text that can hide an import path (comments, text literals) is matched first
+# and skipped; only the ``path`` group is an import. A path must start a token:
+# ``//`` (record merge) and ``/\`` never match because a component is non-empty.
+# ``skip`` swallows runs that cannot start any token, which keeps scanning fast.
+_TOKENS = re.compile(
+    r"""
+    (?P<skip>[^-{'"./~]+)
+    | (?P<block>\{-.*?-\})
+    | (?P<line>--[^\n]*)
+    | (?P<path>(?<![\w.~/"-])(?:\.\.?|~)?(?:/(?:"[^"\n]*"|[^\s/\\()\[\]{},"\#]+))+)
+    | (?P<multi>''.*?'')
+    | (?P<text>"(?:\\.|[^"\\])*")
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def import_paths(text: str) -> Iterator[tuple[str, int]]:
+    """Yield each local import path literally written in ``text`` with its offset."""
+    for match in _TOKENS.finditer(text):
+        if match.lastgroup == "path":
+            yield match.group("path"), match.start()
+
+
+def resolve_import(token: str, base_dir: Path) -> Path:
+    """The file an import token such as ``../catalog/package.dhall`` refers to."""
+    raw = token.replace('"', "")
+    if raw.startswith("~/"):
+        return Path(raw).expanduser()
+    return Path(os.path.normpath(base_dir / raw))
+
+
+def imported_files(path: Path) -> tuple[Path, ...]:
+    """``path`` and every existing local file it imports, recursively, in discovery order."""
+    seen: dict[Path, None] = {}
+    pending = [Path(os.path.abspath(path))]
+    while pending:
+        current = pending.pop()
+        if current in seen or not current.is_file():
+            continue
+        seen[current] = None
+        text = current.read_text(encoding="utf-8", errors="replace")
+        found = [resolve_import(token, current.parent) for token, _ in import_paths(text)]
+        pending.extend(reversed(found))
+    return tuple(seen)
+
+
+def content_key(files: tuple[Path, ...]) -> str:
+    """sha256 hex over the path and bytes of every file (the cache key, the catalog version)."""
+    digest = hashlib.sha256(f"ratecard-dhall-{CACHE_FORMAT}-{dhall.__version__}\0".encode())
+    for file in sorted(files):
+        digest.update(str(file).encode() + b"\0")
+        digest.update(file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def cache_dir() -> Path:
+    """``$RATECARD_CACHE_DIR``, else ``$XDG_CACHE_HOME/ratecard``, else ``~/.cache/ratecard``."""
+    explicit = os.environ.get("RATECARD_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "ratecard"
+
 
 def evaluate(path: Path) -> Any:
-    """Evaluate the Dhall file at ``path`` into plain Python data."""
-    try:
-        with path.open() as source:
-            return dhall.load(source)
-    except FileNotFoundError as missing:
-        raise RatecardError(f"{path}: no such file") from missing
-    except TypeError as failure:
-        raise RatecardError(f"{path}: Dhall error: {failure}") from failure
+    """Evaluate the Dhall file at ``path`` into plain Python data, cached by content."""
+    return evaluate_tracked(path)[0]
+
+
+def evaluate_tracked(path: Path) -> tuple[Any, tuple[Path, ...]]:
+    """Like :func:`evaluate`, also returning every local file the expression imports."""
+    path = Path(os.path.abspath(path))
+    if not path.is_file():
+        raise RatecardError(f"{path}: no such file")
+    files = imported_files(path)
+    key = content_key(files)
+    cached = _read_cache(key)
+    if cached is not None:
+        return cached["value"], files
+    value = _evaluate_uncached(path)
+    _write_cache(key, {"value": value})
+    return value, files
 
 
 def evaluate_text(text: str, base_dir: Path) -> Any:
@@ -36,6 +124,216 @@ def evaluate_text(text: str, base_dir: Path) -> Any:
         os.chdir(base_dir)
         return dhall.loads(text)
     except TypeError as failure:
-        raise RatecardError(f"{base_dir}: Dhall error in {text!r}: {failure}") from failure
+        pseudo = Path(base_dir) / "<expression>"
+        raise RatecardError(explain(str(failure), pseudo, text)) from None
     finally:
         os.chdir(previous)
+
+
+def _evaluate_uncached(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as source:
+            return dhall.load(source)
+    except TypeError as failure:
+        raise RatecardError(explain(str(failure), path)) from None
+    except UnicodeDecodeError as failure:
+        raise RatecardError(f"{path}: not UTF-8 text ({failure.reason})") from None
+
+
+def _read_cache(key: str) -> dict[str, Any] | None:
+    try:
+        with (cache_dir() / f"{key}.json").open(encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return None
+
+
+def _write_cache(key: str, payload: dict[str, Any]) -> None:
+    """Best effort: an unwritable cache only costs speed, never correctness."""
+    directory = cache_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        temporary = directory / f".{key}.{os.getpid()}.tmp"
+        temporary.write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
+        os.replace(temporary, directory / f"{key}.json")
+    except OSError:
+        return
+
+
+# ---------------------------------------------------------------- error messages
+
+_PARSE = re.compile(
+    r"kind: Parse\(.*?positives: \[(?P<pos>[^\]]*)\]"
+    r".*?line_col: Pos\(\((?P<line>\d+), (?P<col>\d+)\)\)",
+    re.DOTALL,
+)
+_CUSTOM = re.compile(r'message: Custom\("(?P<body>(?:\\.|[^"\\])*)"\)', re.DOTALL)
+_ARROW = re.compile(r"-->\s+(?P<current><current file>:)?(?P<line>\d+):(?P<col>\d+)")
+_NUMBERED = re.compile(r"^\s*(?P<n>\d+) \| ?(?P<src>.*)$")
+_CARET = re.compile(r"^\s*\|[\s|_]*\^[\^-]*\s*(?P<what>.*)$")
+_RUST_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|.)")
+
+
+def explain(failure: str, path: Path, text: str | None = None) -> str:
+    """Turn the binding's Rust debug error into ``file:line:column: what`` plus the source line.
+
+    ``text`` is the source when ``path`` is not a real file (``evaluate_text``).
+    """
+    parse = _PARSE.search(failure)
+    if parse and "kind: Typecheck" not in failure[: parse.start()]:
+        line, column = int(parse.group("line")), int(parse.group("col"))
+        return _located(
+            path, line, column, _parse_problem(parse.group("pos"), path, line, column, text), text
+        )
+    custom = _CUSTOM.search(failure)
+    if not custom:
+        return f"{path}: Dhall error: {_one_line(failure)}"
+    body = _RUST_ESCAPE.sub(_unescape, custom.group("body"))
+    return _explain_frames(body, path, text)
+
+
+def _parse_problem(positives: str, path: Path, line: int, column: int, text: str | None) -> str:
+    """``expected expression`` when the parser names one thing, else the unexpected character.
+
+    After a complete expression the parser lists every operator that could
+    follow, which says less than pointing at the character it stopped at.
+    """
+    rules = [rule.strip().replace("_", " ") for rule in positives.split(",") if rule.strip()]
+    if 0 < len(rules) <= 3:
+        return f"parse error: expected {' or '.join(rules)}"
+    source = _source_line(path, line, text)
+    found = source[column - 1] if source is not None and column <= len(source) else None
+    return f"parse error: unexpected {found!r}" if found else "parse error: unexpected end of line"
+
+
+def _explain_frames(body: str, path: Path, text: str | None) -> str:
+    """Walk the frames: every frame but the last points at the import that failed."""
+    arrows = list(_ARROW.finditer(body))
+    if not arrows:
+        return f"{path}: {_one_line(body.removeprefix('error: '))}"
+    current, source = path, text
+    for index, arrow in enumerate(arrows):
+        end = arrows[index + 1].start() if index + 1 < len(arrows) else len(body)
+        segment = body[arrow.end() : end]
+        line, what = _frame_line(segment, int(arrow.group("line")))
+        column = int(arrow.group("col"))
+        is_last = index + 1 == len(arrows)
+        if is_last and not arrow.group("current"):
+            notes = [m.group(1) for m in re.finditer(r"^\s*= (.*)$", segment, re.MULTILINE)]
+            return _located(
+                current, line, column, "parse error: " + ("; ".join(notes) or what), source
+            )
+        token = _import_at(current, line, column, source)
+        if "No such file" in what and token:
+            missing = resolve_import(token, current.parent)
+            return _located(
+                current, line, column, f"cannot import {token}: no such file {missing}", source
+            )
+        if is_last or token is None:
+            header = body.split("\n", 1)[0].removeprefix("error: ")
+            return _located(current, line, column, _describe(what or header), source)
+        current, source = resolve_import(token, current.parent), None
+    return f"{path}: {_one_line(body)}"  # unreachable: the loop always returns
+
+
+def _frame_line(segment: str, arrow_line: int) -> tuple[int, str]:
+    """The 1-based line a frame points at and the text after its carets.
+
+    The arrow's own line number counts from the start of the expression (after
+    a leading comment), so the snippet's numbered line before the carets wins.
+    """
+    line, what = arrow_line, ""
+    for raw in segment.splitlines():
+        numbered = _NUMBERED.match(raw)
+        caret = _CARET.match(raw)
+        if caret:
+            what = caret.group("what").strip()
+            break
+        if numbered:
+            line = int(numbered.group("n"))
+    return line, what
+
+
+def _import_at(file: Path, line: int, column: int, source: str | None) -> str | None:
+    """The import path written at ``line:column`` of ``file``, if there is one."""
+    text = _source_line(file, line, source)
+    if text is None:
+        return None
+    found = next(import_paths(text[column - 1 :]), None)
+    return found[0] if found and found[1] == 0 else None
+
+
+def _located(file: Path, line: int, column: int, what: str, source: str | None) -> str:
+    snippet = _source_line(file, line, source)
+    message = f"{file}:{line}:{column}: {_one_line(what)}"
+    if snippet is None:
+        return message
+    return f"{message}\n    {snippet}\n    {' ' * (column - 1)}^"
+
+
+def _source_line(file: Path, line: int, source: str | None) -> str | None:
+    try:
+        lines = (source if source is not None else file.read_text(encoding="utf-8")).splitlines()
+    except OSError:
+        return None
+    return lines[line - 1].rstrip() if 0 < line <= len(lines) else None
+
+
+def _one_line(text: str, limit: int = 400) -> str:
+    flat = " ".join(text.replace("\u240a", "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _unescape(match: re.Match[str]) -> str:
+    code = match.group(1)
+    if code.startswith("u{"):
+        return chr(int(code[2:-1], 16))
+    return {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}.get(code, code)
+
+
+def _describe(what: str) -> str:
+    """Name the fields at fault when a record does not match its type (``::`` completions)."""
+    mismatch = re.fullmatch(r"annot mismatch: (\{.*\}) != (\{.*\})", what.strip(), re.DOTALL)
+    if not mismatch:
+        return f"type error: {what}"
+    problems = _type_differences(mismatch.group(1), mismatch.group(2), "")
+    return "type error: record " + ("; ".join(problems) or "does not match its type")
+
+
+def _type_differences(found: str, expected: str, path: str) -> list[str]:
+    """What differs between two printed types, descending into lists and records."""
+    while found.startswith("List ") and expected.startswith("List "):
+        found, expected = found[5:].strip(), expected[5:].strip()
+    if not (found.startswith("{") and expected.startswith("{")):
+        return [f"field {path.rstrip('.')} is {_short(found)} but must be {_short(expected)}"]
+    have, want = _record_fields(found), _record_fields(expected)
+    problems = []
+    if missing := [f"{path}{name}" for name in want if name not in have]:
+        problems.append(f"missing field {', '.join(missing)}")
+    if extra := [f"{path}{name}" for name in have if name not in want]:
+        problems.append(f"unexpected field {', '.join(extra)}")
+    for name in want:
+        if name in have and have[name] != want[name]:
+            problems.extend(_type_differences(have[name], want[name], f"{path}{name}."))
+    return problems
+
+
+def _short(type_text: str, limit: int = 60) -> str:
+    return type_text if len(type_text) <= limit else type_text[: limit - 1] + "…"
+
+
+def _record_fields(record_type: str) -> dict[str, str]:
+    """Top-level ``name : type`` pairs of a printed Dhall record type."""
+    fields, depth, start = {}, 0, 1
+    inner = record_type.strip()
+    for index, char in enumerate(inner):
+        if char in "{[(<":
+            depth += 1
+        elif char in "}])>":
+            depth -= 1
+        if (char == "," and depth == 1) or index == len(inner) - 1:
+            name, _, type_ = inner[start:index].partition(" : ")
+            if name.strip():
+                fields[name.strip().strip("`")] = type_.strip()
+            start = index + 1
+    return fields
