@@ -1,0 +1,9 @@
+let common = ../common.dhall
+
+let C = common.C
+
+in  C.Catalog::{
+    , name = "broken"
+    , products =
+      [ common.vmHours // { filter = [ C.Condition.regex "flavor" "m1.(large" ] } ]
+    }

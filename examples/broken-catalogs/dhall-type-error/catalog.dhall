@@ -1,0 +1,5 @@
+let common = ../common.dhall
+
+let C = common.C
+
+in  C.Catalog::{ name = "broken", products = [ common.vmHours // { usage = "h" } ] }

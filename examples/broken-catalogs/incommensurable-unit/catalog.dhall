@@ -1,0 +1,11 @@
+let common = ../common.dhall
+
+let C = common.C
+
+in  C.Catalog::{
+    , name = "broken"
+    , products =
+      [     common.vmHours
+        //  { id = "ram-hours", usage = C.Usage.timeQuantity "ramMb" "{vCPU}.h" }
+      ]
+    }

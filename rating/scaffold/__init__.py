@@ -1,0 +1,47 @@
+"""``ratecard init``: scaffold a catalog repository.
+
+The Dhall libraries are copied from the installed ratecard, so a repository
+keeps evaluating the same way until its owner deliberately refreshes them;
+CI installs ratecard and runs ``ratecard check`` on every change.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from rating.errors import RatecardError
+from rating.library import catalog_dir, traits_dir
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+# template file -> path in the new repository (dot-files are stored without the dot)
+FILES = {
+    "catalog.dhall": "catalog.dhall",
+    "README.md": "README.md",
+    "samples/example.jsonl": "samples/example.jsonl",
+    "github-workflow.yml": ".github/workflows/ratecard.yml",
+    "gitlab-ci.yml": ".gitlab-ci.yml",
+}
+
+
+def scaffold(target: Path, *, force: bool = False) -> list[Path]:
+    """Write a starter catalog repository into ``target``; return the paths written."""
+    if target.exists() and not target.is_dir():
+        raise RatecardError(f"{target}: exists and is not a directory")
+    if target.is_dir() and any(target.iterdir()) and not force:
+        raise RatecardError(f"{target}: directory is not empty (use --force to write into it)")
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, source in (("catalog", catalog_dir()), ("traits", traits_dir())):
+        destination = target / name
+        if destination.exists():
+            shutil.rmtree(destination)
+        shutil.copytree(source, destination, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        written.append(destination)
+    for template, relative in FILES.items():
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(TEMPLATES / template, destination)
+        written.append(destination)
+    return written
