@@ -1,0 +1,281 @@
+"""Build tenant usage reports from rated line items.
+
+Rounding level (the allocation rule): line items arrive with 12 decimal
+places and already carry aggregate pricing (tiers, packages, allowances,
+minimum charges are applied per tenant, product and currency by the rater, and
+the details of a group sum exactly to it). A report rounds exactly once per
+**top-level line** (seller id, seller product group, currency) and once per
+**discount/fee line**, to the currency's ISO 4217 minor unit with the chosen
+mode (half-even by default). Product, resource and slice details stay
+unrounded and sum exactly to their top-level line's ``exact_amount``; each
+top-level line shows ``rounding_difference = amount - exact_amount``. A
+tenant's total per currency is the sum of its *rounded* top-level and
+discount lines, so the total equals what the lines say. Rounding each line
+item instead would lose cents (3 × 0.333333 EUR → 0.99, here 1.00).
+
+Base currency: every top-level and discount line gets ``exchange_rate`` and
+``base_amount = round(exact_amount × rate)`` in the base currency's minor unit;
+the base total is the sum of those base amounts.
+
+Reproducibility: ``generated_at`` defaults to the period end, so re-running a
+report on the same inputs gives identical bytes; ``report_version`` is a hash
+of the catalog version, the tenant's line items (order-independent) and the
+report options, so a corrected input yields a new version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from itertools import groupby
+from typing import Any
+
+import pyarrow as pa
+
+from rating.errors import RatecardError
+from rating.model import Catalog, FxRate
+from rating.period import Period
+from rating.rate.result import LINE_ITEM_SCHEMA
+from rating.report.discounts import (
+    CompiledDiscount,
+    DiscountResult,
+    apply_discounts,
+    compile_discounts,
+)
+from rating.report.fx import FxTable
+from rating.report.model import (
+    Conversion,
+    DiscountLine,
+    ProductDetail,
+    ResourceDetail,
+    Slice,
+    TenantReport,
+    TopLine,
+    Total,
+)
+from rating.report.rounding import EXACT, round_money, rounding_name
+
+Row = Mapping[str, Any]
+NO_TENANT = "(no tenant)"  # report name for line items whose sample had no tenant scope
+_COLUMNS = LINE_ITEM_SCHEMA.names
+# Grouping levels of a report; _CANONICAL orders rows by them, then by every other column.
+_TOP = ("seller_id", "seller_product_group", "currency")
+_PRODUCT = ("product_id", "product_name", "usage_type", "unit")
+_RESOURCE = ("resource_id", "resource_name", "resource_type")
+_GROUPING = (*_TOP, *_PRODUCT, *_RESOURCE)
+_CANONICAL = (*_GROUPING, *(name for name in _COLUMNS if name not in _GROUPING))
+
+
+def build_reports(
+    catalog: Catalog,
+    line_items: pa.Table,
+    period: Period,
+    *,
+    fx: Iterable[FxRate] | None = None,
+    base_currency: str | None = None,
+    rounding: str = ROUND_HALF_EVEN,
+    generated_at: datetime | None = None,
+) -> list[TenantReport]:
+    """One report per tenant found in ``line_items`` (``LINE_ITEM_SCHEMA``), sorted by tenant.
+
+    ``fx`` rates override the catalog's for the same pair; ``base_currency``
+    defaults to the catalog's; ``rounding`` is a :mod:`decimal` rounding constant.
+    """
+    missing = [name for name in _COLUMNS if name not in line_items.column_names]
+    if missing:
+        raise RatecardError(f"line items: missing column(s) {', '.join(missing)}")
+    rows = line_items.select(_COLUMNS).to_pylist()
+    for row in rows:
+        if row["period"] != period.label:
+            raise RatecardError(
+                f"line items: resource {row['resource_id']!r} is rated for period "
+                f"{row['period']!r}, the report is for {period.label!r}"
+            )
+    context = _Context(
+        catalog=catalog,
+        period=period,
+        fx=FxTable.merge(catalog.fx_rates, fx or ()),
+        base_currency=base_currency or catalog.base_currency,
+        rounding=rounding,
+        rounding_label=rounding_name(rounding),
+        generated_at=generated_at or period.end,
+        discounts=compile_discounts(catalog),
+    )
+    by_tenant: dict[str, list[Row]] = {}
+    for row in rows:
+        by_tenant.setdefault(row["tenant"] or NO_TENANT, []).append(row)
+    with localcontext(EXACT):
+        return [context.report(tenant, by_tenant[tenant]) for tenant in sorted(by_tenant)]
+
+
+@dataclass(frozen=True)
+class _Context:
+    """The options shared by every tenant's report in one run."""
+
+    catalog: Catalog
+    period: Period
+    fx: FxTable
+    base_currency: str | None
+    rounding: str
+    rounding_label: str
+    generated_at: datetime
+    discounts: tuple[CompiledDiscount, ...]
+
+    def report(self, tenant: str, rows: list[Row]) -> TenantReport:
+        rows = sorted(rows, key=_row_key)
+        lines = tuple(
+            self._top_line(key, list(group)) for key, group in groupby(rows, key=_fields(*_TOP))
+        )
+        discounts = tuple(
+            self._discount_line(result)
+            for result in apply_discounts(self.discounts, rows, self.period)
+        )
+        priced = [*lines, *discounts]
+        totals = []
+        for currency in sorted({line.currency for line in priced}):
+            same = [line for line in priced if line.currency == currency]
+            totals.append(
+                Total(
+                    currency=currency,
+                    amount=sum((line.amount for line in same), Decimal(0)),
+                    exact_amount=sum((line.exact_amount for line in same), Decimal(0)),
+                )
+            )
+        base_total = None
+        if self.base_currency is not None:
+            base_total = sum((line.conversion.base_amount for line in priced), Decimal(0))
+        return TenantReport(
+            tenant=tenant,
+            period=self.period.label,
+            period_start=self.period.start,
+            period_end=self.period.end,
+            generated_at=self.generated_at,
+            catalog_name=self.catalog.name,
+            catalog_version=self.catalog.version,
+            report_version=self._version(rows),
+            rounding=self.rounding_label,
+            base_currency=self.base_currency,
+            lines=lines,
+            discounts=discounts,
+            totals=tuple(totals),
+            base_total=base_total,
+        )
+
+    def _top_line(self, key: tuple, rows: list[Row]) -> TopLine:
+        seller_id, group, currency = key
+        details = tuple(
+            _product_detail(product, list(items))
+            for product, items in groupby(rows, key=_fields(*_PRODUCT))
+        )
+        exact = sum((detail.amount for detail in details), Decimal(0))
+        return TopLine(
+            seller_id=seller_id,
+            seller_product_group=group,
+            currency=currency,
+            exact_amount=exact,
+            amount=round_money(exact, currency, self.rounding),
+            conversion=self._convert(exact, currency),
+            details=details,
+        )
+
+    def _discount_line(self, result: DiscountResult) -> DiscountLine:
+        compiled = result.compiled
+        return DiscountLine(
+            discount_id=compiled.discount.id,
+            display_name=compiled.discount.display_name,
+            rule=compiled.discount.rule.value,
+            seller_id=compiled.seller_id,
+            seller_product_group=compiled.seller_product_group,
+            currency=result.currency,
+            source_amount=result.source_amount,
+            rate=result.rate,
+            threshold=result.threshold,
+            exact_amount=result.exact_amount,
+            amount=round_money(result.exact_amount, result.currency, self.rounding),
+            conversion=self._convert(result.exact_amount, result.currency),
+        )
+
+    def _convert(self, exact: Decimal, currency: str) -> Conversion | None:
+        if self.base_currency is None:
+            return None
+        rate = self.fx.rate(currency, self.base_currency)
+        base = round_money(exact * rate, self.base_currency, self.rounding)
+        return Conversion(exchange_rate=rate, base_amount=base, base_currency=self.base_currency)
+
+    def _version(self, rows: list[Row]) -> str:
+        """Hash of what the report depends on; ``rows`` are already in canonical order."""
+        digest = hashlib.sha256()
+        options = {
+            "catalog_version": self.catalog.version,
+            "period": self.period.label,
+            "rounding": self.rounding_label,
+            "base_currency": self.base_currency,
+            "fx": [[f, t, str(r)] for (f, t), r in self.fx.rates.items()],
+        }
+        digest.update(json.dumps(options, sort_keys=True).encode())
+        for row in rows:
+            digest.update(b"\n")
+            digest.update(json.dumps([_text(row[name]) for name in _COLUMNS]).encode())
+        return digest.hexdigest()[:16]
+
+
+def _product_detail(key: tuple, rows: list[Row]) -> ProductDetail:
+    product_id, product_name, usage_type, unit = key
+    resources = tuple(
+        _resource_detail(resource, list(items))
+        for resource, items in groupby(rows, key=_fields(*_RESOURCE))
+    )
+    return ProductDetail(
+        product_id=product_id,
+        product_name=product_name,
+        usage_type=usage_type,
+        unit=unit,
+        quantity=sum((r.quantity for r in resources), Decimal(0)),
+        amount=sum((r.amount for r in resources), Decimal(0)),
+        resources=resources,
+    )
+
+
+def _resource_detail(key: tuple, rows: list[Row]) -> ResourceDetail:
+    resource_id, resource_name, resource_type = key
+    slices = tuple(
+        Slice(
+            start=row["start"],
+            end=row["end"],
+            quantity=row["quantity"],
+            unit_price=row["unit_price"],
+            amount=row["amount"],
+        )
+        for row in rows
+    )
+    return ResourceDetail(
+        resource_id=resource_id,
+        resource_name=resource_name,
+        resource_type=resource_type,
+        quantity=sum((s.quantity for s in slices), Decimal(0)),
+        amount=sum((s.amount for s in slices), Decimal(0)),
+        slices=slices,
+    )
+
+
+def _fields(*names: str) -> Callable[[Row], tuple]:
+    return lambda row: tuple(row[name] for name in names)
+
+
+def _nulls_first(value: Any) -> tuple:
+    return (value is not None, value if value is not None else "")
+
+
+def _row_key(row: Row) -> tuple:
+    """Total order on rows (every column), so input order never shows in a report."""
+    return tuple(_nulls_first(row[name]) for name in _CANONICAL)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, datetime) else str(value)

@@ -1,0 +1,79 @@
+"""Exchange rates for converting report lines into a base currency.
+
+Rates come from the catalog (``Catalog.fx_rates``) and, optionally, from the
+run (``--fx rates.csv`` with columns ``from,to,rate``); a run rate overrides
+the catalog's rate for the same pair. Only direct rates are used: the inverse
+of a rate is not exact in decimal (1 / 1.1 has no finite expansion), so a
+missing pair is an error naming it rather than a silently rounded guess.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from rating.errors import RatecardError
+from rating.model import FxRate
+
+
+@dataclass(frozen=True)
+class FxTable:
+    """Direct exchange rates: 1 ``from`` = ``rates[(from, to)]`` ``to``."""
+
+    rates: dict[tuple[str, str], Decimal]
+
+    @classmethod
+    def merge(cls, *sources: Iterable[FxRate]) -> FxTable:
+        """Later sources override earlier ones for the same currency pair."""
+        rates: dict[tuple[str, str], Decimal] = {}
+        for source in sources:
+            for fx in source:
+                rates[(fx.from_currency, fx.to_currency)] = fx.rate
+        return cls(dict(sorted(rates.items())))
+
+    def rate(self, from_currency: str, to_currency: str) -> Decimal:
+        """The rate converting ``from_currency`` into ``to_currency`` (1 for the same one)."""
+        if from_currency == to_currency:
+            return Decimal(1)
+        try:
+            return self.rates[(from_currency, to_currency)]
+        except KeyError:
+            raise RatecardError(
+                f"no exchange rate from {from_currency} to {to_currency}: "
+                f"add {from_currency},{to_currency},<rate> to --fx or the catalog's fx rates"
+            ) from None
+
+
+def read_fx_csv(path: str | Path) -> tuple[FxRate, ...]:
+    """Read ``from,to,rate`` rows (header required); errors name the file, line and field."""
+    path = Path(path)
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            missing = {"from", "to", "rate"} - set(reader.fieldnames or ())
+            if missing:
+                raise RatecardError(
+                    f"{path}:1: missing column(s) {', '.join(sorted(missing))} "
+                    "(expected header from,to,rate)"
+                )
+            return tuple(_fx_row(path, reader.line_num, row) for row in reader)
+    except OSError as error:
+        raise RatecardError(f"{path}: cannot read FX rates: {error.strerror}") from error
+
+
+def _fx_row(path: Path, line: int, row: dict[str, str]) -> FxRate:
+    source, target = (row["from"] or "").strip(), (row["to"] or "").strip()
+    for field, code in (("from", source), ("to", target)):
+        if len(code) != 3 or not code.isalpha() or not code.isupper():
+            raise RatecardError(f"{path}:{line}: field {field}: {code!r} is not an ISO 4217 code")
+    text = (row["rate"] or "").strip()
+    try:
+        rate = Decimal(text)
+    except InvalidOperation:
+        raise RatecardError(f"{path}:{line}: field rate: {text!r} is not a number") from None
+    if not rate.is_finite() or rate <= 0:
+        raise RatecardError(f"{path}:{line}: field rate: {text!r} must be a positive number")
+    return FxRate(source, target, rate)

@@ -1,0 +1,84 @@
+"""Report outputs by format: to one stream, or one file per tenant plus a chargeback file.
+
+Formats: ``table`` (``.txt``), ``json`` (one pretty document per file; on a
+stream one compact document per line, i.e. JSON Lines), ``csv`` and
+``parquet`` (the flattened lines of :mod:`rating.report.lines`). Parquet is
+binary and needs a directory.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rating.errors import RatecardError
+from rating.report.chargeback import chargeback_summary
+from rating.report.files import to_csv, write_parquet
+from rating.report.lines import (
+    CHARGEBACK_SCHEMA,
+    LINES_SCHEMA,
+    chargeback_rows,
+    chargeback_table,
+    report_lines,
+    report_rows,
+)
+from rating.report.model import TenantReport
+from rating.report.render_json import render_chargeback_json, render_json
+from rating.report.render_table import render_chargeback_table, render_table
+
+FORMATS = ("table", "json", "csv", "parquet")
+_EXTENSIONS = {"table": "txt", "json": "json", "csv": "csv", "parquet": "parquet"}
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def render_stream(reports: list[TenantReport], fmt: str) -> str:
+    """Everything for one stream (stdout): reports, then (table) the chargeback summary."""
+    if fmt == "table":
+        parts = [render_table(report) for report in reports]
+        if len(reports) > 1:
+            parts.append(render_chargeback_table(chargeback_summary(reports)))
+        return "\n".join(parts)
+    if fmt == "json":
+        return "".join(render_json(report, indent=None) for report in reports)
+    if fmt == "csv":
+        return to_csv(report_rows(reports), LINES_SCHEMA.names)
+    raise RatecardError(f"--format {fmt}: binary output needs --out DIR")
+
+
+def write_directory(reports: list[TenantReport], fmt: str, out: Path) -> list[Path]:
+    """Write ``<tenant>.<ext>`` per report and ``chargeback.<ext>``; returns the paths written."""
+    extension = _EXTENSIONS[fmt]
+    names = [f"{_UNSAFE.sub('_', report.tenant)}.{extension}" for report in reports]
+    chargeback_name = f"chargeback.{extension}"
+    clashes = sorted({n for n in names if names.count(n) > 1 or n == chargeback_name})
+    if clashes:
+        raise RatecardError(f"{out}: tenant names give clashing file name(s): {', '.join(clashes)}")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for report, name in zip(reports, names, strict=True):
+        written.append(_write(out / name, fmt, [report]))
+    written.append(_write_chargeback(out / chargeback_name, fmt, reports))
+    return written
+
+
+def _write(path: Path, fmt: str, reports: list[TenantReport]) -> Path:
+    if fmt == "parquet":
+        write_parquet(report_lines(reports), path)
+    elif fmt == "json":
+        path.write_text(render_json(reports[0]), encoding="utf-8")
+    else:
+        path.write_text(render_stream(reports, fmt), encoding="utf-8")
+    return path
+
+
+def _write_chargeback(path: Path, fmt: str, reports: list[TenantReport]) -> Path:
+    rows = chargeback_summary(reports)
+    if fmt == "parquet":
+        write_parquet(chargeback_table(rows), path)
+    elif fmt == "json":
+        path.write_text(render_chargeback_json(rows), encoding="utf-8")
+    elif fmt == "csv":
+        path.write_text(to_csv(chargeback_rows(rows), CHARGEBACK_SCHEMA.names), encoding="utf-8")
+    else:
+        path.write_text(render_chargeback_table(rows), encoding="utf-8")
+    return path
