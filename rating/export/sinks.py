@@ -1,0 +1,220 @@
+"""Where exported objects go: a local directory or S3-compatible object storage.
+
+A sink stores, deletes and lists objects under relative keys. Failures become
+:class:`SinkError` (one readable line); the publisher turns them into a
+:class:`~rating.errors.RatecardError` that says what was and was not published.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlparse
+
+Progress = Callable[[int], None]
+
+
+class SinkError(Exception):
+    """One object could not be stored, deleted or listed; the message is one line."""
+
+
+class Sink(Protocol):
+    def url(self, key: str) -> str: ...
+    def check(self) -> None: ...
+    def put(self, key: str, data: bytes, progress: Progress | None = None) -> None: ...
+    def delete(self, key: str) -> None: ...
+    def list(self, prefix: str) -> list[str]: ...
+
+
+class DirectorySink:
+    """Files under a root directory; each file is written to a temp name and renamed into place."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def url(self, key: str) -> str:
+        return str(self.root / key)
+
+    def check(self) -> None:
+        if self.root.exists() and not self.root.is_dir():
+            raise SinkError(f"{self.root}: not a directory")
+
+    def put(self, key: str, data: bytes, progress: Progress | None = None) -> None:
+        target = self.root / key
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.chmod(temp, 0o644)
+            os.replace(temp, target)
+        except OSError as error:
+            raise SinkError(f"{target}: {error.strerror or error}") from error
+        if progress:
+            progress(len(data))
+
+    def delete(self, key: str) -> None:
+        try:
+            (self.root / key).unlink(missing_ok=True)
+        except OSError as error:
+            raise SinkError(f"{self.root / key}: {error.strerror or error}") from error
+
+    def list(self, prefix: str) -> list[str]:
+        base = self.root / prefix
+        if not base.is_dir():
+            return []
+        return sorted(
+            str(path.relative_to(self.root)) for path in base.rglob("*") if path.is_file()
+        )
+
+
+@dataclass(frozen=True)
+class S3Options:
+    """Connection and upload knobs; credentials and region come from the standard AWS chain."""
+
+    endpoint_url: str | None = None
+    region: str | None = None
+    sse: str | None = None  # "AES256" or "aws:kms"
+    sse_kms_key_id: str | None = None
+    checksum_sha256: bool = False
+    multipart_threshold: int = 64 * 1024 * 1024
+    multipart_chunksize: int = 16 * 1024 * 1024
+    max_attempts: int = 5
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+
+
+def parse_s3_url(url: str) -> tuple[str, str]:
+    """``s3://bucket/prefix`` → (bucket, prefix without slashes at the ends)."""
+    parsed = urlparse(url)
+    if parsed.scheme != "s3" or not parsed.netloc:
+        raise SinkError(f"{url}: expected s3://bucket[/prefix]")
+    return parsed.netloc, parsed.path.strip("/")
+
+
+class S3Sink:
+    """Objects under ``s3://bucket/prefix`` via boto3, multipart above a threshold, with retries."""
+
+    def __init__(self, url: str, options: S3Options | None = None) -> None:
+        import boto3
+        from boto3.s3.transfer import TransferConfig
+        from botocore.config import Config
+
+        self.bucket, self.prefix = parse_s3_url(url)
+        self.options = options or S3Options()
+        config = Config(
+            retries={"mode": "standard", "max_attempts": self.options.max_attempts},
+            connect_timeout=self.options.connect_timeout,
+            read_timeout=self.options.read_timeout,
+            # Only send checksums S3 requires (or we ask for): keeps third-party endpoints happy.
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+        )
+        session = boto3.session.Session(region_name=self.options.region)
+        self.client = session.client("s3", endpoint_url=self.options.endpoint_url, config=config)
+        self.transfer = TransferConfig(
+            multipart_threshold=self.options.multipart_threshold,
+            multipart_chunksize=self.options.multipart_chunksize,
+            max_concurrency=4,
+            use_threads=True,
+        )
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def url(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self._key(key)}"
+
+    def _extra_args(self) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        if self.options.sse:
+            extra["ServerSideEncryption"] = self.options.sse
+            if self.options.sse_kms_key_id:
+                extra["SSEKMSKeyId"] = self.options.sse_kms_key_id
+        if self.options.checksum_sha256:
+            extra["ChecksumAlgorithm"] = "SHA256"
+        return extra
+
+    def check(self) -> None:
+        """Fail fast (before touching anything) on a missing bucket or unusable credentials."""
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except Exception as error:
+            raise SinkError(f"s3://{self.bucket}: {describe_s3_error(error)}") from error
+
+    def put(self, key: str, data: bytes, progress: Progress | None = None) -> None:
+        try:
+            self.client.upload_fileobj(
+                io.BytesIO(data),
+                self.bucket,
+                self._key(key),
+                ExtraArgs=self._extra_args(),
+                Callback=progress,
+                Config=self.transfer,
+            )
+        except Exception as error:
+            raise SinkError(f"{self.url(key)}: {describe_s3_error(error)}") from error
+
+    def delete(self, key: str) -> None:
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        except Exception as error:
+            raise SinkError(f"{self.url(key)}: {describe_s3_error(error)}") from error
+
+    def list(self, prefix: str) -> list[str]:
+        full = self._key(prefix).rstrip("/") + "/"
+        strip = len(self.prefix) + 1 if self.prefix else 0
+        keys: list[str] = []
+        try:
+            paginator = self.client.get_paginator("list_objects_v2")
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=full):
+                keys.extend(item["Key"][strip:] for item in page.get("Contents", []))
+        except Exception as error:
+            raise SinkError(f"s3://{self.bucket}/{full}: {describe_s3_error(error)}") from error
+        return sorted(keys)
+
+
+_HINTS = {
+    "NoSuchBucket": "bucket does not exist",
+    "404": "bucket does not exist (or is not visible with these credentials)",
+    "403": "access denied (check credentials and bucket policy)",
+    "InvalidAccessKeyId": "invalid access key id (check AWS credentials)",
+    "SignatureDoesNotMatch": "signature mismatch (check the AWS secret key)",
+    "AccessDenied": "access denied (check credentials and bucket policy)",
+}
+
+
+def describe_s3_error(error: BaseException) -> str:
+    """One line for any boto3/botocore failure, with the S3 error code when there is one."""
+    from boto3.exceptions import S3UploadFailedError
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    if isinstance(error, ClientError):
+        info = error.response.get("Error", {})
+        code = str(info.get("Code", "")) or "error"
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        hint = _HINTS.get(code) or info.get("Message") or ""
+        return f"{code} (HTTP {status}): {hint}".rstrip(": ")
+    if isinstance(error, NoCredentialsError):
+        return "no AWS credentials found (environment, ~/.aws, or instance profile)"
+    if isinstance(error, S3UploadFailedError):
+        text = str(error)
+        for code, hint in _HINTS.items():
+            if code in text and not code.isdigit():
+                return f"{code}: {hint}"
+        return " ".join(text.split())
+    if isinstance(error, BotoCoreError):
+        return " ".join(str(error).split())
+    return " ".join(f"{type(error).__name__}: {error}".split())
+
+
+def open_sink(target: str, options: S3Options | None = None) -> Sink:
+    """``s3://bucket/prefix`` → :class:`S3Sink`; anything else is a local directory."""
+    if target.startswith("s3://"):
+        return S3Sink(target, options)
+    return DirectorySink(target)

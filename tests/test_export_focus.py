@@ -1,0 +1,350 @@
+"""FOCUS 1.2 mapping: hand-checked values, our own conformance rules, the FinOps validator."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from decimal import Decimal, localcontext
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from focusvalidator import ensure_venv, real_failures, run_validator
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rating.errors import RatecardError
+from rating.export import FOCUS_SCHEMA, to_focus
+from rating.export.encode import csv_bytes, decimal_text, encode, parquet_bytes
+from rating.export.units import focus_unit
+from rating.rate.result import LINE_ITEM_SCHEMA
+
+OCT = datetime(2026, 10, 1, tzinfo=UTC)
+NOV = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def item(**overrides: object) -> dict[str, object]:
+    """One line item with sensible defaults (a VM's vCPU hours for one day)."""
+    row: dict[str, object] = {
+        "period": "2026-10",
+        "tenant": "proj-42",
+        "platform_type": "OpenStack",
+        "location": "eu-de-1",
+        "platform_instance": "pike",
+        "resource_id": "vm-7f3",
+        "resource_type": "openstack.nova.server",
+        "resource_name": "web-1",
+        "product_id": "vm-vcpu",
+        "product_name": "VM vCPU",
+        "seller_id": "platform-team",
+        "seller_product_group": "Compute",
+        "usage_type": "vCPU hours",
+        "quantity": Decimal("96"),
+        "unit": "{vCPU}.h",
+        "unit_price": Decimal("0.0125"),
+        "amount": Decimal("1.2"),
+        "currency": "EUR",
+        "start": OCT,
+        "end": datetime(2026, 10, 2, tzinfo=UTC),
+        "catalog_version": "cat-1",
+    }
+    row.update(overrides)
+    return row
+
+
+def example_items() -> pa.Table:
+    """Usage in two units and tenants, a graduated-tier line, and a minimum-charge adjustment."""
+    rows = [
+        item(),
+        item(
+            resource_id="vol-1",
+            resource_type="openstack.cinder.volume",
+            resource_name="data",
+            product_id="volume-gib",
+            product_name="Volume GiB",
+            seller_product_group="Storage",
+            usage_type="GiB hours",
+            quantity=Decimal("240.5"),
+            unit="GiBy.h",
+            unit_price=Decimal("0.0001"),
+            amount=Decimal("0.02405"),
+            end=datetime(2026, 10, 11, tzinfo=UTC),
+        ),
+        # Graduated tiers: the amount is below unit_price × quantity (later tiers are cheaper).
+        item(
+            tenant="proj-7",
+            resource_id="vm-a1",
+            resource_name="Büro-Server",  # non-ASCII: folded for the validator
+            quantity=Decimal("1000.333333333333"),
+            unit_price=Decimal("0.01"),
+            amount=Decimal("8.5"),
+        ),
+        item(
+            resource_id=None,
+            resource_name=None,
+            usage_type="minimum charge",
+            quantity=None,
+            unit=None,
+            unit_price=None,
+            amount=Decimal("3.8"),
+            end=NOV,
+        ),
+    ]
+    return pa.Table.from_pylist(rows, schema=LINE_ITEM_SCHEMA)
+
+
+def test_known_answer_for_a_usage_line() -> None:
+    row = to_focus(example_items(), provider_name="Sovereign Cloud").to_pylist()[0]
+    assert row["BillingAccountId"] == row["SubAccountId"] == "proj-42"
+    assert row["ChargeCategory"] == "Usage"
+    assert row["ChargeFrequency"] == "Usage-Based"
+    assert row["ChargeClass"] is None
+    assert row["PricingUnit"] == row["ConsumedUnit"] == "vCPU-Hours"
+    assert row["PricingQuantity"] == row["ConsumedQuantity"] == Decimal("96")
+    assert row["ListUnitPrice"] == Decimal("0.0125")
+    assert row["ListCost"] == row["ContractedCost"] == Decimal("1.2")
+    assert row["BilledCost"] == row["EffectiveCost"] == Decimal("1.2")
+    assert row["ProviderName"] == row["InvoiceIssuerName"] == "Sovereign Cloud"
+    assert row["PublisherName"] == row["x_SellerId"] == "platform-team"
+    assert row["InvoiceId"] == "INV-proj-42-2026-10-provisional"
+    assert (row["BillingPeriodStart"], row["BillingPeriodEnd"]) == (OCT, NOV)
+    assert (row["ServiceCategory"], row["ServiceSubcategory"]) == ("Compute", "Virtual Machines")
+    assert row["RegionId"] == row["x_Location"] == "eu-de-1"
+    assert row["x_CatalogVersion"] == "cat-1"
+    assert row["SkuId"] == row["x_ProductId"] == "vm-vcpu"
+
+
+def test_tiered_line_keeps_list_cost_exact_and_bills_the_amount() -> None:
+    row = to_focus(example_items()).to_pylist()[2]
+    assert row["ListCost"] == Decimal("10.00333333333333")  # 0.01 × 1000.333333333333, unrounded
+    assert row["BilledCost"] == row["EffectiveCost"] == Decimal("8.5")
+    assert row["ResourceName"] == "Buro-Server"
+
+
+def test_catalog_frequencies_override_the_label_guess() -> None:
+    focus = to_focus(example_items(), frequencies={"vm-vcpu": "Recurring"})
+    assert focus.column("ChargeFrequency").to_pylist() == [
+        "Recurring",
+        "Usage-Based",  # volume-gib: not in the mapping, guessed from "GiB hours"
+        "Recurring",
+        "Recurring",  # the minimum charge stays Recurring
+    ]
+
+
+def test_each_service_name_has_one_category() -> None:
+    """FOCUS: exactly one ServiceCategory per ServiceName, whatever the resource types."""
+    rows = [
+        item(product_name="Bundle", resource_type="openstack.nova.server"),
+        item(product_name="Bundle", resource_type="openstack.cinder.volume", resource_id="v"),
+    ]
+    focus = to_focus(pa.Table.from_pylist(rows, schema=LINE_ITEM_SCHEMA))
+    assert set(focus.column("ServiceCategory").to_pylist()) == {"Storage"}  # min type id wins
+
+
+def test_minimum_charge_is_an_adjustment_without_usage_columns() -> None:
+    row = to_focus(example_items()).to_pylist()[3]
+    assert row["ChargeCategory"] == "Adjustment"
+    assert row["ChargeFrequency"] == "Recurring"
+    for column in ("PricingQuantity", "PricingUnit", "ConsumedQuantity", "ListUnitPrice"):
+        assert row[column] is None, column
+    assert row["ResourceId"] is None and row["ResourceType"] is None
+    assert row["BilledCost"] == row["ListCost"] == Decimal("3.8")
+
+
+@pytest.mark.parametrize(
+    ("ucum", "focus"),
+    [
+        ("h", "Hours"),
+        ("GiBy.h", "GiB-Hours"),
+        ("{vCPU}.h", "vCPU-Hours"),
+        ("h.{vCPU}", "vCPU-Hours"),
+        ("GBy", "GB"),
+        ("MiBy", "MiB"),
+        ("{request}", "request"),
+        ("GBy/s", "GB/Second"),
+        ("1", "Units"),
+        ("mo", "Months"),
+        (None, None),
+    ],
+)
+def test_ucum_to_focus_units(ucum: str | None, focus: str | None) -> None:
+    assert focus_unit(ucum) == focus
+
+
+def test_rejects_tables_of_another_schema() -> None:
+    with pytest.raises(RatecardError, match="LINE_ITEM_SCHEMA"):
+        to_focus(pa.table({"tenant": ["a"]}))
+
+
+money = st.decimals(min_value=0, max_value=10**6, places=12, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(money, money), min_size=1, max_size=20))
+def test_list_and_contracted_cost_are_exact_products(pairs: list[tuple[Decimal, Decimal]]) -> None:
+    """The validator skips this rule, so we own it: ListCost = ListUnitPrice × PricingQuantity."""
+    rows = [
+        item(quantity=q, unit_price=p, amount=(q * p).quantize(Decimal("1E-12"))) for q, p in pairs
+    ]
+    table = pa.Table.from_pylist(rows, schema=LINE_ITEM_SCHEMA)
+    with localcontext() as exact:
+        exact.prec = 100  # Python's default 28 digits would round the reference product
+        for row in to_focus(table).to_pylist():
+            assert row["ListCost"] == row["ListUnitPrice"] * row["PricingQuantity"]
+            assert row["ContractedCost"] == row["ContractedUnitPrice"] * row["PricingQuantity"]
+
+
+def test_costs_beyond_list_cost_precision_are_a_clear_error() -> None:
+    huge = item(quantity=Decimal(10**13), unit_price=Decimal(10**13), amount=Decimal(1))
+    with pytest.raises(RatecardError, match="too large"):
+        to_focus(pa.Table.from_pylist([huge], schema=LINE_ITEM_SCHEMA))
+
+
+def test_our_own_conformance_rules() -> None:
+    """Rules the validator does not check: allowed values, x_ prefixes, non-null usage fields."""
+    focus = to_focus(example_items())
+    standard = {f for f in FOCUS_SCHEMA.names if not f.startswith("x_")}
+    assert all(name[0].isupper() for name in standard)
+    for row in focus.to_pylist():
+        assert row["ChargeCategory"] in {"Usage", "Purchase", "Tax", "Credit", "Adjustment"}
+        assert row["ChargeFrequency"] in {"One-Time", "Recurring", "Usage-Based"}
+        assert row["ChargeClass"] in {None, "Correction"}
+        if row["ChargeCategory"] == "Usage":
+            for column in ("ConsumedQuantity", "ConsumedUnit", "PricingQuantity", "SkuId"):
+                assert row[column] is not None, column
+            assert row["PricingCategory"] == "Standard"
+        for value in row.values():
+            assert not isinstance(value, str) or value.isascii()
+
+
+def test_csv_text_follows_the_validator_rules() -> None:
+    text = csv_bytes(to_focus(example_items())).decode()
+    header, first, *_, last = text.splitlines()
+    cells = dict(zip(header.split(","), next(csv.reader([first])), strict=True))
+    assert cells["PricingQuantity"] == "96.0"  # decimals always carry a point
+    assert cells["ChargePeriodStart"] == "2026-10-01T00:00:00Z"
+    assert ",," in last  # nulls are empty unquoted fields
+    assert '""' not in text
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.text(max_size=8)), min_size=1, max_size=10),
+    st.lists(
+        st.one_of(st.none(), st.decimals(min_value=-(10**6), max_value=10**6, places=12)),
+        min_size=1,
+        max_size=10,
+    ),
+)
+def test_csv_cells_round_trip(texts: list[str | None], amounts: list[Decimal | None]) -> None:
+    """Strings survive quoting, nulls are bare empty cells, decimals keep value and a point."""
+    texts = [t.replace("\r", "") if t else t for t in texts]  # csv module folds lone CRs
+    rows = min(len(texts), len(amounts))
+    texts, amounts = texts[:rows], amounts[:rows]
+    table = pa.table(
+        {
+            "t": pa.array(texts, pa.string()),
+            "d": pa.array(amounts, pa.decimal128(38, 12)),
+        }
+    )
+    data = csv_bytes(table).decode()
+    parsed = list(csv.reader(io.StringIO(data, newline="")))[1:]
+    assert len(parsed) == rows
+    for (text, amount), (text_cell, amount_cell) in zip(
+        zip(texts, amounts, strict=True), parsed, strict=True
+    ):
+        assert text_cell == (text or "")
+        if amount is None:
+            assert amount_cell == ""
+        else:
+            assert "." in amount_cell and Decimal(amount_cell) == amount
+    lines = data.split("\n")[1:] if not any(t and "\n" in t for t in texts) else []
+    for line, text in zip(lines, texts, strict=False):  # lines has a trailing ""
+        if text == "":
+            assert line.startswith('""')
+        if text is None:
+            assert line.startswith(",")
+
+
+def test_decimal_text() -> None:
+    assert decimal_text(Decimal("1488")) == "1488.0"
+    assert decimal_text(Decimal("1.200000000000")) == "1.2"
+    assert decimal_text(Decimal("0E-12")) == "0.0"
+
+
+def test_parquet_types_and_bytes_are_deterministic() -> None:
+    focus = to_focus(example_items())
+    data = parquet_bytes(focus)
+    assert data == parquet_bytes(to_focus(example_items()))
+    schema = pq.read_schema(io.BytesIO(data))
+    assert schema.field("BilledCost").type == pa.decimal128(38, 12)
+    assert schema.field("ChargePeriodStart").type == pa.timestamp("us", tz="UTC")
+    assert schema.field("InvoiceId").type == pa.string()
+
+
+@pytest.fixture(scope="session")
+def focus_python() -> Path:
+    return ensure_venv()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("encoding", ["parquet", "csv"])
+def test_finops_validator_accepts_our_export(
+    focus_python: Path, tmp_path: Path, encoding: str
+) -> None:
+    data_file = tmp_path / f"focus.{encoding}"
+    data_file.write_bytes(encode(to_focus(example_items()), encoding))
+    results = run_validator(focus_python, data_file, tmp_path)
+    assert sum(1 for r in results.values() if r.get("ok") is True) > 250
+    assert real_failures(results) == {}
+
+
+@pytest.mark.slow
+def test_finops_validator_rejects_a_broken_dataset(focus_python: Path, tmp_path: Path) -> None:
+    focus = to_focus(example_items())
+    broken = focus.set_column(
+        focus.schema.get_field_index("ChargePeriodStart"),
+        "ChargePeriodStart",
+        pa.array([None] * focus.num_rows, pa.timestamp("us", tz="UTC")),
+    ).drop_columns(["BillingCurrency"])
+    data_file = tmp_path / "broken.parquet"
+    data_file.write_bytes(parquet_bytes(broken))
+    failures = real_failures(run_validator(focus_python, data_file, tmp_path))
+    assert any(rule.startswith("ChargePeriodStart") for rule in failures), failures
+    assert any("BillingCurrency" in rule or "BillingCurrency" in m for rule, m in failures.items())
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.mark.slow
+def test_finops_validator_accepts_the_rated_example_fleet(
+    focus_python: Path, tmp_path: Path
+) -> None:
+    """End to end: the example catalog and fleet, rated and exported by the CLI, validate clean."""
+    from click.testing import CliRunner
+
+    from rating.cli import cli
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "export",
+            str(EXAMPLES / "catalogs" / "private-cloud"),
+            str(EXAMPLES / "samples" / "fleet-2026-10.jsonl"),
+            "--period",
+            "2026-10",
+            "--format",
+            "focus-csv",
+            "--to",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data_file = out / "period=2026-10" / "focus-csv" / "part-00000.csv"
+    rows = list(csv.DictReader(io.StringIO(data_file.read_text())))
+    assert rows and {r["ChargeCategory"] for r in rows} <= {"Usage", "Adjustment"}
+    assert real_failures(run_validator(focus_python, data_file, tmp_path)) == {}
