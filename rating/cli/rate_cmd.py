@@ -1,0 +1,202 @@
+"""``ratecard rate CATALOG SAMPLES…``: price samples into line items with the DuckDB engine.
+
+Line items go to ``--out`` (or stdout) as JSON Lines, CSV, Parquet or a table;
+the reconciliation (read = rated + unmatched + rejected + duplicates + outside
+period), totals per currency and unmatched samples with a hint go to stderr.
+Rejected or unmatched samples do not fail the run: they are shown, not hidden.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from rating.errors import RatecardError
+
+_FORMATS = ("jsonl", "csv", "parquet", "table")
+_SUFFIXES = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+_DURATION = re.compile(r"^(\d+)(s|m|min|h|d)$")
+_UNITS = {"s": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(text: str, option: str) -> timedelta:
+    """``30m``, ``1h``, ``90s``, ``1d`` as a positive timedelta."""
+    match = _DURATION.match(text.strip())
+    if not match or int(match[1]) == 0:
+        raise RatecardError(f"{option} {text!r}: expected a positive duration like 30m, 1h, 1d")
+    return timedelta(**{_UNITS[match[2]]: int(match[1])})
+
+
+def _options(interval: str, interval_for: tuple[str, ...]):
+    from rating.rate.result import RateOptions
+
+    by_type = {}
+    for item in interval_for:
+        type_id, sep, value = item.partition("=")
+        if not sep or not type_id:
+            raise RatecardError(f"--interval-for {item!r}: expected TYPE=DURATION, e.g. vm=30m")
+        by_type[type_id] = parse_duration(value, "--interval-for")
+    return RateOptions(parse_duration(interval, "--interval"), by_type)
+
+
+def _output_format(fmt: str | None, out: str | None) -> str:
+    if fmt is not None:
+        return fmt
+    if out and out != "-":
+        return _SUFFIXES.get(Path(out).suffix.lower(), "jsonl")
+    return "table" if sys.stdout.isatty() else "jsonl"
+
+
+@click.command()
+@click.argument("catalog", type=click.Path(path_type=Path))
+@click.argument("samples", nargs=-1, required=True)
+@click.option("--period", help="YYYY-MM or YYYY-MM-DD/YYYY-MM-DD; default: the samples' month.")
+@click.option("--interval", default="1h", show_default=True, help="Sample interval.")
+@click.option(
+    "--interval-for",
+    "interval_for",
+    multiple=True,
+    metavar="TYPE=DURATION",
+    help="Sample interval of one resource type (repeatable).",
+)
+@click.option("--out", help="Line-item file (default: stdout; '-' = stdout).")
+@click.option("--format", "fmt", type=click.Choice(_FORMATS), help="Default: from --out.")
+@click.option(
+    "--rejects",
+    "rejects_file",
+    type=click.Path(path_type=Path),
+    help="Write rejected sample records to this JSON Lines file.",
+)
+@click.option(
+    "--traits",
+    "traits_file",
+    type=click.Path(path_type=Path),
+    help="Dhall file declaring extra resource types.",
+)
+def rate(
+    catalog: Path,
+    samples: tuple[str, ...],
+    period: str | None,
+    interval: str,
+    interval_for: tuple[str, ...],
+    out: str | None,
+    fmt: str | None,
+    rejects_file: Path | None,
+    traits_file: Path | None,
+) -> None:
+    """Rate SAMPLES (files, '-' = stdin) against CATALOG into line items."""
+    from rating.load.catalog import load_catalog
+    from rating.load.samples import RejectSink, open_samples
+    from rating.period import Period
+
+    started = time.perf_counter()
+    options = _options(interval, interval_for)
+    chosen = Period.parse(period) if period else None
+    fmt = _output_format(fmt, out)
+    loaded = load_catalog(catalog)
+    types = loaded.resource_types
+    if traits_file is not None:
+        from rating.load.traits import load_resource_types, merge_resource_types
+
+        types = merge_resource_types(types, load_resource_types(traits_file), str(traits_file))
+    sink = RejectSink(rejects_file)
+    reader = open_samples(list(samples), types, rejects=sink)
+    with _progress_bar() as progress:
+        summary = _rate_out(loaded, reader, chosen, options, progress, out, fmt)
+    counts = summary.counts
+    counts.read += reader.total.rejected
+    counts.rejected = reader.total.rejected
+    _report(summary, time.perf_counter() - started)
+
+
+_TABLE_COLUMNS = (
+    "tenant",
+    "resource_id",
+    "product_id",
+    "quantity",
+    "unit",
+    "amount",
+    "currency",
+    "start",
+    "end",
+)
+
+
+def _rate_out(catalog, reader, period, options, progress, out, fmt):
+    """Let DuckDB write the line items; stdout gets a copy of a temporary file."""
+    from rating.rate.engine import rate_to_file
+
+    if out and out != "-":
+        if fmt == "table":
+            raise RatecardError("--format table writes to the terminal only: drop --out")
+        return rate_to_file(catalog, reader, period, out, fmt, options, progress=progress)
+    with tempfile.TemporaryDirectory(prefix="ratecard-rate-") as scratch:
+        written = "parquet" if fmt == "table" else fmt
+        target = Path(scratch) / f"line-items.{written}"
+        summary = rate_to_file(catalog, reader, period, target, written, options, progress=progress)
+        if fmt == "table":
+            _print_table(target)
+        else:
+            with target.open("rb") as source:
+                sys.stdout.flush()
+                shutil.copyfileobj(source, sys.stdout.buffer)
+    return summary
+
+
+def _print_table(path: Path) -> None:
+    import pyarrow.parquet as pq
+    from tabulate import tabulate
+
+    table = pq.read_table(path, columns=list(_TABLE_COLUMNS))
+    rows = [[row[c] for c in _TABLE_COLUMNS] for row in table.to_pylist()]
+    click.echo(tabulate(rows, headers=_TABLE_COLUMNS, disable_numparse=True))
+
+
+class _progress_bar:
+    """A tqdm bar of samples loaded, on a terminal only; yields the update callback."""
+
+    def __enter__(self):
+        if not sys.stderr.isatty():
+            self._bar = None
+            return None
+        from tqdm import tqdm
+
+        self._bar = tqdm(unit=" samples", unit_scale=True, file=sys.stderr, leave=False)
+        return self._bar.update
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _report(summary, seconds: float) -> None:
+    """The reconciliation, totals and unmatched groups, on stderr."""
+    c = summary.counts
+
+    def echo(text: str) -> None:
+        click.echo(text, err=True, nl=False)
+
+    echo(
+        f"period {summary.period.label}: samples read {c.read:,}, rated {c.rated:,}, "
+        f"unmatched {c.unmatched:,}, rejected {c.rejected:,}, duplicates {c.duplicates:,}, "
+        f"outside period {c.outside_period:,}\n"
+    )
+    rate = f", {c.read / seconds:,.0f} samples/s" if seconds > 0 and c.read else ""
+    echo(f"line items {summary.line_items:,} in {seconds:.2f} s{rate}\n")
+    for currency, total in sorted(summary.totals.items()):
+        echo(f"total {currency} {total}\n")
+    for group in summary.unmatched:
+        hint = f" — {group.hint}" if group.hint else ""
+        echo(
+            f"unmatched {group.resource_type}: {group.samples:,} samples of "
+            f"{group.resources:,} resources{hint}\n"
+        )
+    if not c.reconciles:  # a bug, never the user's input
+        echo("warning: counts do not reconcile\n")

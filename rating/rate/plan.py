@@ -1,0 +1,797 @@
+"""Compile a catalog into one relational rating plan: lookup tables plus SQL text.
+
+The plan is the production engine's "program". Everything that depends on the
+catalog is turned into small tables (one row per entry, one row per price tier)
+and a handful of generated SQL expressions (one boolean filter per entry,
+evaluated only on the *distinct matching signatures* of the input, not on every
+sample), so matching cost stays flat when the catalog grows and no Python code
+ever loops over samples. The statements are plain SQL over those tables and the
+ingested sample table ``s``; they run on DuckDB today and are written to move to
+Spark SQL without redesign.
+
+Exactness: times are BIGINT microseconds; quantities and amounts are HUGEINT in
+units of 10^-12 (``*12`` columns), computed with integer ``//`` and ``%`` and
+rounded half-even by :func:`round_half_even`, then cast to DECIMAL(38,12). No
+DOUBLE and no decimal division is ever involved in money.
+
+DuckDB-only syntax used (Spark equivalent in brackets): ``//`` integer division
+[``div``], ``HUGEINT`` [``DECIMAL(38,0)``], ``regexp_full_match`` [``rlike`` with
+``^(?:…)$``], ``epoch_us``/``make_timestamptz`` [``unix_micros``/
+``timestamp_micros``], ``range`` + ``unnest`` [``sequence`` + ``explode``],
+``IS NOT DISTINCT FROM`` [``<=>``], ``list_filter(l, lambda x: …)``
+[``exists(l, x -> …)``], ``* EXCLUDE (…)`` [explicit column lists],
+``any_value`` [``first``]. ``min_by``, window functions, ``WHERE [NOT] EXISTS``
+and ``UNION ALL`` exist in both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+import pyarrow as pa
+
+from rating.errors import RatecardError
+from rating.model import (
+    Catalog,
+    Condition,
+    ConditionOp,
+    PriceModel,
+    Product,
+    ScopeLevel,
+    UsageKind,
+)
+from rating.period import Period
+from rating.rate.result import RateOptions
+
+SCALE12 = 10**12
+US_PER_S = 10**6
+US_PER_DAY = 86_400 * US_PER_S
+NEG_INF_US = -(2**62)  # validity segment start before every boundary
+INF12 = 10**30  # "no upper bound" for tiers, in 10^-12 units
+DOUBLE_SCALE = 10**9  # Double trait values enter integer arithmetic as value × 10^9
+
+SCOPE_COLUMNS = ("platform_type", "location", "platform_instance", "tenant")
+_SPECIFICITY = {level: level.specificity for level in ScopeLevel}
+
+
+def q(name: str) -> str:
+    """Quote an identifier (trait columns contain dots)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: object) -> str:
+    """A SQL literal for a trait value or bound."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | Decimal):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def round_half_even(num: str, den: str) -> str:
+    """SQL for num / den rounded half to even, both integer expressions, den > 0.
+
+    ``//`` truncates toward zero, so the sign is handled separately. Callers pass
+    column names or cheap expressions (they are repeated).
+    """
+
+    def nonneg(x: str) -> str:
+        quo, rem = f"(({x}) // ({den}))", f"(({x}) % ({den}))"
+        bump = (
+            f"CASE WHEN 2 * {rem} > ({den}) OR (2 * {rem} = ({den}) AND {quo} % 2 = 1) "
+            "THEN 1 ELSE 0 END"
+        )
+        return f"({quo} + {bump})"
+
+    return f"(CASE WHEN ({num}) >= 0 THEN {nonneg(num)} ELSE -{nonneg('-(' + num + ')')} END)"
+
+
+def ceil_div(num: str, den: str) -> str:
+    """SQL ceil(num / den) for num >= 0, den > 0 (integers)."""
+    return f"((({num}) + ({den}) - 1) // ({den}))"
+
+
+def to_us(moment: datetime) -> int:
+    delta = moment - datetime(1970, 1, 1, tzinfo=moment.tzinfo)
+    return (delta.days * 86_400 + delta.seconds) * US_PER_S + delta.microseconds
+
+
+def to12(value: Decimal, what: str) -> int:
+    scaled = value * SCALE12
+    if scaled != scaled.to_integral_value():
+        raise RatecardError(f"{what}: {value} has more than 12 decimal places")
+    return int(scaled)
+
+
+@dataclass(frozen=True)
+class RatingPlan:
+    """Everything the engine needs: lookup tables and the SQL of each stage.
+
+    The engine loads the input into table ``s`` (every column but the source position),
+    registers :attr:`entries`, :attr:`tiers` under those
+    names, materializes each of :attr:`statements` as a table in order, then
+    reads :attr:`line_items_sql`, :attr:`counts_sql` and :attr:`unmatched_sql`.
+    """
+
+    entries: pa.Table  # one row per catalog entry (entry_idx = catalog order)
+    tiers: pa.Table  # price tiers per entry, in 10^-12 units
+    statements: tuple[tuple[str, str], ...]  # (table name, SELECT), in order
+    line_items_sql: str  # final SELECT in LINE_ITEM_SCHEMA, sorted by LINE_ITEM_ORDER
+    counts_sql: str  # one row: duplicates, rated, unmatched, outside_period, kept
+    unmatched_sql: str  # per resource type: samples, resources, first unmatched resource
+
+
+def _unit_factor(product: Product, catalog: Catalog, double: bool) -> Fraction:
+    """Exact factor from the integer measure to 10^-12 usage units.
+
+    The measure is µs (Time), trait value × µs (TimeQuantity) or the trait value
+    (Quantity); Double trait values enter as value × DOUBLE_SCALE.
+    """
+    from rating import units
+
+    usage = product.usage
+    trait_unit = "1"
+    if usage.kind in (UsageKind.TIME_QUANTITY, UsageKind.QUANTITY):
+        rtype = catalog.resource_type(product.resource_type)
+        trait = rtype.trait(usage.trait) if rtype and usage.trait else None
+        trait_unit = (trait.unit if trait else None) or "1"
+    if usage.kind == UsageKind.TIME:
+        base = Fraction(units.conversion_factor("s", usage.unit)) / US_PER_S
+    elif usage.kind == UsageKind.TIME_QUANTITY:
+        measured = "s" if trait_unit == "1" else units.multiply(trait_unit, "s")
+        base = Fraction(units.conversion_factor(measured, usage.unit)) / US_PER_S
+    elif usage.kind == UsageKind.QUANTITY:
+        base = Fraction(units.conversion_factor(trait_unit, usage.unit))
+    else:
+        base = Fraction(1)
+    if double:
+        base /= DOUBLE_SCALE
+    return base * SCALE12
+
+
+def _condition_sql(cond: Condition, column: str | None, arrow_type: pa.DataType | None) -> str:
+    """Boolean SQL for one filter condition on a signature row (never NULL).
+
+    Mirrors :func:`rating.rate.matching.condition_holds`: numbers compare
+    numerically, list traits hold when any element does (NotOneOf: when none
+    equals a listed value), Regex sees the value's text.
+    """
+    col = q(column) if column else "NULL"
+    op = cond.op
+    if op is ConditionOp.PRESENT:
+        return f"({col} IS NOT NULL)"
+    if op is ConditionOp.ABSENT:
+        return f"({col} IS NULL)"
+    if column is None or arrow_type is None:
+        return "FALSE"
+    is_list = pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type)
+    element = arrow_type.value_type if is_list else arrow_type
+    numeric = pa.types.is_integer(element) or pa.types.is_floating(element)
+    boolean = pa.types.is_boolean(element)
+
+    def one_of(x: str) -> str:
+        values = [v for v in cond.values if _comparable(v, numeric, boolean)]
+        listed = ", ".join(lit(_as_sql_value(v)) for v in values)
+        return f"COALESCE({x} IN ({listed}), FALSE)" if values else "FALSE"
+
+    def holds(x: str) -> str:
+        if op in (ConditionOp.EQUALS, ConditionOp.ONE_OF, ConditionOp.NOT_ONE_OF):
+            return one_of(x)
+        if op is ConditionOp.REGEX:
+            pattern = lit(cond.pattern or "")
+            return f"COALESCE(regexp_full_match(CAST({x} AS VARCHAR), {pattern}), FALSE)"
+        if op is ConditionOp.RANGE:
+            if not numeric:
+                return "FALSE"
+            parts = [f"{x} IS NOT NULL"]
+            if cond.at_least is not None:
+                parts.append(f"{x} >= {lit(cond.at_least)}")
+            if cond.below is not None:
+                parts.append(f"{x} < {lit(cond.below)}")
+            return "(" + " AND ".join(parts) + ")"
+        raise RatecardError(f"condition on {cond.trait}: unsupported operator {op}")
+
+    if is_list:
+        # DuckDB lambda syntax [Spark: exists(col, x -> ...)].
+        inner = f"COALESCE(len(list_filter({col}, lambda x: {holds('x')})) > 0, FALSE)"
+    else:
+        inner = holds(col)
+    if op is ConditionOp.NOT_ONE_OF:
+        return f"({col} IS NOT NULL AND NOT {inner})"
+    return f"({inner})"
+
+
+def _comparable(value: object, numeric: bool, boolean: bool) -> bool:
+    if numeric:
+        return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+    if boolean:
+        return isinstance(value, bool)
+    return isinstance(value, str)
+
+
+def _as_sql_value(value: object) -> object:
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return value
+
+
+def _tier_rows(idx: int, product: Product) -> list[dict]:
+    """Price tiers in cumulative 10^-12 units; PerUnit and Package become one open tier."""
+    price = product.price
+    where = f"{product.source or product.id}: price"
+    if price.model in (PriceModel.GRADUATED, PriceModel.VOLUME) and price.tiers:
+        rows, low = [], 0
+        for number, tier in enumerate(price.tiers):
+            high = INF12 if tier.up_to is None else to12(tier.up_to, where)
+            rows.append(
+                dict(
+                    entry_idx=idx,
+                    tier_no=number,
+                    lo12=low,
+                    hi12=high,
+                    vhi12=high,
+                    price12=to12(tier.unit_price, where),
+                )
+            )
+            low = high
+        rows[-1]["vhi12"] = INF12  # Volume: beyond every bound means the last tier
+        return rows
+    return [
+        dict(
+            entry_idx=idx,
+            tier_no=0,
+            lo12=0,
+            hi12=INF12,
+            vhi12=INF12,
+            price12=to12(price.unit_price, where),
+        )
+    ]
+
+
+def _list_price(product: Product) -> Decimal:
+    price = product.price
+    if price.model in (PriceModel.GRADUATED, PriceModel.VOLUME) and price.tiers:
+        return price.tiers[0].unit_price
+    return price.unit_price
+
+
+def _td_us(delta: timedelta) -> int:
+    return (delta.days * 86_400 + delta.seconds) * US_PER_S + delta.microseconds
+
+
+# Big integers travel as text and are cast to HUGEINT in SQL (Arrow has no int128).
+_ENTRY_SCHEMA = pa.schema(
+    [
+        ("entry_idx", pa.int64()),
+        ("product_id", pa.string()),
+        ("resource_type", pa.string()),
+        ("e_platform_type", pa.string()),
+        ("e_location", pa.string()),
+        ("e_platform_instance", pa.string()),
+        ("e_tenant", pa.string()),
+        ("spec", pa.int64()),
+        ("vf", pa.int64()),
+        ("vu", pa.int64()),
+        ("kind", pa.string()),
+        ("utrait", pa.int64()),
+        ("fnum", pa.string()),
+        ("fden", pa.string()),
+        ("prorate", pa.bool_()),
+        ("product_name", pa.string()),
+        ("seller_id", pa.string()),
+        ("seller_product_group", pa.string()),
+        ("usage_type", pa.string()),
+        ("unit", pa.string()),
+        ("currency", pa.string()),
+        ("model", pa.string()),
+        ("list_price", pa.string()),
+        ("inc12", pa.string()),
+        ("pkg12", pa.string()),
+        ("min_charge", pa.string()),
+    ]
+)
+_TIER_SCHEMA = pa.schema(
+    [
+        ("entry_idx", pa.int64()),
+        ("tier_no", pa.int64()),
+        ("lo12", pa.string()),
+        ("hi12", pa.string()),
+        ("vhi12", pa.string()),
+        ("price12", pa.string()),
+    ]
+)
+_NOT_IN_KEY = {"resource_id", "time", "source_file", "source_line"}
+
+
+def compile_plan(
+    catalog: Catalog, period: Period, options: RateOptions, schema: pa.Schema
+) -> RatingPlan:
+    """Compile ``catalog`` for one period and an input of the given Arrow ``schema``."""
+    types = {f.name: f.type for f in schema}
+    products = catalog.products
+    usage_traits: dict[str, int] = {}
+    cond_traits: list[str] = []
+    entry_rows, tier_rows, filters = [], [], []
+    boundaries: set[int] = set()
+    for idx, p in enumerate(products):
+        conds = []
+        for cond in p.filter:
+            column = f"traits.{cond.trait}"
+            present = column in types
+            if present and column not in cond_traits:
+                cond_traits.append(column)
+            conds.append(_condition_sql(cond, column if present else None, types.get(column)))
+        utrait, double = None, False
+        if p.usage.kind in (UsageKind.TIME_QUANTITY, UsageKind.QUANTITY):
+            column = f"traits.{p.usage.trait}"
+            if column in types:
+                utrait = usage_traits.setdefault(column, len(usage_traits))
+                double = pa.types.is_floating(types[column])
+                conds.append(q(f"present_{utrait}"))
+            else:
+                conds.append("FALSE")
+        filters.append(" AND ".join(conds) if conds else "TRUE")
+        vf = to_us(p.valid_from) if p.valid_from else None
+        vu = to_us(p.valid_until) if p.valid_until else None
+        boundaries.update(b for b in (vf, vu) if b is not None)
+        factor = _unit_factor(p, catalog, double)
+        price = p.price
+        where = f"{p.source or p.id}: price"
+        entry_rows.append(
+            dict(
+                entry_idx=idx,
+                product_id=p.id,
+                resource_type=p.resource_type,
+                e_platform_type=p.scope.platform_type,
+                e_location=p.scope.location,
+                e_platform_instance=p.scope.platform_instance,
+                e_tenant=p.scope.tenant,
+                spec=_SPECIFICITY[p.scope.level],
+                vf=vf,
+                vu=vu,
+                kind=str(p.usage.kind),
+                utrait=utrait,
+                fnum=str(factor.numerator),
+                fden=str(factor.denominator),
+                prorate=bool(p.usage.prorate),
+                product_name=p.display_name,
+                seller_id=p.seller.seller_id,
+                seller_product_group=p.seller.seller_product_group,
+                usage_type=p.usage_type,
+                unit=p.usage.unit,
+                currency=price.currency,
+                model=str(price.model),
+                list_price=str(_list_price(p)),
+                inc12=str(to12(price.included_quantity, where)),
+                pkg12=str(to12(price.package_size, where)) if price.package_size else None,
+                min_charge=None if price.minimum_charge is None else str(price.minimum_charge),
+            )
+        )
+        tier_rows.extend(
+            {**row, **{k: str(row[k]) for k in ("lo12", "hi12", "vhi12", "price12")}}
+            for row in _tier_rows(idx, p)
+        )
+    key_columns = sorted(n for n in schema.names if n not in _NOT_IN_KEY)
+    shape = _Shape(
+        p0=to_us(period.start),
+        p1=to_us(period.end),
+        days=period.days,
+        default_iv=_td_us(options.interval),
+        type_intervals={t: _td_us(d) for t, d in options.interval_by_type.items()},
+        key_columns=tuple(key_columns),
+        cond_traits=tuple(cond_traits),
+        usage_traits=usage_traits,
+        usage_types={c: types[c] for c in usage_traits},
+        boundaries=sorted(boundaries),
+        filters=tuple(filters),
+        one_time=any(p.usage.kind == UsageKind.ONE_TIME for p in products),
+    )
+    return RatingPlan(
+        entries=pa.Table.from_pylist(entry_rows, schema=_ENTRY_SCHEMA),
+        tiers=pa.Table.from_pylist(tier_rows, schema=_TIER_SCHEMA),
+        statements=_statements(shape),
+        line_items_sql=_line_items_sql(shape, period.label, catalog.version),
+        counts_sql=_COUNTS_SQL,
+        unmatched_sql=_UNMATCHED_SQL,
+    )
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """The catalog- and input-dependent facts the SQL text is generated from."""
+
+    p0: int
+    p1: int
+    days: int
+    default_iv: int
+    type_intervals: dict[str, int]
+    key_columns: tuple[str, ...]
+    cond_traits: tuple[str, ...]
+    usage_traits: dict[str, int]
+    usage_types: dict[str, pa.DataType]
+    boundaries: list[int]
+    filters: tuple[str, ...]
+    one_time: bool  # any OneTime entry: the resource's first sample time is needed
+
+    @property
+    def sig_columns(self) -> list[str]:
+        """Everything matching depends on: equal signatures match the same entries."""
+        presence = [f"present_{i}" for i in self.usage_traits.values()]
+        return ["resource_type", *SCOPE_COLUMNS, *self.cond_traits, "vstart", *presence]
+
+
+def _trait_int(expr: str, arrow_type: pa.DataType) -> str:
+    """A usage trait as an exact integer: Double values are scaled by DOUBLE_SCALE.
+
+    (Doubles with more than 9 decimals are rounded there; integers are exact.)
+    """
+    if pa.types.is_floating(arrow_type):
+        return f"CAST(round({expr} * {DOUBLE_SCALE}) AS HUGEINT)"
+    return f"CAST({expr} AS HUGEINT)"
+
+
+def _statements(sh: _Shape) -> tuple[tuple[str, str], ...]:
+    p0, p1 = sh.p0, sh.p1
+    canon = ", ".join(f"{q(c)} NULLS FIRST" for c in sh.key_columns)
+    vstart_cases = " ".join(f"WHEN t >= {b} THEN {b}" for b in reversed(sh.boundaries))
+    vstart = f"CASE {vstart_cases} ELSE {NEG_INF_US} END" if sh.boundaries else str(NEG_INF_US)
+    presence = "".join(
+        f", {q(c)} IS NOT NULL AS {q(f'present_{i}')}" for c, i in sh.usage_traits.items()
+    )
+    sig = sh.sig_columns
+    sig_list = ", ".join(q(c) for c in sig)
+    filter_case = (
+        "CASE e.entry_idx "
+        + " ".join(f"WHEN {i} THEN ({f})" for i, f in enumerate(sh.filters))
+        + " ELSE FALSE END"
+    )
+    uval_cases = " ".join(
+        f"WHEN {i} THEN {_trait_int('v.' + q(c), sh.usage_types[c])}"
+        for c, i in sh.usage_traits.items()
+    )
+    uval = (
+        f"CASE e.utrait {uval_cases} ELSE CAST(1 AS HUGEINT) END"
+        if uval_cases
+        else ("CAST(1 AS HUGEINT)")
+    )
+
+    needed = ", ".join(
+        q(c)
+        for c in dict.fromkeys(
+            [
+                "t",
+                "event",
+                "resource_id",
+                "resource_type",
+                "resource_name",
+                *SCOPE_COLUMNS,
+                *sh.cond_traits,
+                *sh.usage_traits,
+            ]
+        )
+    )
+    timed = "(SELECT epoch_us(time) AS t, * EXCLUDE (time) FROM s)"
+    same_key = "d.resource_id = x.resource_id AND d.t = x.t"
+    iv_cases = " ".join(f"WHEN {lit(k)} THEN {v}" for k, v in sh.type_intervals.items())
+    iv_expr = (
+        f"CASE resource_type {iv_cases} ELSE {sh.default_iv} END"
+        if iv_cases
+        else str(sh.default_iv)
+    )
+    # 1. Duplicates: a hash aggregate finds the (rare) repeated (resource_id, time)
+    #    keys; only those rows are ranked by the canonical key (smallest is kept).
+    dupkeys = """
+        SELECT resource_id, epoch_us(time) AS t, count(*) AS n FROM s
+        GROUP BY resource_id, epoch_us(time) HAVING count(*) > 1"""
+    kept = f"""
+        SELECT {needed} FROM {timed} x
+        WHERE NOT EXISTS (SELECT 1 FROM dupkeys d WHERE {same_key})
+        UNION ALL
+        SELECT {needed} FROM (
+          SELECT x.*, ROW_NUMBER() OVER (PARTITION BY x.resource_id, x.t ORDER BY {canon}) AS rn
+          FROM {timed} x WHERE EXISTS (SELECT 1 FROM dupkeys d WHERE {same_key})
+        ) WHERE rn = 1"""
+    first_t = (
+        "MIN(CASE WHEN event IS DISTINCT FROM 'delete' THEN t END) OVER (PARTITION BY resource_id)"
+        if sh.one_time
+        else "CAST(NULL AS BIGINT)"
+    )
+    # 2. Sample-and-hold intervals, clipped to the period. Lifecycle events are
+    #    few: their next event and the previous one (packed as 2·t + is_delete)
+    #    come from a small side table.
+    events = """
+        SELECT resource_id, t, LEAD(t) OVER e AS t_next_event,
+          LAG(2 * t + CASE WHEN event = 'delete' THEN 1 ELSE 0 END) OVER e AS prev_event
+        FROM kept WHERE event IS NOT NULL
+        WINDOW e AS (PARTITION BY resource_id ORDER BY t)"""
+    lagged = list(
+        dict.fromkeys(["resource_type", *SCOPE_COLUMNS, *sh.cond_traits, *sh.usage_traits])
+    )
+    lags = "".join(f", LAG({q(c)}) OVER r AS {q('prev_' + c)}" for c in lagged)
+    same = " AND ".join(f"{q(c)} IS NOT DISTINCT FROM {q('prev_' + c)}" for c in lagged)
+    prev_ce = f"least(t_prev + iv, t, {p1})"
+    prev_covered = f"(greatest(t_prev, {p0}) < {prev_ce})"
+
+    def in_period(col: str) -> str:
+        return f"({col} >= {p0} AND {col} < {p1})"
+
+    # The run break (2b) is decided in the same window pass as the interval: a
+    # sample continues the previous one's run when both are plain samples, both
+    # covered (or both not), contiguous, in the same validity segment and equal in
+    # every column matching or measuring depends on.
+    intervals = f"""
+        WITH w AS (
+          SELECT k.*, {iv_expr} AS iv, LEAD(t) OVER r AS t_next, LAG(t) OVER r AS t_prev,
+            LAG(event) OVER r AS event_prev, {first_t} AS first_t{lags}
+          FROM kept k
+          WINDOW r AS (PARTITION BY resource_id ORDER BY t)
+        ),
+        c AS (
+          SELECT w.*, e.prev_event, greatest(w.t, {p0}) AS cs,
+            least(CASE WHEN w.event IS NULL THEN least(COALESCE(w.t_next, w.t + w.iv), w.t + w.iv)
+                       WHEN w.event = 'delete' THEN w.t
+                       ELSE COALESCE(e.t_next_event, greatest(w.t, {p1})) END, {p1}) AS ce
+          FROM w LEFT JOIN events e
+            ON w.event IS NOT NULL AND e.resource_id = w.resource_id AND e.t = w.t
+        ),
+        d AS (SELECT *, cs < ce AND event IS DISTINCT FROM 'delete' AS covered FROM c)
+        SELECT * EXCLUDE ({", ".join(q("prev_" + c) for c in lagged)}, t_prev, event_prev),
+          {vstart} AS vstart{presence},
+          CASE WHEN event IS NOT NULL OR event_prev IS NOT NULL OR t_prev IS NULL THEN 1
+               WHEN NOT covered AND NOT {prev_covered} THEN 0
+               WHEN covered AND {prev_covered} AND {prev_ce} = cs
+                    AND {in_period("t")} = {in_period("t_prev")}
+                    AND {vstart} = {vstart.replace("t >=", "t_prev >=")}
+                    AND {same} THEN 0
+               ELSE 1 END AS brk
+        FROM d"""
+    # 3. Matching on distinct signatures only; most specific scope, then catalog order.
+    carried = list(dict.fromkeys([*sig, *sh.usage_traits]))
+    keep = ", ".join(f"any_value({q(c)}) AS {q(c)}" for c in carried)
+    # 2b. Runs: consecutive samples of a resource with contiguous coverage and the
+    #     same matching signature and usage values always land in the same slice for
+    #     every product, so they are collapsed before matching (events stay alone).
+    runs = f"""
+        SELECT resource_id, min(t) AS t, min(cs) AS cs, max(ce) AS ce,
+          sum(ce - cs) AS dur, count(*) AS n, min_by(ce, t) AS first_ce,
+          any_value(event) AS event, any_value(covered) AS covered,
+          any_value(first_t) AS first_t, any_value(prev_event) AS prev_event, {keep}
+        FROM (SELECT *, SUM(brk) OVER (PARTITION BY resource_id ORDER BY t
+                                      ROWS UNBOUNDED PRECEDING) AS run FROM iv)
+        GROUP BY resource_id, run"""
+    sigs = f"SELECT DISTINCT {sig_list} FROM runs WHERE covered"
+    sig_match = f"""
+        SELECT *, ROW_NUMBER() OVER (PARTITION BY {sig_list} ORDER BY product_id) AS pno
+        FROM (
+          SELECT g.*, e.entry_idx, e.product_id,
+            ROW_NUMBER() OVER (PARTITION BY {", ".join("g." + q(c) for c in sig)},
+                               e.product_id ORDER BY e.spec DESC, e.entry_idx) AS rk
+          FROM sigs g JOIN entries e
+            ON e.resource_type = g.resource_type AND e.e_platform_type = g.platform_type
+          WHERE (e.e_location IS NULL OR e.e_location = g.location)
+            AND (e.e_platform_instance IS NULL OR e.e_platform_instance = g.platform_instance)
+            AND (e.e_tenant IS NULL OR e.e_tenant = g.tenant)
+            AND (e.vf IS NULL OR e.vf <= g.vstart) AND (e.vu IS NULL OR g.vstart < e.vu)
+            AND ({filter_case})
+        ) WHERE rk = 1"""
+    sig_on = " AND ".join(f"v.{q(c)} IS NOT DISTINCT FROM m.{q(c)}" for c in sig)
+    joined = f"""
+        SELECT v.resource_id, v.t, v.n, v.dur, v.first_ce, v.event, v.covered, v.cs, v.ce,
+          v.first_t, v.prev_event, v.resource_type, m.entry_idx, m.product_id, m.pno, e.kind,
+          {uval} AS uval
+        FROM runs v LEFT JOIN sig_match m ON v.covered AND {sig_on}
+        LEFT JOIN entries e ON e.entry_idx = m.entry_idx"""
+    # 4. Status of every kept row; a delete inherits the interval it closes.
+    status = f"""
+        WITH st AS (
+          SELECT resource_id, t, n, event, resource_type, prev_event,
+            CASE WHEN NOT covered THEN 'outside_period'
+                 WHEN entry_idx IS NULL THEN 'unmatched' ELSE 'rated' END AS status
+          FROM joined WHERE entry_idx IS NULL OR pno = 1
+        )
+        SELECT resource_id, t, n, resource_type, status FROM st
+        WHERE event IS DISTINCT FROM 'delete'
+        UNION ALL
+        SELECT d.resource_id, d.t, d.n, d.resource_type,
+          CASE WHEN o.status IS NOT NULL THEN o.status
+               WHEN d.t >= {p0} AND d.t < {p1} THEN 'unmatched'
+               ELSE 'outside_period' END AS status
+        FROM (SELECT * FROM st WHERE event = 'delete') d
+        LEFT JOIN (SELECT * FROM st WHERE event IS NOT NULL AND event <> 'delete') o
+          ON d.prev_event % 2 = 0 AND o.resource_id = d.resource_id
+             AND o.t = d.prev_event // 2"""
+    # 5. Measures and slices (gaps and islands per resource and product id).
+    weighted = f"""
+        SELECT *, CASE kind WHEN 'Time' THEN CAST(dur AS HUGEINT)
+                            WHEN 'TimeQuantity' THEN CAST(dur AS HUGEINT) * uval
+                            WHEN 'Quantity' THEN CAST(n AS HUGEINT) * uval
+                            ELSE CAST(0 AS HUGEINT) END AS w,
+          CASE WHEN LAG(ce) OVER r = cs AND LAG(entry_idx) OVER r = entry_idx
+                    AND (kind <> 'TimeQuantity' OR LAG(uval) OVER r = uval)
+               THEN 0 ELSE 1 END AS brk
+        FROM joined
+        WHERE entry_idx IS NOT NULL AND kind <> 'OneTime'
+          AND NOT (kind = 'Quantity' AND (t < {p0} OR t >= {p1}))
+        WINDOW r AS (PARTITION BY resource_id, product_id ORDER BY t)"""
+    slices = f"""
+        WITH weighted AS ({weighted})
+        SELECT resource_id, product_id, min(cs) AS start_us, max(ce) AS end_us,
+          min_by(entry_idx, t) AS entry_idx, min_by(kind, t) AS kind, sum(w) AS wsum,
+          min(t) AS first_sample
+        FROM (SELECT *, SUM(brk) OVER (PARTITION BY resource_id, product_id ORDER BY t
+                                      ROWS UNBOUNDED PRECEDING) AS isl FROM weighted) x
+        GROUP BY resource_id, product_id, isl"""
+    cols = (
+        "resource_type",
+        "resource_name",
+        "platform_type",
+        "location",
+        "platform_instance",
+        "tenant",
+    )
+    line_cols = ", ".join(f"v.{c}" for c in cols)
+    q12_measured = round_half_even("x.wsum * CAST(e.fnum AS HUGEINT)", "CAST(e.fden AS HUGEINT)")
+    q12_prorated = round_half_even(f"CAST(d.n_days AS HUGEINT) * {SCALE12}", str(sh.days))
+    # Scope and name columns come from each line's first sample (joined back at the end).
+    raw = f"""
+        WITH rec AS (
+          SELECT resource_id, product_id, min(start_us) AS start_us, max(end_us) AS end_us,
+            min_by(entry_idx, start_us) AS entry_idx, min_by(first_sample, start_us) AS sample_t
+          FROM slices WHERE kind = 'Recurring' GROUP BY resource_id, product_id
+        ),
+        day_counts AS (
+          SELECT resource_id, product_id, count(DISTINCT d) AS n_days FROM (
+            SELECT resource_id, product_id,
+              unnest(range(start_us // {US_PER_DAY}, (end_us - 1) // {US_PER_DAY} + 1)) AS d
+            FROM slices WHERE kind = 'Recurring')
+          GROUP BY resource_id, product_id
+        ),
+        bare AS (
+          SELECT x.resource_id, x.product_id, x.start_us, x.end_us, x.entry_idx,
+            x.first_sample AS sample_t, CAST({q12_measured} AS HUGEINT) AS q12
+          FROM slices x JOIN entries e USING (entry_idx)
+          WHERE x.kind IN ('Time', 'TimeQuantity', 'Quantity')
+          UNION ALL
+          SELECT x.resource_id, x.product_id, x.start_us, x.end_us, x.entry_idx, x.sample_t,
+            CASE WHEN e.prorate THEN CAST({q12_prorated} AS HUGEINT)
+                 ELSE CAST({SCALE12} AS HUGEINT) END AS q12
+          FROM rec x JOIN entries e USING (entry_idx)
+          LEFT JOIN day_counts d ON d.resource_id = x.resource_id AND d.product_id = x.product_id
+          UNION ALL
+          SELECT x.resource_id, x.product_id, x.t AS start_us, x.first_ce AS end_us, x.entry_idx,
+            x.t AS sample_t, CAST({SCALE12} AS HUGEINT) AS q12
+          FROM joined x
+          WHERE x.kind = 'OneTime' AND x.t = x.first_t AND x.t >= {p0} AND x.t < {p1}
+        )
+        SELECT b.resource_id, b.product_id, b.start_us, b.end_us, b.entry_idx, {line_cols}, b.q12
+        FROM bare b JOIN iv v ON v.resource_id = b.resource_id AND v.t = b.sample_t"""
+    # 6. Aggregate pricing: each line prices its range [a, b) of the group's cumulative quantity.
+    ranged = """
+        SELECT r.*, e.currency, CAST(e.inc12 AS HUGEINT) AS inc12, e.model,
+          CAST(e.pkg12 AS HUGEINT) AS pkg12,
+          SUM(q12) OVER g AS b12, SUM(q12) OVER g - q12 AS a12,
+          SUM(q12) OVER (PARTITION BY r.tenant, r.product_id, e.currency) AS total12,
+          ROW_NUMBER() OVER g AS gpos
+        FROM raw r JOIN entries e USING (entry_idx)
+        WINDOW g AS (PARTITION BY r.tenant, r.product_id, e.currency
+                     ORDER BY r.start_us, r.resource_id ROWS UNBOUNDED PRECEDING)"""
+    overlap = "greatest(CAST(0 AS HUGEINT), least(b12, hi_eff) - greatest(a12, lo_eff, inc12))"
+    blocks = (
+        f"({ceil_div('greatest(b12 - inc12, 0)', 'pkg12')}"
+        f" - {ceil_div('greatest(a12 - inc12, 0)', 'pkg12')})"
+    )
+    priced = f"""
+        WITH x AS (
+          SELECT r.*, CAST(t.price12 AS HUGEINT) AS price12,
+            CASE WHEN r.model = 'Graduated' THEN CAST(t.lo12 AS HUGEINT)
+                 ELSE CAST(0 AS HUGEINT) END AS lo_eff,
+            CASE WHEN r.model = 'Graduated' THEN CAST(t.hi12 AS HUGEINT)
+                 ELSE CAST({INF12} AS HUGEINT) END AS hi_eff
+          FROM ranged r JOIN tiers t USING (entry_idx)
+          WHERE r.model <> 'Volume' OR (r.total12 >= CAST(t.lo12 AS HUGEINT)
+                                        AND r.total12 < CAST(t.vhi12 AS HUGEINT))
+        ),
+        y AS (
+          SELECT *, CASE WHEN model = 'Package' THEN {blocks} * price12 * {SCALE12}
+                         ELSE {overlap} * price12 END AS exact24
+          FROM x
+        ),
+        z AS (
+          SELECT resource_id, product_id, currency, gpos, any_value(start_us) AS start_us,
+            any_value(end_us) AS end_us, any_value(entry_idx) AS entry_idx,
+            {", ".join(f"any_value({c}) AS {c}" for c in cols)}, any_value(q12) AS q12,
+            sum(exact24) AS exact24
+          FROM y GROUP BY tenant, product_id, currency, gpos, resource_id
+        )
+        SELECT * EXCLUDE (exact24), {round_half_even("exact24", str(SCALE12))} AS amount12
+        FROM z"""
+    return (
+        ("dupkeys", dupkeys),
+        ("kept", kept),
+        ("events", events),
+        ("iv", intervals),
+        ("runs", runs),
+        ("sigs", sigs),
+        ("sig_match", sig_match),
+        ("joined", joined),
+        ("status", status),
+        ("slices", slices),
+        ("raw", raw),
+        ("ranged", ranged),
+        ("priced", priced),
+    )
+
+
+def _line_items_sql(sh: _Shape, label: str, version: str) -> str:
+    dec = "DECIMAL(38,12)"
+
+    def money(col12: str) -> str:
+        # HUGEINT × 10^-12 as an exact DECIMAL product (decimal division would be DOUBLE).
+        return f"(CAST({col12} AS DECIMAL(38,0)) * CAST(0.000000000001 AS {dec}))"
+
+    return f"""
+        WITH g AS (
+          SELECT p.tenant, p.product_id, p.currency, sum(p.amount12) AS sum12,
+            max(CAST(e.min_charge AS {dec})) AS min_charge
+          FROM priced p JOIN entries e USING (entry_idx)
+          GROUP BY p.tenant, p.product_id, p.currency
+        ),
+        biggest AS (
+          SELECT p.tenant, p.product_id, p.currency,
+            min_by(p.entry_idx, p.gpos) AS entry_idx
+          FROM priced p JOIN entries e USING (entry_idx) JOIN g
+            ON g.tenant IS NOT DISTINCT FROM p.tenant AND g.product_id = p.product_id
+               AND g.currency = p.currency AND CAST(e.min_charge AS {dec}) = g.min_charge
+          GROUP BY p.tenant, p.product_id, p.currency
+        ),
+        top_up AS (
+          SELECT g.tenant, g.product_id, g.currency, b.entry_idx,
+            CAST(g.min_charge - {money("g.sum12")} AS {dec}) AS amount
+          FROM g JOIN biggest b
+            ON b.tenant IS NOT DISTINCT FROM g.tenant AND b.product_id = g.product_id
+               AND b.currency = g.currency
+          WHERE g.min_charge IS NOT NULL AND {money("g.sum12")} < g.min_charge
+        ),
+        lines AS (
+          SELECT p.tenant, p.platform_type, p.location, p.platform_instance, p.resource_id,
+            p.resource_type, p.resource_name, p.product_id, e.product_name, e.seller_id,
+            e.seller_product_group, e.usage_type, {money("p.q12")} AS quantity, e.unit,
+            CAST(e.list_price AS {dec}) AS unit_price, {money("p.amount12")} AS amount,
+            e.currency, p.start_us, p.end_us
+          FROM priced p JOIN entries e USING (entry_idx)
+          UNION ALL
+          SELECT u.tenant, NULL, NULL, NULL, NULL, e.resource_type, NULL, u.product_id,
+            e.product_name, e.seller_id, e.seller_product_group, 'minimum charge',
+            CAST(1 AS {dec}), '1', u.amount, u.amount, u.currency, {sh.p0}, {sh.p1}
+          FROM top_up u JOIN entries e USING (entry_idx)
+        )
+        SELECT {lit(label)} AS period, tenant, platform_type, location, platform_instance,
+          resource_id, resource_type, resource_name, product_id, product_name, seller_id,
+          seller_product_group, usage_type, CAST(quantity AS {dec}) AS quantity, unit,
+          unit_price, CAST(amount AS {dec}) AS amount, currency,
+          make_timestamptz(start_us) AS "start", make_timestamptz(end_us) AS "end",
+          {lit(version)} AS catalog_version
+        FROM lines
+        ORDER BY tenant NULLS FIRST, product_id NULLS FIRST, resource_id NULLS FIRST,
+          start_us NULLS FIRST, currency NULLS FIRST"""
+
+
+_COUNTS_SQL = """
+    SELECT (SELECT COALESCE(sum(n - 1), 0) FROM dupkeys) AS duplicates,
+      COALESCE(sum(n) FILTER (WHERE status = 'rated'), 0) AS rated,
+      COALESCE(sum(n) FILTER (WHERE status = 'unmatched'), 0) AS unmatched,
+      COALESCE(sum(n) FILTER (WHERE status = 'outside_period'), 0) AS outside_period
+    FROM status"""
+
+_UNMATCHED_SQL = """
+    SELECT resource_type, sum(n) AS samples, count(DISTINCT resource_id) AS resources,
+      min(resource_id) AS first_id
+    FROM status WHERE status = 'unmatched'
+    GROUP BY resource_type ORDER BY resource_type"""

@@ -1,0 +1,360 @@
+"""The DuckDB engine: known answers, and equality with the reference rater.
+
+The property tests generate small catalogs (every usage kind, price model,
+condition operator, scope level and validity) and sample sets (duplicates,
+lifecycle events, samples outside the period) and require the engine's line
+items to equal the reference rater's exactly, Decimal for Decimal.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ratefixtures import (
+    VM,
+    equals,
+    make_catalog,
+    make_price,
+    make_product,
+    samples_table,
+    scope,
+    tiers,
+    utc,
+)
+
+from rating.model import Condition, ConditionOp, PriceModel, UsageKind
+from rating.period import Period
+from rating.rate import engine, reference
+from rating.rate.result import LINE_ITEM_SCHEMA, RateOptions
+
+OCT = Period.parse("2026-10")
+SHORT = Period.parse("2026-10-01/2026-10-03")
+
+
+def run(catalog, rows, period=OCT, options=None, batch_size=None):
+    table = samples_table(rows)
+    batches = table.to_batches(max_chunksize=batch_size) if batch_size else table.to_batches()
+    return engine.rate(catalog, batches, period, options)
+
+
+def amounts(result):
+    return [
+        (r["resource_id"], r["product_id"], r["quantity"], r["amount"])
+        for r in result.line_items.to_pylist()
+    ]
+
+
+# ---------------------------------------------------------------- known answers
+
+
+def test_time_and_ram_hours_known_answer():
+    catalog = make_catalog(
+        [
+            make_product(
+                "vcpu",
+                kind=UsageKind.TIME_QUANTITY,
+                trait="vcpu",
+                unit="{vCPU}.h",
+                unit_price="0.02",
+            ),
+            make_product(
+                "ram",
+                kind=UsageKind.TIME_QUANTITY,
+                trait="ramMb",
+                unit="GiBy.h",
+                unit_price="0.005",
+            ),
+        ]
+    )
+    traits = {"vcpu": 4, "ramMb": 1536, "state": "ACTIVE"}
+    rows = [{"time": f"2026-10-01T0{h}:00:00Z", "traits": traits} for h in range(3)]
+    result = run(catalog, rows)
+    # 3 h × 1.5 GiBy = 4.5 GiBy.h × 0.005; 3 h × 4 vCPU = 12 × 0.02.
+    assert amounts(result) == [
+        ("vm-1", "ram", Decimal("4.5"), Decimal("0.0225")),
+        ("vm-1", "vcpu", Decimal("12"), Decimal("0.24")),
+    ]
+    assert result.line_items.schema == LINE_ITEM_SCHEMA
+    assert result.counts.rated == 3 and result.counts.reconciles
+
+
+def test_graduated_tiers_across_resources_and_allowance():
+    price = make_price(
+        model=PriceModel.GRADUATED, tiers=tiers(("2", "1"), (None, "0.5")), included="1"
+    )
+    catalog = make_catalog([make_product(price=price)])
+    rows = [
+        {"time": "2026-10-01T00:00:00Z", "resource_id": "a"},
+        {"time": "2026-10-01T01:00:00Z", "resource_id": "a"},
+        {"time": "2026-10-01T02:00:00Z", "resource_id": "b"},
+    ]
+    # a covers [0, 2) of the group: 1 free, 1 at 1.0; b covers [2, 3) at 0.5.
+    assert amounts(run(catalog, rows)) == [
+        ("a", "vm-hours", Decimal(2), Decimal(1)),
+        ("b", "vm-hours", Decimal(1), Decimal("0.5")),
+    ]
+
+
+def test_third_of_an_hour_rounds_half_even_once_per_slice():
+    catalog = make_catalog([make_product(unit_price="3")])
+    rows = [{"time": "2026-10-01T00:00:00Z"}, {"time": "2026-10-01T00:20:00Z"}]
+    result = run(catalog, rows, options=RateOptions(interval=timedelta(minutes=20)))
+    [(_, _, quantity, amount)] = amounts(result)
+    assert quantity == Decimal("0.666666666667")  # 40 min, rounded once
+    assert amount == Decimal("2.000000000001")
+
+
+def test_minimum_charge_and_unmatched_hint():
+    catalog = make_catalog(
+        [make_product(filter=[equals("state", "ACTIVE")], price=make_price("1", minimum="5"))]
+    )
+    rows = [
+        {"time": "2026-10-01T00:00:00Z", "traits": {"state": "ACTIVE"}},
+        {"time": "2026-10-01T05:00:00Z", "resource_id": "vm-2", "traits": {"state": "SHUTOFF"}},
+        {"time": "2026-11-01T05:00:00Z", "resource_id": "vm-3", "traits": {"state": "ACTIVE"}},
+    ]
+    result = run(catalog, rows)
+    lines = result.line_items.to_pylist()
+    assert [(r["usage_type"], r["amount"]) for r in lines] == [
+        ("minimum charge", Decimal(4)),
+        ("vm-hours usage", Decimal(1)),
+    ]
+    assert (result.counts.rated, result.counts.unmatched, result.counts.outside_period) == (1, 1, 1)
+    [group] = result.unmatched
+    assert (group.resource_type, group.samples, group.resources) == (VM, 1, 1)
+    assert "SHUTOFF" in group.hint and '"vm-hours"' in group.hint
+
+
+def test_rate_to_file_writes_sorted_parquet(tmp_path):
+    catalog = make_catalog()
+    rows = [{"time": f"2026-10-01T0{h}:00:00Z", "resource_id": f"vm-{h % 2}"} for h in range(6)]
+    out = tmp_path / "li.parquet"
+    written = engine.rate_to_file(catalog, samples_table(rows).to_batches(), OCT, out)
+    table = pq.read_table(out)
+    expected = run(catalog, rows).line_items
+    assert table.cast(LINE_ITEM_SCHEMA).equals(expected)
+    assert written.line_items == expected.num_rows
+    assert written.totals == {"EUR": Decimal(6)}
+
+
+# ---------------------------------------------------------------- generated catalogs
+
+_TIMES = [utc("2026-09-30T22:00:00Z") + timedelta(minutes=20 * i) for i in range(180)]
+_STATES = ["ACTIVE", "SHUTOFF", "BUILD"]
+_FLAVORS = ["m1.small", "m1.large", "c1.xl"]
+
+
+@st.composite
+def conditions(draw):
+    trait = draw(st.sampled_from(["state", "flavor", "vcpu", "diskGb", "tags"]))
+    op = draw(st.sampled_from(list(ConditionOp)))
+    if op is ConditionOp.RANGE:
+        low = draw(st.none() | st.sampled_from([Decimal(1), Decimal("2.5")]))
+        high = draw(st.none() | st.sampled_from([Decimal(4), Decimal(100)]))
+        return Condition(trait, op, at_least=low, below=high)
+    if op is ConditionOp.REGEX:
+        return Condition(trait, op, pattern=draw(st.sampled_from(["m1\\..*", "A.*", "[0-9]+"])))
+    if op in (ConditionOp.PRESENT, ConditionOp.ABSENT):
+        return Condition(trait, op)
+    pool = {"state": _STATES, "flavor": _FLAVORS, "tags": ["prod", "dev"]}.get(trait, [1, 2, 4])
+    size = 1 if op is ConditionOp.EQUALS else draw(st.integers(1, 2))
+    values = tuple(draw(st.lists(st.sampled_from(pool), min_size=size, max_size=size)))
+    return Condition(trait, op, values)
+
+
+@st.composite
+def prices(draw):
+    model = draw(st.sampled_from(list(PriceModel)))
+    unit_price = draw(st.sampled_from(["1", "0.013", "2.5", "0.000001"]))
+    kwargs = dict(
+        currency=draw(st.sampled_from(["EUR", "EUR", "USD"])),
+        included=draw(st.sampled_from(["0", "0", "1.5", "20"])),
+        minimum=draw(st.sampled_from([None, None, "3", "100"])),
+    )
+    if model in (PriceModel.GRADUATED, PriceModel.VOLUME):
+        bounds = draw(st.sampled_from([("2", None), ("1.5", "10", None), ("5", "30")]))
+        pairs = [(b, str(Decimal(unit_price) / 2**i)) for i, b in enumerate(bounds)]
+        return make_price(unit_price, model=model, tiers=tiers(*pairs), **kwargs)
+    if model is PriceModel.PACKAGE:
+        size = draw(st.sampled_from(["1", "2.5", "10"]))
+        return make_price(unit_price, model=model, package_size=size, **kwargs)
+    return make_price(unit_price, **kwargs)
+
+
+_USAGES = [
+    (UsageKind.TIME, None, "h"),
+    (UsageKind.TIME, None, "min"),
+    (UsageKind.TIME_QUANTITY, "vcpu", "{vCPU}.h"),
+    (UsageKind.TIME_QUANTITY, "ramMb", "GiBy.h"),
+    (UsageKind.TIME_QUANTITY, "diskGb", "GBy.h"),
+    (UsageKind.QUANTITY, "requests", "1"),
+    (UsageKind.QUANTITY, "diskGb", "GBy"),
+    (UsageKind.RECURRING, None, "1"),
+    (UsageKind.ONE_TIME, None, "1"),
+]
+
+
+@st.composite
+def products(draw, pid):
+    kind, trait, unit = draw(st.sampled_from(_USAGES))
+    where = draw(
+        st.sampled_from(
+            [
+                scope(),
+                scope(location="eu-de-1"),
+                scope(location="eu-de-2"),
+                scope(platform_instance="pike"),
+                scope(tenant="t1"),
+                scope(tenant="t2"),
+            ]
+        )
+    )
+    valid_from = draw(st.sampled_from([None, None, "2026-10-01T12:00:00Z"]))
+    valid_until = draw(st.sampled_from([None, None, "2026-10-02T00:00:00Z"]))
+    return make_product(
+        pid,
+        kind=kind,
+        trait=trait,
+        unit=unit,
+        prorate=draw(st.booleans()),
+        price=draw(prices()),
+        scope=where,
+        filter=draw(st.lists(conditions(), max_size=1)),
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+
+
+@st.composite
+def catalogs(draw):
+    n = draw(st.integers(1, 5))
+    ids = [draw(st.sampled_from(["p1", "p2", "p3"])) for _ in range(n)]
+    return make_catalog([draw(products(pid)) for pid in ids])
+
+
+@st.composite
+def sample_rows(draw):
+    rows = []
+    for rid in range(draw(st.integers(1, 4))):
+        count = draw(st.integers(0, 10))
+        times = sorted(draw(st.lists(st.sampled_from(_TIMES), min_size=count, max_size=count)))
+        tenant = draw(st.sampled_from(["t1", "t2", None]))
+        location = draw(st.sampled_from(["eu-de-1", "eu-de-2"]))
+        for time in times:
+            traits = {
+                "state": draw(st.sampled_from(_STATES)),
+                "vcpu": draw(st.sampled_from([1, 2, 4])),
+                "ramMb": draw(st.sampled_from([512, 1536, 4096])),
+                "diskGb": draw(st.sampled_from([None, 10.0, 2.5, 0.1])),
+                "requests": draw(st.sampled_from([None, 0, 7, 1000])),
+                "flavor": draw(st.sampled_from([None, *_FLAVORS])),
+                "tags": draw(st.sampled_from([None, [], ["prod"], ["dev", "prod"]])),
+            }
+            rows.append(
+                {
+                    "time": time,
+                    "resource_id": f"r{rid}",
+                    "tenant": tenant,
+                    "location": location,
+                    "event": draw(st.sampled_from([None] * 6 + ["create", "update", "delete"])),
+                    "traits": traits,
+                }
+            )
+    return rows
+
+
+options_st = st.sampled_from(
+    [
+        RateOptions(),
+        RateOptions(interval=timedelta(minutes=30)),
+        RateOptions(interval_by_type={VM: timedelta(minutes=40)}),
+    ]
+)
+_SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@_SETTINGS
+@given(catalogs(), sample_rows(), options_st, st.sampled_from([OCT, SHORT]))
+def test_engine_equals_reference(catalog, rows, options, period):
+    table = samples_table(rows)
+    expected = reference.rate(catalog, table.to_batches(), period, options)
+    actual = engine.rate(catalog, table.to_batches(), period, options)
+    assert actual.line_items.to_pylist() == expected.line_items.to_pylist()
+    assert actual.line_items.schema == LINE_ITEM_SCHEMA
+    assert actual.counts == expected.counts
+    assert actual.unmatched == expected.unmatched
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(catalogs(), sample_rows(), st.integers(1, 7), st.randoms(use_true_random=False))
+def test_invariant_to_order_and_batch_size(catalog, rows, batch_size, rnd: random.Random):
+    first = run(catalog, rows)
+    shuffled = list(rows)
+    rnd.shuffle(shuffled)
+    second = run(catalog, shuffled, batch_size=batch_size)
+    assert second.line_items.equals(first.line_items)
+    assert second.counts == first.counts
+    assert second.counts.reconciles
+    assert second.counts.read == len(rows)
+
+
+def test_no_sample_is_both_rated_and_unmatched():
+    catalog = make_catalog([make_product(filter=[equals("state", "ACTIVE")])])
+    rows = [
+        {"time": f"2026-10-01T{h:02d}:00:00Z", "traits": {"state": _STATES[h % 2]}}
+        for h in range(10)
+    ]
+    result = run(catalog, rows)
+    assert (result.counts.rated, result.counts.unmatched) == (5, 5)
+    assert result.counts.reconciles
+
+
+def test_empty_input():
+    result = engine.rate(make_catalog(), [], OCT)
+    assert result.line_items.num_rows == 0
+    assert result.line_items.schema == LINE_ITEM_SCHEMA
+    assert result.counts.read == 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_rate_to_file_text_formats(tmp_path, fmt):
+    out = tmp_path / f"li.{fmt}"
+    rows = [{"time": "2026-10-01T00:00:00Z"}]
+    engine.rate_to_file(make_catalog(), samples_table(rows).to_batches(), OCT, out, fmt)
+    assert "vm-hours" in out.read_text()
+
+
+def test_arrow_batches_are_not_copied_to_python_rows():
+    # A batch of 20k rows rates without per-row Python work (smoke test for speed).
+    n = 20_000
+    start = utc("2026-10-01T00:00:00Z")
+    table = pa.table(
+        {
+            **{
+                name: pa.array(
+                    [value] * n, type=samples_table([{"time": start}]).schema.field(name).type
+                )
+                for name, value in samples_table([{"time": start}]).to_pylist()[0].items()
+                if name not in ("time", "resource_id")
+            },
+            "time": pa.array(
+                [start + timedelta(hours=i % 500) for i in range(n)],
+                type=LINE_ITEM_SCHEMA.field("start").type,
+            ),
+            "resource_id": pa.array([f"vm-{i // 500}" for i in range(n)]),
+        }
+    )
+    result = engine.rate(make_catalog(), table.to_batches(), OCT)
+    assert result.counts.rated == n
+    assert sum(result.totals().values()) == Decimal(n)
