@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from rating.errors import RatecardError
 from rating.library import catalog_dir
 from rating.load import dhall as dhall_module
-from rating.load.catalog import load_catalog
+from rating.load.catalog import load_catalog, product_splice
 from rating.model import (
     Catalog,
     ConditionOp,
@@ -186,9 +186,11 @@ def test_cache_hits_when_unchanged_and_misses_after_editing_an_import(
     (tmp_path / "c").mkdir()
     root = _tiny_catalog(tmp_path / "c")
     calls: list[Path] = []
-    real = dhall_module._evaluate_uncached
+    real = dhall_module._evaluate_root
     monkeypatch.setattr(
-        dhall_module, "_evaluate_uncached", lambda path: calls.append(path) or real(path)
+        dhall_module,
+        "_evaluate_root",
+        lambda path, splice: calls.append(path) or real(path, splice),
     )
     first = load_catalog(root)
     second = load_catalog(root)
@@ -264,3 +266,44 @@ def test_any_double_price_is_its_shortest_round_trip_text(
     )
     loaded = load_catalog(root)
     assert [p.price.unit_price for p in loaded.products] == [Decimal(repr(p)) for p in prices]
+
+
+def _split_catalog(root: Path, products: str) -> Path:
+    """A catalog importing two product files (ids a1, b1) through ``products``."""
+    for name in ("a", "b"):
+        (root / f"{name}.dhall").write_text(_product_file("0.5").replace('"p1"', f'"{name}1"', 1))
+    (root / "catalog.dhall").write_text(
+        f'let C = {LIBRARY}\nin C.Catalog::{{ name = "split", products = {products} }}\n'
+    )
+    return root
+
+
+def test_product_files_are_spliced_cached_per_file_and_equal_plain_evaluation(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "c").mkdir()
+    root = _split_catalog(tmp_path / "c", "./a.dhall # ./b.dhall")
+    spliced, _ = dhall_module.evaluate_tracked(root / "catalog.dhall", product_splice())
+    assert spliced == dhall_module._evaluate_uncached(root / "catalog.dhall")
+    assert [p.id for p in load_catalog(root).products] == ["a1", "b1"]
+    leaves = set((tmp_path / "cache").glob("leaf-*.json"))
+    assert len(leaves) == 2
+    (root / "b.dhall").write_text(_product_file("0.75").replace('"p1"', '"b1"', 1))
+    edited = load_catalog(root)
+    assert [p.price.unit_price for p in edited.products] == [Decimal("0.5"), Decimal("0.75")]
+    assert len(set((tmp_path / "cache").glob("leaf-*.json")) - leaves) == 1
+
+
+def test_a_root_looking_inside_lists_is_evaluated_plainly(tmp_path: Path) -> None:
+    reverse = "List/reverse C.Product.Type (./a.dhall # ./b.dhall)"
+    catalog = load_catalog(_split_catalog(tmp_path, reverse))
+    assert [p.id for p in catalog.products] == ["b1", "a1"]
+    assert not list((tmp_path / "cache").glob("leaf-*.json"))
+
+
+def test_an_error_in_one_product_file_names_that_file(tmp_path: Path) -> None:
+    root = _split_catalog(tmp_path, "./a.dhall # ./b.dhall")
+    (root / "b.dhall").write_text(_product_file('"cheap"').replace('"p1"', '"b1"', 1))
+    with pytest.raises(RatecardError) as caught:
+        load_catalog(root)
+    assert str(caught.value).startswith(f"{root / 'b.dhall'}:")

@@ -26,9 +26,15 @@ from typing import Any, TypeVar
 
 from rating import model as model_module
 from rating.errors import RatecardError
-from rating.library import traits_dir
+from rating.library import catalog_dir, traits_dir
 from rating.load import traits as traits_module
-from rating.load.dhall import cache_dir, content_key, evaluate_tracked, imported_files
+from rating.load.dhall import (
+    Splice,
+    cache_dir,
+    content_key,
+    evaluate_tracked,
+    imported_files,
+)
 from rating.load.traits import builtin_resource_types, merge_resource_types, parse_resource_types
 from rating.model import (
     Catalog,
@@ -98,8 +104,33 @@ def _model_key(files: Sequence[Path]) -> str:
     return content_key((*files, *schemas, *code))
 
 
+def product_splice() -> Splice:
+    """Evaluate the product files a catalog imports apart (in parallel, cached per file).
+
+    The marker is the cheapest ``Product`` the library can build.
+    """
+    library = "".join(f'/"{part}"' for part in catalog_dir().resolve().parts[1:])
+
+    def marker(tag: str) -> str:
+        return (
+            f'({library}/"Product.dhall")::{{ id = "{tag}", displayName = "", '
+            'resourceType = "", usageType = "", '
+            f'scope = ({library}/"Scope.dhall").platformType "", '
+            f'usage = ({library}/"Usage.dhall").oneTime, '
+            f'price = ({library}/"Price.dhall").perUnit "" 0.0, '
+            'seller = { sellerId = "", sellerProductGroup = "" } }'
+        )
+
+    return Splice(
+        element_type=f'({library}/"Product.dhall").Type',
+        marker=marker,
+        key="id",
+        library=(catalog_dir().resolve(), traits_dir().resolve()),
+    )
+
+
 def _convert(root: Path) -> Catalog:
-    raw, files = evaluate_tracked(root)
+    raw, files = evaluate_tracked(root, product_splice())
     sources = _Sources(root, files)
     where = _Where(str(root))
     if not isinstance(raw, dict):

@@ -17,7 +17,10 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -97,8 +100,27 @@ def evaluate(path: Path) -> Any:
     return evaluate_tracked(path)[0]
 
 
-def evaluate_tracked(path: Path) -> tuple[Any, tuple[Path, ...]]:
-    """Like :func:`evaluate`, also returning every local file the expression imports."""
+@dataclass(frozen=True)
+class Splice:
+    """How to evaluate a root's list-valued imports apart and splice them back in.
+
+    ``element_type`` is a Dhall type (absolute imports only) and ``marker(tag)``
+    a Dhall value of that type whose ``key`` field is ``tag``; ``library`` holds
+    directories whose files are never spliced (they are cheap and shared).
+    """
+
+    element_type: str
+    marker: Callable[[str], str]
+    key: str
+    library: tuple[Path, ...]
+
+
+def evaluate_tracked(path: Path, splice: Splice | None = None) -> tuple[Any, tuple[Path, ...]]:
+    """Like :func:`evaluate`, also returning every local file the expression imports.
+
+    With ``splice``, the root's imports of ``List element_type`` files are
+    evaluated in parallel and cached one by one (see :func:`_evaluate_spliced`).
+    """
     path = Path(os.path.abspath(path))
     if not path.is_file():
         raise RatecardError(f"{path}: no such file")
@@ -107,9 +129,15 @@ def evaluate_tracked(path: Path) -> tuple[Any, tuple[Path, ...]]:
     cached = _read_cache(key)
     if cached is not None:
         return cached["value"], files
-    value = _evaluate_uncached(path)
+    value = _evaluate_root(path, splice)
     _write_cache(key, {"value": value})
     return value, files
+
+
+def _evaluate_root(path: Path, splice: Splice | None) -> Any:
+    """A cache miss: spliced if possible, else (also on any error) the plain file."""
+    value = _evaluate_spliced(path, splice) if splice else _MISSING
+    return _evaluate_uncached(path) if value is _MISSING else value
 
 
 def evaluate_text(text: str, base_dir: Path) -> Any:
@@ -138,6 +166,137 @@ def _evaluate_uncached(path: Path) -> Any:
         raise RatecardError(explain(str(failure), path)) from None
     except UnicodeDecodeError as failure:
         raise RatecardError(f"{path}: not UTF-8 text ({failure.reason})") from None
+
+
+_MISSING = object()
+
+
+def _evaluate_spliced(root: Path, splice: Splice) -> Any:
+    """Evaluate ``root`` with each list-valued file it imports evaluated separately.
+
+    The binding needs seconds per large product file and cannot share work
+    between runs, so each file the root imports (outside the library) is
+    evaluated on its own as ``file : List element_type``, in a process pool over
+    the cores and cached by the content of the files it imports: editing one
+    file re-evaluates one. The root is evaluated with every such import
+    replaced by a one-element list holding a unique marker value, and each
+    marker in the result is replaced by the file's elements.
+
+    This is exact when the root only moves the lists around (``#``, record
+    fields), so it is attempted only if no file the root evaluates itself uses
+    ``List/`` builtins or ``assert`` (which could look inside), and each marker
+    must come back once and unchanged. Otherwise, or on any error, it returns
+    ``_MISSING`` and the caller evaluates the plain files, which also yields
+    the error message with the right file, line and column.
+    """
+    text = root.read_text(encoding="utf-8", errors="replace")
+    tokens = list(import_paths(text))
+    targets = [resolve_import(token, root.parent) for token, _ in tokens]
+    leaves = [
+        file
+        for file in dict.fromkeys(targets)
+        if targets.count(file) == 1 and file.is_file() and not _in_library(file, splice)
+    ]
+    own = [root, *(f for t in set(targets) - set(leaves) for f in imported_files(t))]
+    if not leaves or any(_inspects_lists(file) for file in own):
+        return _MISSING
+    values = _evaluate_leaves(leaves, splice)
+    nonce = uuid.uuid4().hex
+    tags = {leaf: f"ratecard-spliced-{nonce}-{index}" for index, leaf in enumerate(leaves)}
+    replaced, offset = [], 0
+    for (token, start), target in zip(tokens, targets, strict=True):
+        if values.get(target) is not None:
+            replaced += [text[offset:start], f"[ {splice.marker(tags[target])} ]"]
+            offset = start + len(token)
+    try:
+        evaluated = evaluate_text("".join([*replaced, text[offset:]]), root.parent)
+        reference = evaluate_text(splice.marker(nonce), root.parent)
+    except RatecardError:
+        return _MISSING
+    by_tag = {tags[leaf]: value for leaf, value in values.items() if value is not None}
+    seen: set[str] = set()
+    result = _splice_markers(evaluated, by_tag, reference, splice.key, seen)
+    return result if seen == set(by_tag) and result is not _MISSING else _MISSING
+
+
+def _in_library(file: Path, splice: Splice) -> bool:
+    return any(file.is_relative_to(directory) for directory in splice.library)
+
+
+def _inspects_lists(file: Path) -> bool:
+    """Whether a file may look inside lists (then a marker could change its result)."""
+    text = file.read_text(encoding="utf-8", errors="replace") if file.is_file() else ""
+    return "List/" in text or re.search(r"\bassert\b", text) is not None
+
+
+def _evaluate_leaves(leaves: list[Path], splice: Splice) -> dict[Path, Any]:
+    """Each leaf's value as ``List element_type`` (``None`` if it is not one), cached."""
+    keys = {leaf: _leaf_key(leaf, splice) for leaf in leaves}
+    values: dict[Path, Any] = {}
+    for leaf, key in keys.items():
+        cached = _read_cache(key)
+        if cached is not None:
+            values[leaf] = cached["value"]
+    missing = [leaf for leaf in leaves if leaf not in values]
+    workers = min(len(missing), os.cpu_count() or 1)
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            types = [splice.element_type] * len(missing)
+            fresh = list(pool.map(_evaluate_leaf, missing, types))
+    else:
+        fresh = [_evaluate_leaf(leaf, splice.element_type) for leaf in missing]
+    for leaf, value in zip(missing, fresh, strict=True):
+        values[leaf] = value
+        if value is not None:
+            _write_cache(keys[leaf], {"value": value})
+    return values
+
+
+def _leaf_key(leaf: Path, splice: Splice) -> str:
+    files = imported_files(leaf)
+    digest = hashlib.sha256(f"leaf\0{content_key(files)}\0{splice.element_type}".encode())
+    return "leaf-" + digest.hexdigest()
+
+
+def _evaluate_leaf(leaf: Path, element_type: str) -> Any:
+    """``leaf`` evaluated as ``List element_type``, or ``None`` if it fails (any reason)."""
+    quoted = "".join(f'/"{part}"' for part in leaf.parts[1:])
+    try:
+        return dhall.loads(f"({quoted}) : List ({element_type})")
+    except (TypeError, ValueError, OSError):
+        return None
+
+
+def _splice_markers(
+    value: Any, by_tag: dict[str, list], reference: Any, key: str, seen: set[str]
+) -> Any:
+    """``value`` with every marker element replaced by its file's elements.
+
+    Returns ``_MISSING`` if a marker was altered or duplicated.
+    """
+    if isinstance(value, dict):
+        out = {}
+        for name, item in value.items():
+            out[name] = _splice_markers(item, by_tag, reference, key, seen)
+            if out[name] is _MISSING:
+                return _MISSING
+        return out
+    if not isinstance(value, list):
+        return value
+    spliced: list[Any] = []
+    for item in value:
+        tag = item.get(key) if isinstance(item, dict) else None
+        if isinstance(tag, str) and tag in by_tag:
+            if tag in seen or {**item, key: reference[key]} != reference:
+                return _MISSING
+            seen.add(tag)
+            spliced.extend(by_tag[tag])
+            continue
+        converted = _splice_markers(item, by_tag, reference, key, seen)
+        if converted is _MISSING:
+            return _MISSING
+        spliced.append(converted)
+    return spliced
 
 
 def _read_cache(key: str) -> dict[str, Any] | None:
