@@ -85,6 +85,22 @@ def test_time_and_ram_hours_known_answer():
     assert result.counts.rated == 3 and result.counts.reconciles
 
 
+def test_tenant_move_splits_the_slice_like_the_reference():
+    # vm-1: 2 h in proj-a then 3 h in proj-b, contiguous, same entry → two lines.
+    rows = [
+        {"time": utc(f"2026-10-01T0{h}:00:00Z"), "resource_id": "vm-1", "tenant": tenant}
+        for h, tenant in enumerate(["proj-a"] * 2 + ["proj-b"] * 3)
+    ]
+    catalog = make_catalog([make_product(unit_price="1")])
+    result = run(catalog, rows, batch_size=2)
+    assert [(r["tenant"], r["quantity"]) for r in result.line_items.to_pylist()] == [
+        ("proj-a", Decimal(2)),
+        ("proj-b", Decimal(3)),
+    ]
+    oracle = reference.rate(catalog, samples_table(rows).to_batches(), OCT)
+    assert result.line_items.equals(oracle.line_items)
+
+
 def test_graduated_tiers_across_resources_and_allowance():
     price = make_price(
         model=PriceModel.GRADUATED, tiers=tiers(("2", "1"), (None, "0.5")), included="1"

@@ -553,3 +553,16 @@ def test_rates_a_pyarrow_batch_iterator_of_many_batches():
     )
     assert result.line_items.column("quantity").to_pylist() == [D(50)]
     assert isinstance(result.line_items, pa.Table)
+
+
+def test_tenant_move_splits_the_slice_so_each_tenant_pays_its_own_hours():
+    # vm-1 runs 2 h in proj-a, then 3 h in proj-b (same entry, contiguous):
+    # two lines, 2 h × 1 = 2 for proj-a and 3 h × 1 = 3 for proj-b, not 5 for proj-a.
+    rows = hourly("vm-1", "2026-10-01T00:00Z", 2, tenant="proj-a") + hourly(
+        "vm-1", "2026-10-01T02:00Z", 3, tenant="proj-b"
+    )
+    result = run([make_product(unit_price="1")], rows)
+    assert [(li["tenant"], li["quantity"], li["amount"]) for li in lines(result)] == [
+        ("proj-a", D(2), D(2)),
+        ("proj-b", D(3), D(3)),
+    ]

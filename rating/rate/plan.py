@@ -585,7 +585,7 @@ def _statements(sh: _Shape) -> tuple[tuple[str, str], ...]:
     joined = f"""
         SELECT v.resource_id, v.t, v.n, v.dur, v.first_ce, v.event, v.covered, v.cs, v.ce,
           v.first_t, v.prev_event, v.resource_type, m.entry_idx, m.product_id, m.pno, e.kind,
-          {uval} AS uval
+          {uval} AS uval, {", ".join(f"v.{q(c)}" for c in SCOPE_COLUMNS)}
         FROM runs v LEFT JOIN sig_match m ON v.covered AND {sig_on}
         LEFT JOIN entries e ON e.entry_idx = m.entry_idx"""
     # 4. Status of every kept row; a delete inherits the interval it closes.
@@ -608,6 +608,11 @@ def _statements(sh: _Shape) -> tuple[tuple[str, str], ...]:
           ON d.prev_event % 2 = 0 AND o.resource_id = d.resource_id
              AND o.t = d.prev_event // 2"""
     # 5. Measures and slices (gaps and islands per resource and product id).
+    # A resource that moves to another tenant or location starts a new slice, so
+    # every line item is billed to the scope its usage happened in.
+    same_scope = "".join(
+        f" AND LAG({q(c)}) OVER r IS NOT DISTINCT FROM {q(c)}" for c in SCOPE_COLUMNS
+    )
     weighted = f"""
         SELECT *, CASE kind WHEN 'Time' THEN CAST(dur AS HUGEINT)
                             WHEN 'TimeQuantity' THEN CAST(dur AS HUGEINT) * uval
@@ -615,6 +620,7 @@ def _statements(sh: _Shape) -> tuple[tuple[str, str], ...]:
                             ELSE CAST(0 AS HUGEINT) END AS w,
           CASE WHEN LAG(ce) OVER r = cs AND LAG(entry_idx) OVER r = entry_idx
                     AND (kind <> 'TimeQuantity' OR LAG(uval) OVER r = uval)
+                    {same_scope}
                THEN 0 ELSE 1 END AS brk
         FROM joined
         WHERE entry_idx IS NOT NULL AND kind <> 'OneTime'

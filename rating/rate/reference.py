@@ -244,7 +244,12 @@ def _quantity(catalog: Catalog, s: _Slice) -> Fraction:
     return Fraction(s.raw)
 
 
+def _scope(row: dict[str, Any]) -> tuple:
+    return tuple(row.get(c) for c in ("platform_type", "location", "platform_instance", "tenant"))
+
+
 def _merge(pieces: list[_Slice]) -> list[_Slice]:
+    """Merge contiguous pieces of one entry (and scope, so moves bill the right tenant)."""
     merged: list[_Slice] = []
     for piece in sorted(pieces, key=lambda p: p.start):
         last = merged[-1] if merged else None
@@ -252,6 +257,7 @@ def _merge(pieces: list[_Slice]) -> list[_Slice]:
             last is not None
             and last.end == piece.start
             and last.entry is piece.entry
+            and _scope(last.row) == _scope(piece.row)
             and (piece.entry.usage.kind != UsageKind.TIME_QUANTITY or last.value == piece.value)
         ):
             last.end = piece.end
