@@ -15,6 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from rating.load.samples.schema import sample_schema
 from rating.model import (
     Catalog,
     CatalogPart,
@@ -33,7 +34,6 @@ from rating.model import (
     Usage,
     UsageKind,
 )
-from rating.rate.result import TIMESTAMP
 
 VM = "test.vm"
 
@@ -52,33 +52,6 @@ VM_TYPE = ResourceType(
         Trait("tags", TraitType.LIST_TEXT, True, None, "tags"),
     ),
 )
-
-_ARROW_TYPES = {
-    TraitType.TEXT: pa.string(),
-    TraitType.INTEGER: pa.int64(),
-    TraitType.NATURAL: pa.int64(),
-    TraitType.DOUBLE: pa.float64(),
-    TraitType.BOOL: pa.bool_(),
-    TraitType.LIST_TEXT: pa.list_(pa.string()),
-    TraitType.LIST_INTEGER: pa.list_(pa.int64()),
-    TraitType.LIST_NATURAL: pa.list_(pa.int64()),
-    TraitType.LIST_DOUBLE: pa.list_(pa.float64()),
-    TraitType.LIST_BOOL: pa.list_(pa.bool_()),
-}
-
-_BASE_FIELDS = [
-    pa.field("time", TIMESTAMP, nullable=False),
-    pa.field("event", pa.string()),
-    pa.field("resource_id", pa.string(), nullable=False),
-    pa.field("resource_type", pa.string(), nullable=False),
-    pa.field("resource_name", pa.string()),
-    pa.field("platform_type", pa.string(), nullable=False),
-    pa.field("location", pa.string()),
-    pa.field("platform_instance", pa.string()),
-    pa.field("tenant", pa.string()),
-    pa.field("source_file", pa.string()),
-    pa.field("source_line", pa.int64()),
-]
 
 SAMPLE_DEFAULTS: dict[str, Any] = {
     "event": None,
@@ -99,12 +72,8 @@ def utc(text: str) -> datetime:
 
 
 def samples_schema(resource_types: Iterable[ResourceType] = (VM_TYPE,)) -> pa.Schema:
-    """The normalized sample schema with one ``traits.<name>`` column per known trait."""
-    traits: dict[str, pa.DataType] = {}
-    for resource_type in resource_types:
-        for trait in resource_type.traits:
-            traits.setdefault(trait.name, _ARROW_TYPES[trait.type])
-    return pa.schema(_BASE_FIELDS + [pa.field(f"traits.{n}", t) for n, t in sorted(traits.items())])
+    """The normalized sample schema the readers produce for these resource types."""
+    return sample_schema(tuple(resource_types))
 
 
 def sample(time: str | datetime, **fields: Any) -> dict[str, Any]:
