@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -27,16 +26,12 @@ _FORMATS = {
 def rate_line_items(
     catalog_path: Path, sample_paths: tuple[str, ...], period: Period
 ) -> tuple[pa.Table, dict[str, str]]:
-    """Line items rated by the DuckDB engine (the reference rater if the engine is absent),
-    and each product's FOCUS ChargeFrequency from the catalog."""
+    """Line items rated by the DuckDB engine, and each product's FOCUS ChargeFrequency."""
     from rating.export.focus import frequencies_from_catalog
     from rating.load.catalog import load_catalog
     from rating.load.samples import open_samples
+    from rating.rate.engine import rate
 
-    if importlib.util.find_spec("rating.rate.engine") is not None:
-        from rating.rate.engine import rate
-    else:
-        from rating.rate.reference import rate
     catalog = load_catalog(catalog_path)
     batches = open_samples(list(sample_paths), catalog.resource_types)
     return rate(catalog, batches, period).line_items, frequencies_from_catalog(catalog)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from rating.cli.rate_cmd import parse_duration
 from rating.errors import RatecardError
 from rating.load.samples import open_samples
 from rating.period import Period
@@ -19,9 +17,6 @@ from rating.rate.result import RateOptions, RatingResult
 from rating.report import build_reports, read_fx_csv, rounding_mode
 from rating.report.output import FORMATS, render_stream, write_directory
 from rating.report.rounding import ROUNDING_MODES
-
-_DURATION = re.compile(r"^(\d+)(s|min|h|d)$")
-_UNITS = {"s": "seconds", "min": "minutes", "h": "hours", "d": "days"}
 
 
 @click.command()
@@ -72,7 +67,7 @@ def report(
     from rating.load.catalog import load_catalog  # written in parallel; import when run
 
     period = Period.parse(period_text)
-    options = RateOptions(interval=_parse_interval(interval))
+    options = RateOptions(interval=parse_duration(interval, "--interval"))
     stamp = _parse_timestamp(generated_at) if generated_at else None
     fx = read_fx_csv(fx_path) if fx_path else None
     loaded = load_catalog(catalog)
@@ -104,20 +99,10 @@ def report(
 
 
 def _rate_function():
-    """The DuckDB engine's ``rate``; the reference rater while the engine does not exist."""
-    module = "rating.rate.engine"
-    if importlib.util.find_spec(module) is None:
-        module = "rating.rate.reference"
-    return importlib.import_module(module).rate
+    """The DuckDB engine's ``rate``, looked up at call time so tests can stand it in."""
+    from rating.rate.engine import rate
 
-
-def _parse_interval(text: str) -> timedelta:
-    match = _DURATION.match(text)
-    if match is None or int(match[1]) == 0:
-        raise RatecardError(
-            f"--interval {text!r}: expected a positive duration like 30s, 5min, 1h, 1d"
-        )
-    return timedelta(**{_UNITS[match[2]]: int(match[1])})
+    return rate
 
 
 def _parse_timestamp(text: str) -> datetime:
