@@ -15,3 +15,9 @@ class RatecardError(Exception):
         super().__init__(message)
         if exit_code is not None:
             self.exit_code = exit_code
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of a third-party error (Spark's and Java's run to pages)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

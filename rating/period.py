@@ -50,6 +50,15 @@ class Period:
     def month_of(cls, moment: datetime) -> Period:
         return cls.parse(f"{moment.year:04d}-{moment.month:02d}")
 
+    @classmethod
+    def month_spanning(cls, first: datetime, last: datetime) -> Period:
+        """The calendar month holding both moments (a run's samples without ``--period``)."""
+        months = sorted({cls.month_of(first).label, cls.month_of(last).label})
+        if len(months) > 1:
+            spanned = " to ".join(months)
+            raise RatecardError(f"samples span several months ({spanned}): pass --period")
+        return cls.parse(months[0])
+
 
 def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)

@@ -24,12 +24,12 @@ from ratefixtures import (
     make_price,
     make_product,
     samples_table,
-    scope,
     tiers,
     utc,
 )
+from strategies import STATES, catalogs, options_st, sample_rows
 
-from rating.model import Condition, ConditionOp, PriceModel, UsageKind
+from rating.model import PriceModel, UsageKind
 from rating.period import Period
 from rating.rate import engine, reference
 from rating.rate.result import LINE_ITEM_SCHEMA, RateOptions
@@ -162,137 +162,6 @@ def test_rate_to_file_writes_sorted_parquet(tmp_path):
 
 # ---------------------------------------------------------------- generated catalogs
 
-_TIMES = [utc("2026-09-30T22:00:00Z") + timedelta(minutes=20 * i) for i in range(180)]
-_STATES = ["ACTIVE", "SHUTOFF", "BUILD"]
-_FLAVORS = ["m1.small", "m1.large", "c1.xl"]
-
-
-@st.composite
-def conditions(draw):
-    trait = draw(st.sampled_from(["state", "flavor", "vcpu", "diskGb", "tags"]))
-    op = draw(st.sampled_from(list(ConditionOp)))
-    if op is ConditionOp.RANGE:
-        low = draw(st.none() | st.sampled_from([Decimal(1), Decimal("2.5")]))
-        high = draw(st.none() | st.sampled_from([Decimal(4), Decimal(100)]))
-        return Condition(trait, op, at_least=low, below=high)
-    if op is ConditionOp.REGEX:
-        return Condition(trait, op, pattern=draw(st.sampled_from(["m1\\..*", "A.*", "[0-9]+"])))
-    if op in (ConditionOp.PRESENT, ConditionOp.ABSENT):
-        return Condition(trait, op)
-    pool = {"state": _STATES, "flavor": _FLAVORS, "tags": ["prod", "dev"]}.get(trait, [1, 2, 4])
-    size = 1 if op is ConditionOp.EQUALS else draw(st.integers(1, 2))
-    values = tuple(draw(st.lists(st.sampled_from(pool), min_size=size, max_size=size)))
-    return Condition(trait, op, values)
-
-
-@st.composite
-def prices(draw):
-    model = draw(st.sampled_from(list(PriceModel)))
-    unit_price = draw(st.sampled_from(["1", "0.013", "2.5", "0.000001"]))
-    kwargs = dict(
-        currency=draw(st.sampled_from(["EUR", "EUR", "USD"])),
-        included=draw(st.sampled_from(["0", "0", "1.5", "20"])),
-        minimum=draw(st.sampled_from([None, None, "3", "100"])),
-    )
-    if model in (PriceModel.GRADUATED, PriceModel.VOLUME):
-        bounds = draw(st.sampled_from([("2", None), ("1.5", "10", None), ("5", "30")]))
-        pairs = [(b, str(Decimal(unit_price) / 2**i)) for i, b in enumerate(bounds)]
-        return make_price(unit_price, model=model, tiers=tiers(*pairs), **kwargs)
-    if model is PriceModel.PACKAGE:
-        size = draw(st.sampled_from(["1", "2.5", "10"]))
-        return make_price(unit_price, model=model, package_size=size, **kwargs)
-    return make_price(unit_price, **kwargs)
-
-
-_USAGES = [
-    (UsageKind.TIME, None, "h"),
-    (UsageKind.TIME, None, "min"),
-    (UsageKind.TIME_QUANTITY, "vcpu", "{vCPU}.h"),
-    (UsageKind.TIME_QUANTITY, "ramMb", "GiBy.h"),
-    (UsageKind.TIME_QUANTITY, "diskGb", "GBy.h"),
-    (UsageKind.QUANTITY, "requests", "1"),
-    (UsageKind.QUANTITY, "diskGb", "GBy"),
-    (UsageKind.RECURRING, None, "1"),
-    (UsageKind.ONE_TIME, None, "1"),
-]
-
-
-@st.composite
-def products(draw, pid):
-    kind, trait, unit = draw(st.sampled_from(_USAGES))
-    where = draw(
-        st.sampled_from(
-            [
-                scope(),
-                scope(location="eu-de-1"),
-                scope(location="eu-de-2"),
-                scope(platform_instance="pike"),
-                scope(tenant="t1"),
-                scope(tenant="t2"),
-            ]
-        )
-    )
-    valid_from = draw(st.sampled_from([None, None, "2026-10-01T12:00:00Z"]))
-    valid_until = draw(st.sampled_from([None, None, "2026-10-02T00:00:00Z"]))
-    return make_product(
-        pid,
-        kind=kind,
-        trait=trait,
-        unit=unit,
-        prorate=draw(st.booleans()),
-        price=draw(prices()),
-        scope=where,
-        filter=draw(st.lists(conditions(), max_size=1)),
-        valid_from=valid_from,
-        valid_until=valid_until,
-    )
-
-
-@st.composite
-def catalogs(draw):
-    n = draw(st.integers(1, 5))
-    ids = [draw(st.sampled_from(["p1", "p2", "p3"])) for _ in range(n)]
-    return make_catalog([draw(products(pid)) for pid in ids])
-
-
-@st.composite
-def sample_rows(draw):
-    rows = []
-    for rid in range(draw(st.integers(1, 4))):
-        count = draw(st.integers(0, 10))
-        times = sorted(draw(st.lists(st.sampled_from(_TIMES), min_size=count, max_size=count)))
-        tenant = draw(st.sampled_from(["t1", "t2", None]))
-        location = draw(st.sampled_from(["eu-de-1", "eu-de-2"]))
-        for time in times:
-            traits = {
-                "state": draw(st.sampled_from(_STATES)),
-                "vcpu": draw(st.sampled_from([1, 2, 4])),
-                "ramMb": draw(st.sampled_from([512, 1536, 4096])),
-                "diskGb": draw(st.sampled_from([None, 10.0, 2.5, 0.1])),
-                "requests": draw(st.sampled_from([None, 0, 7, 1000])),
-                "flavor": draw(st.sampled_from([None, *_FLAVORS])),
-                "tags": draw(st.sampled_from([None, [], ["prod"], ["dev", "prod"]])),
-            }
-            rows.append(
-                {
-                    "time": time,
-                    "resource_id": f"r{rid}",
-                    "tenant": tenant,
-                    "location": location,
-                    "event": draw(st.sampled_from([None] * 6 + ["create", "update", "delete"])),
-                    "traits": traits,
-                }
-            )
-    return rows
-
-
-options_st = st.sampled_from(
-    [
-        RateOptions(),
-        RateOptions(interval=timedelta(minutes=30)),
-        RateOptions(interval_by_type={VM: timedelta(minutes=40)}),
-    ]
-)
 _SETTINGS = settings(
     max_examples=40,
     deadline=None,
@@ -328,7 +197,7 @@ def test_invariant_to_order_and_batch_size(catalog, rows, batch_size, rnd: rando
 def test_no_sample_is_both_rated_and_unmatched():
     catalog = make_catalog([make_product(filter=[equals("state", "ACTIVE")])])
     rows = [
-        {"time": f"2026-10-01T{h:02d}:00:00Z", "traits": {"state": _STATES[h % 2]}}
+        {"time": f"2026-10-01T{h:02d}:00:00Z", "traits": {"state": STATES[h % 2]}}
         for h in range(10)
     ]
     result = run(catalog, rows)

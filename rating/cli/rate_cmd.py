@@ -18,6 +18,7 @@ from pathlib import Path
 
 import click
 
+from rating.cli.engine_options import EngineChoice, engine_options
 from rating.errors import RatecardError
 
 _FORMATS = ("jsonl", "csv", "parquet", "table")
@@ -50,7 +51,8 @@ def _output_format(fmt: str | None, out: str | None) -> str:
     if fmt is not None:
         return fmt
     if out and out != "-":
-        return _SUFFIXES.get(Path(out).suffix.lower(), "jsonl")
+        # A URI without a known suffix is a Spark dataset directory: Parquet.
+        return _SUFFIXES.get(Path(out).suffix.lower(), "parquet" if "://" in out else "jsonl")
     return "table" if sys.stdout.isatty() else "jsonl"
 
 
@@ -80,6 +82,7 @@ def _output_format(fmt: str | None, out: str | None) -> str:
     type=click.Path(path_type=Path),
     help="Dhall file declaring extra resource types.",
 )
+@engine_options
 def rate(
     catalog: Path,
     samples: tuple[str, ...],
@@ -90,6 +93,7 @@ def rate(
     fmt: str | None,
     rejects_file: Path | None,
     traits_file: Path | None,
+    engine: EngineChoice,
 ) -> None:
     """Rate SAMPLES (files, '-' = stdin) against CATALOG into line items."""
     from rating.load.catalog import load_catalog
@@ -106,13 +110,26 @@ def rate(
         from rating.load.traits import load_resource_types, merge_resource_types
 
         types = merge_resource_types(types, load_resource_types(traits_file), str(traits_file))
-    sink = RejectSink(rejects_file)
-    reader = open_samples(list(samples), types, rejects=sink)
-    with _progress_bar() as progress:
-        summary = _rate_out(loaded, reader, chosen, options, progress, out, fmt)
-    counts = summary.counts
-    counts.read += reader.total.rejected
-    counts.rejected = reader.total.rejected
+    if engine.spark:
+        if rejects_file or traits_file:
+            raise RatecardError("--rejects and --traits are not available with --engine spark")
+        write = _spark_writer(engine, loaded, list(samples), chosen, options)
+        summary = _rate_out(write, out, fmt)
+    else:
+        from rating.rate.engine import rate_to_file
+
+        sink = RejectSink(rejects_file)
+        reader = open_samples(list(samples), types, rejects=sink)
+        with _progress_bar() as progress:
+            summary = _rate_out(
+                lambda target, written: rate_to_file(
+                    loaded, reader, chosen, target, written, options, progress=progress
+                ),
+                out,
+                fmt,
+            )
+        summary.counts.read += reader.total.rejected
+        summary.counts.rejected = reader.total.rejected
     _report(summary, time.perf_counter() - started)
 
 
@@ -129,18 +146,16 @@ _TABLE_COLUMNS = (
 )
 
 
-def _rate_out(catalog, reader, period, options, progress, out, fmt):
-    """Let DuckDB write the line items; stdout gets a copy of a temporary file."""
-    from rating.rate.engine import rate_to_file
-
+def _rate_out(write, out, fmt):
+    """``write(target, format)`` rates into a file; stdout gets a copy of a temporary one."""
     if out and out != "-":
         if fmt == "table":
             raise RatecardError("--format table writes to the terminal only: drop --out")
-        return rate_to_file(catalog, reader, period, out, fmt, options, progress=progress)
+        return write(out, fmt)
     with tempfile.TemporaryDirectory(prefix="ratecard-rate-") as scratch:
         written = "parquet" if fmt == "table" else fmt
         target = Path(scratch) / f"line-items.{written}"
-        summary = rate_to_file(catalog, reader, period, target, written, options, progress=progress)
+        summary = write(target, written)
         if fmt == "table":
             _print_table(target)
         else:
@@ -148,6 +163,35 @@ def _rate_out(catalog, reader, period, options, progress, out, fmt):
                 sys.stdout.flush()
                 shutil.copyfileobj(source, sys.stdout.buffer)
     return summary
+
+
+def _spark_writer(engine: EngineChoice, catalog, samples, period, options):
+    """Rate on Spark, then write where asked.
+
+    A URI (``s3a://…``) is written by Spark as a Parquet dataset; a local path
+    gets the collected line items written exactly as the embedded engine writes
+    them, so both engines give the same bytes.
+    """
+    from rating.rate.engine import WrittenResult
+    from rating.rate.files import write_line_items
+
+    rating = engine.rate_on_spark(catalog, samples, period, options)
+
+    def write(target, file_format: str) -> WrittenResult:
+        if "://" in str(target):
+            if file_format != "parquet":
+                raise RatecardError(f"{target}: Spark writes line items to URIs as Parquet only")
+            rating.write_parquet(str(target))
+            lines, totals = rating.summary()
+        else:
+            result = rating.collect()
+            write_line_items(result.line_items, target, file_format)
+            lines, totals = result.line_items.num_rows, result.totals()
+        return WrittenResult(
+            rating.period, rating.counts, rating.unmatched, rating.catalog_version, lines, totals
+        )
+
+    return write
 
 
 def _print_table(path: Path) -> None:

@@ -9,6 +9,7 @@ import click
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from rating.cli.engine_options import EngineChoice, engine_options
 from rating.cli.rate_cmd import parse_duration
 from rating.errors import RatecardError
 from rating.load.samples import open_samples
@@ -46,6 +47,7 @@ from rating.report.rounding import ROUNDING_MODES
     "--generated-at",
     help="Timestamp shown in the report (ISO 8601); default: the period end, for reproducibility.",
 )
+@engine_options
 def report(
     catalog: Path,
     samples: tuple[str, ...],
@@ -58,6 +60,7 @@ def report(
     interval: str,
     rounding: str,
     generated_at: str | None,
+    engine: EngineChoice,
 ) -> None:
     """Rate SAMPLES against CATALOG and build one usage report per tenant.
 
@@ -71,8 +74,12 @@ def report(
     stamp = _parse_timestamp(generated_at) if generated_at else None
     fx = read_fx_csv(fx_path) if fx_path else None
     loaded = load_catalog(catalog)
-    reader = open_samples(list(samples), loaded.resource_types)
-    result: RatingResult = _rate_function()(loaded, reader, period, options)
+    result: RatingResult
+    if engine.spark:
+        result = engine.rate_on_spark(loaded, samples, period, options).collect()
+    else:
+        reader = open_samples(list(samples), loaded.resource_types)
+        result = _rate_function()(loaded, reader, period, options)
     items = result.line_items
     if tenants:
         items = items.filter(pc.is_in(items.column("tenant"), pa.array(tenants)))

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from rating.model import Condition, ConditionOp, Product, ScopeSelector, UsageKind
+from rating.model import Catalog, Condition, ConditionOp, Product, ScopeSelector, UsageKind
+from rating.rate.result import UnmatchedGroup
 
 Row = Mapping[str, Any]
 
@@ -235,3 +236,24 @@ def nearest_hint(candidates: Sequence[Product], row: Row) -> str | None:
     _, entry, found = best
     reason = found[0] if found else "matches now (was it outside the period?)"
     return f'nearest product "{entry.id}" ({scope_label(entry.scope)}): {reason}'
+
+
+def unmatched_groups(
+    catalog: Catalog,
+    per_type: Iterable[tuple[str, int, int, str]],
+    first_row: Callable[[str], Row | None],
+) -> list[UnmatchedGroup]:
+    """Unmatched samples per resource type, each with the nearest-product hint.
+
+    ``per_type`` rows are (resource type, samples, resources, a resource id);
+    ``first_row`` fetches that resource's earliest unmatched sample from the engine.
+    """
+    by_type: dict[str, list[Product]] = {}
+    for entry in catalog.products:
+        by_type.setdefault(entry.resource_type, []).append(entry)
+    groups = []
+    for type_id, samples, resources, first_id in per_type:
+        row = first_row(first_id)
+        hint = nearest_hint(by_type.get(type_id, []), row) if row is not None else None
+        groups.append(UnmatchedGroup(type_id, samples, resources, hint))
+    return groups

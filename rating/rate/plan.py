@@ -6,22 +6,19 @@ and a handful of generated SQL expressions (one boolean filter per entry,
 evaluated only on the *distinct matching signatures* of the input, not on every
 sample), so matching cost stays flat when the catalog grows and no Python code
 ever loops over samples. The statements are plain SQL over those tables and the
-ingested sample table ``s``; they run on DuckDB today and are written to move to
-Spark SQL without redesign.
+ingested sample table ``s``, run in order by the DuckDB engine
+(:mod:`rating.rate.engine`) or the Spark engine (:mod:`rating.rate.spark`).
 
-Exactness: times are BIGINT microseconds; quantities and amounts are HUGEINT in
-units of 10^-12 (``*12`` columns), computed with integer ``//`` and ``%`` and
-rounded half-even by :func:`round_half_even`, then cast to DECIMAL(38,12). No
-DOUBLE and no decimal division is ever involved in money.
+Exactness: times are BIGINT microseconds; quantities and amounts are wide
+integers (DuckDB HUGEINT, Spark DECIMAL(38,0)) in units of 10^-12 (``*12``
+columns), computed with exact integer division and ``%``, rounded half-even by
+:func:`round_half_even`, then turned into DECIMAL(38,12). No DOUBLE and no
+rounding decimal division is ever involved in money.
 
-DuckDB-only syntax used (Spark equivalent in brackets): ``//`` integer division
-[``div``], ``HUGEINT`` [``DECIMAL(38,0)``], ``regexp_full_match`` [``rlike`` with
-``^(?:…)$``], ``epoch_us``/``make_timestamptz`` [``unix_micros``/
-``timestamp_micros``], ``range`` + ``unnest`` [``sequence`` + ``explode``],
-``IS NOT DISTINCT FROM`` [``<=>``], ``list_filter(l, lambda x: …)``
-[``exists(l, x -> …)``], ``* EXCLUDE (…)`` [explicit column lists],
-``any_value`` [``first``]. ``min_by``, window functions, ``WHERE [NOT] EXISTS``
-and ``UNION ALL`` exist in both.
+Engine-specific spellings (integer division, the wide integer type, epoch
+conversions, regex full match, list predicates, exploding a range, exact
+money) come from a :class:`~rating.rate.dialect.Dialect`, so DuckDB and Spark
+run the same plan (docs/spark.md). The rest is SQL both accept as written.
 """
 
 from __future__ import annotations
@@ -44,6 +41,7 @@ from rating.model import (
     UsageKind,
 )
 from rating.period import Period
+from rating.rate.dialect import DUCKDB, Dialect
 from rating.rate.result import RateOptions
 
 SCALE12 = 10**12
@@ -75,15 +73,15 @@ def lit(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def round_half_even(num: str, den: str) -> str:
+def round_half_even(num: str, den: str, d: Dialect) -> str:
     """SQL for num / den rounded half to even, both integer expressions, den > 0.
 
-    ``//`` truncates toward zero, so the sign is handled separately. Callers pass
+    Integer division truncates toward zero, so the sign is handled separately. Callers pass
     column names or cheap expressions (they are repeated).
     """
 
     def nonneg(x: str) -> str:
-        quo, rem = f"(({x}) // ({den}))", f"(({x}) % ({den}))"
+        quo, rem = d.idiv(x, den), f"(({x}) % ({den}))"
         bump = (
             f"CASE WHEN 2 * {rem} > ({den}) OR (2 * {rem} = ({den}) AND {quo} % 2 = 1) "
             "THEN 1 ELSE 0 END"
@@ -93,9 +91,9 @@ def round_half_even(num: str, den: str) -> str:
     return f"(CASE WHEN ({num}) >= 0 THEN {nonneg(num)} ELSE -{nonneg('-(' + num + ')')} END)"
 
 
-def ceil_div(num: str, den: str) -> str:
+def ceil_div(num: str, den: str, d: Dialect) -> str:
     """SQL ceil(num / den) for num >= 0, den > 0 (integers)."""
-    return f"((({num}) + ({den}) - 1) // ({den}))"
+    return d.idiv(f"({num}) + ({den}) - 1", den)
 
 
 def to_us(moment: datetime) -> int:
@@ -126,6 +124,15 @@ class RatingPlan:
     line_items_sql: str  # final SELECT in LINE_ITEM_SCHEMA, sorted by LINE_ITEM_ORDER
     counts_sql: str  # one row: duplicates, rated, unmatched, outside_period, kept
     unmatched_sql: str  # per resource type: samples, resources, first unmatched resource
+    kept_columns: tuple[str, ...]  # of stage ``kept``: ``t`` (µs) and the columns rating reads
+
+    def first_unmatched_sql(self, resource_id: str) -> str:
+        """The earliest unmatched sample of a resource (for the nearest-product hint)."""
+        listed = ", ".join(f"k.{q(c)}" for c in self.kept_columns)
+        return f"""SELECT {listed}
+            FROM kept k JOIN status x ON x.resource_id = k.resource_id AND x.t = k.t
+            WHERE x.status = 'unmatched' AND k.resource_id = {lit(resource_id)}
+            ORDER BY k.t LIMIT 1"""
 
 
 def _unit_factor(product: Product, catalog: Catalog, double: bool) -> Fraction:
@@ -156,7 +163,9 @@ def _unit_factor(product: Product, catalog: Catalog, double: bool) -> Fraction:
     return base * SCALE12
 
 
-def _condition_sql(cond: Condition, column: str | None, arrow_type: pa.DataType | None) -> str:
+def _condition_sql(
+    cond: Condition, column: str | None, arrow_type: pa.DataType | None, d: Dialect
+) -> str:
     """Boolean SQL for one filter condition on a signature row (never NULL).
 
     Mirrors :func:`rating.rate.matching.condition_holds`: numbers compare
@@ -186,7 +195,7 @@ def _condition_sql(cond: Condition, column: str | None, arrow_type: pa.DataType 
             return one_of(x)
         if op is ConditionOp.REGEX:
             pattern = lit(cond.pattern or "")
-            return f"COALESCE(regexp_full_match(CAST({x} AS VARCHAR), {pattern}), FALSE)"
+            return f"COALESCE({d.full_match(x, pattern)}, FALSE)"
         if op is ConditionOp.RANGE:
             if not numeric:
                 return "FALSE"
@@ -198,11 +207,7 @@ def _condition_sql(cond: Condition, column: str | None, arrow_type: pa.DataType 
             return "(" + " AND ".join(parts) + ")"
         raise RatecardError(f"condition on {cond.trait}: unsupported operator {op}")
 
-    if is_list:
-        # DuckDB lambda syntax [Spark: exists(col, x -> ...)].
-        inner = f"COALESCE(len(list_filter({col}, lambda x: {holds('x')})) > 0, FALSE)"
-    else:
-        inner = holds(col)
+    inner = f"COALESCE({d.any_element(col, 'x', holds('x'))}, FALSE)" if is_list else holds(col)
     if op is ConditionOp.NOT_ONE_OF:
         return f"({col} IS NOT NULL AND NOT {inner})"
     return f"({inner})"
@@ -308,12 +313,20 @@ _TIER_SCHEMA = pa.schema(
     ]
 )
 _NOT_IN_KEY = {"resource_id", "time", "source_file", "source_line"}
+RUNNING = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"  # a running-sum window frame
 
 
 def compile_plan(
-    catalog: Catalog, period: Period, options: RateOptions, schema: pa.Schema
+    catalog: Catalog,
+    period: Period,
+    options: RateOptions,
+    schema: pa.Schema,
+    dialect: Dialect = DUCKDB,
 ) -> RatingPlan:
-    """Compile ``catalog`` for one period and an input of the given Arrow ``schema``."""
+    """Compile ``catalog`` for one period and an input of the given Arrow ``schema``.
+
+    The SQL is spelled for ``dialect``'s engine; the lookup tables are the same for all.
+    """
     types = {f.name: f.type for f in schema}
     products = catalog.products
     usage_traits: dict[str, int] = {}
@@ -327,7 +340,9 @@ def compile_plan(
             present = column in types
             if present and column not in cond_traits:
                 cond_traits.append(column)
-            conds.append(_condition_sql(cond, column if present else None, types.get(column)))
+            conds.append(
+                _condition_sql(cond, column if present else None, types.get(column), dialect)
+            )
         utrait, double = None, False
         if p.usage.kind in (UsageKind.TIME_QUANTITY, UsageKind.QUANTITY):
             column = f"traits.{p.usage.trait}"
@@ -380,6 +395,8 @@ def compile_plan(
         )
     key_columns = sorted(n for n in schema.names if n not in _NOT_IN_KEY)
     shape = _Shape(
+        d=dialect,
+        input_columns=tuple(n for n in schema.names if n not in ("source_file", "source_line")),
         p0=to_us(period.start),
         p1=to_us(period.end),
         days=period.days,
@@ -400,6 +417,7 @@ def compile_plan(
         line_items_sql=_line_items_sql(shape, period.label, catalog.version),
         counts_sql=_COUNTS_SQL,
         unmatched_sql=_UNMATCHED_SQL,
+        kept_columns=shape.kept_columns,
     )
 
 
@@ -407,6 +425,8 @@ def compile_plan(
 class _Shape:
     """The catalog- and input-dependent facts the SQL text is generated from."""
 
+    d: Dialect
+    input_columns: tuple[str, ...]  # the columns of the ingested sample table ``s``
     p0: int
     p1: int
     days: int
@@ -421,24 +441,31 @@ class _Shape:
     one_time: bool  # any OneTime entry: the resource's first sample time is needed
 
     @property
+    def kept_columns(self) -> tuple[str, ...]:
+        """What rating reads of a sample: its time in µs and the columns rules depend on."""
+        base = ["t", "event", "resource_id", "resource_type", "resource_name", *SCOPE_COLUMNS]
+        return tuple(dict.fromkeys([*base, *self.cond_traits, *self.usage_traits]))
+
+    @property
     def sig_columns(self) -> list[str]:
         """Everything matching depends on: equal signatures match the same entries."""
         presence = [f"present_{i}" for i in self.usage_traits.values()]
         return ["resource_type", *SCOPE_COLUMNS, *self.cond_traits, "vstart", *presence]
 
 
-def _trait_int(expr: str, arrow_type: pa.DataType) -> str:
+def _trait_int(expr: str, arrow_type: pa.DataType, d: Dialect) -> str:
     """A usage trait as an exact integer: Double values are scaled by DOUBLE_SCALE.
 
     (Doubles with more than 9 decimals are rounded there; integers are exact.)
     """
     if pa.types.is_floating(arrow_type):
-        return f"CAST(round({expr} * {DOUBLE_SCALE}) AS HUGEINT)"
-    return f"CAST({expr} AS HUGEINT)"
+        return d.wide(f"round({expr} * {DOUBLE_SCALE})")
+    return d.wide(expr)
 
 
 def _statements(sh: _Shape) -> tuple[tuple[str, str], ...]:
-    p0, p1 = sh.p0, sh.p1
+    p0, p1, d = sh.p0, sh.p1, sh.d
+    wide = d.wide_int
     canon = ", ".join(f"{q(c)} NULLS FIRST" for c in sh.key_columns)
     vstart_cases = " ".join(f"WHEN t >= {b} THEN {b}" for b in reversed(sh.boundaries))
     vstart = f"CASE {vstart_cases} ELSE {NEG_INF_US} END" if sh.boundaries else str(NEG_INF_US)
@@ -453,31 +480,15 @@ def _statements(sh: _Shape) -> tuple[tuple[str, str], ...]:
         + " ELSE FALSE END"
     )
     uval_cases = " ".join(
-        f"WHEN {i} THEN {_trait_int('v.' + q(c), sh.usage_types[c])}"
+        f"WHEN {i} THEN {_trait_int('v.' + q(c), sh.usage_types[c], d)}"
         for c, i in sh.usage_traits.items()
     )
-    uval = (
-        f"CASE e.utrait {uval_cases} ELSE CAST(1 AS HUGEINT) END"
-        if uval_cases
-        else ("CAST(1 AS HUGEINT)")
-    )
+    one = f"CAST(1 AS {wide})"
+    uval = f"CASE e.utrait {uval_cases} ELSE {one} END" if uval_cases else one
 
-    needed = ", ".join(
-        q(c)
-        for c in dict.fromkeys(
-            [
-                "t",
-                "event",
-                "resource_id",
-                "resource_type",
-                "resource_name",
-                *SCOPE_COLUMNS,
-                *sh.cond_traits,
-                *sh.usage_traits,
-            ]
-        )
-    )
-    timed = "(SELECT epoch_us(time) AS t, * EXCLUDE (time) FROM s)"
+    needed = ", ".join(q(c) for c in sh.kept_columns)
+    input_columns = ", ".join(q(c) for c in sh.input_columns if c != "time")
+    timed = f"(SELECT {d.epoch_us('time')} AS t, {input_columns} FROM s)"
     same_key = "d.resource_id = x.resource_id AND d.t = x.t"
     iv_cases = " ".join(f"WHEN {lit(k)} THEN {v}" for k, v in sh.type_intervals.items())
     iv_expr = (
@@ -487,9 +498,9 @@ def _statements(sh: _Shape) -> tuple[tuple[str, str], ...]:
     )
     # 1. Duplicates: a hash aggregate finds the (rare) repeated (resource_id, time)
     #    keys; only those rows are ranked by the canonical key (smallest is kept).
-    dupkeys = """
-        SELECT resource_id, epoch_us(time) AS t, count(*) AS n FROM s
-        GROUP BY resource_id, epoch_us(time) HAVING count(*) > 1"""
+    dupkeys = f"""
+        SELECT resource_id, {d.epoch_us("time")} AS t, count(*) AS n FROM s
+        GROUP BY resource_id, {d.epoch_us("time")} HAVING count(*) > 1"""
     kept = f"""
         SELECT {needed} FROM {timed} x
         WHERE NOT EXISTS (SELECT 1 FROM dupkeys d WHERE {same_key})
@@ -542,7 +553,7 @@ def _statements(sh: _Shape) -> tuple[tuple[str, str], ...]:
             ON w.event IS NOT NULL AND e.resource_id = w.resource_id AND e.t = w.t
         ),
         d AS (SELECT *, cs < ce AND event IS DISTINCT FROM 'delete' AS covered FROM c)
-        SELECT * EXCLUDE ({", ".join(q("prev_" + c) for c in lagged)}, t_prev, event_prev),
+        SELECT {needed}, iv, t_next, first_t, prev_event, cs, ce, covered,
           {vstart} AS vstart{presence},
           CASE WHEN event IS NOT NULL OR event_prev IS NOT NULL OR t_prev IS NULL THEN 1
                WHEN NOT covered AND NOT {prev_covered} THEN 0
@@ -564,7 +575,7 @@ def _statements(sh: _Shape) -> tuple[tuple[str, str], ...]:
           any_value(event) AS event, any_value(covered) AS covered,
           any_value(first_t) AS first_t, any_value(prev_event) AS prev_event, {keep}
         FROM (SELECT *, SUM(brk) OVER (PARTITION BY resource_id ORDER BY t
-                                      ROWS UNBOUNDED PRECEDING) AS run FROM iv)
+                                      {RUNNING}) AS run FROM iv)
         GROUP BY resource_id, run"""
     sigs = f"SELECT DISTINCT {sig_list} FROM runs WHERE covered"
     sig_match = f"""
@@ -606,7 +617,7 @@ def _statements(sh: _Shape) -> tuple[tuple[str, str], ...]:
         FROM (SELECT * FROM st WHERE event = 'delete') d
         LEFT JOIN (SELECT * FROM st WHERE event IS NOT NULL AND event <> 'delete') o
           ON d.prev_event % 2 = 0 AND o.resource_id = d.resource_id
-             AND o.t = d.prev_event // 2"""
+             AND o.t = {d.idiv("d.prev_event", "2")}"""
     # 5. Measures and slices (gaps and islands per resource and product id).
     # A resource that moves to another tenant or location starts a new slice, so
     # every line item is billed to the scope its usage happened in.
@@ -614,10 +625,10 @@ def _statements(sh: _Shape) -> tuple[tuple[str, str], ...]:
         f" AND LAG({q(c)}) OVER r IS NOT DISTINCT FROM {q(c)}" for c in SCOPE_COLUMNS
     )
     weighted = f"""
-        SELECT *, CASE kind WHEN 'Time' THEN CAST(dur AS HUGEINT)
-                            WHEN 'TimeQuantity' THEN CAST(dur AS HUGEINT) * uval
-                            WHEN 'Quantity' THEN CAST(n AS HUGEINT) * uval
-                            ELSE CAST(0 AS HUGEINT) END AS w,
+        SELECT *, CASE kind WHEN 'Time' THEN CAST(dur AS {wide})
+                            WHEN 'TimeQuantity' THEN CAST(dur AS {wide}) * uval
+                            WHEN 'Quantity' THEN CAST(n AS {wide}) * uval
+                            ELSE CAST(0 AS {wide}) END AS w,
           CASE WHEN LAG(ce) OVER r = cs AND LAG(entry_idx) OVER r = entry_idx
                     AND (kind <> 'TimeQuantity' OR LAG(uval) OVER r = uval)
                     {same_scope}
@@ -632,7 +643,7 @@ def _statements(sh: _Shape) -> tuple[tuple[str, str], ...]:
           min_by(entry_idx, t) AS entry_idx, min_by(kind, t) AS kind, sum(w) AS wsum,
           min(t) AS first_sample
         FROM (SELECT *, SUM(brk) OVER (PARTITION BY resource_id, product_id ORDER BY t
-                                      ROWS UNBOUNDED PRECEDING) AS isl FROM weighted) x
+                                      {RUNNING}) AS isl FROM weighted) x
         GROUP BY resource_id, product_id, isl"""
     cols = (
         "resource_type",
@@ -643,8 +654,11 @@ def _statements(sh: _Shape) -> tuple[tuple[str, str], ...]:
         "tenant",
     )
     line_cols = ", ".join(f"v.{c}" for c in cols)
-    q12_measured = round_half_even("x.wsum * CAST(e.fnum AS HUGEINT)", "CAST(e.fden AS HUGEINT)")
-    q12_prorated = round_half_even(f"CAST(d.n_days AS HUGEINT) * {SCALE12}", str(sh.days))
+    q12_measured = round_half_even(f"x.wsum * CAST(e.fnum AS {wide})", f"CAST(e.fden AS {wide})", d)
+    q12_prorated = round_half_even(f"CAST(n.n_days AS {wide}) * {SCALE12}", str(sh.days), d)
+    days = d.explode_range(
+        d.idiv("start_us", str(US_PER_DAY)), d.idiv("end_us - 1", str(US_PER_DAY)) + " + 1"
+    )
     # Scope and name columns come from each line's first sample (joined back at the end).
     raw = f"""
         WITH rec AS (
@@ -653,56 +667,56 @@ def _statements(sh: _Shape) -> tuple[tuple[str, str], ...]:
           FROM slices WHERE kind = 'Recurring' GROUP BY resource_id, product_id
         ),
         day_counts AS (
-          SELECT resource_id, product_id, count(DISTINCT d) AS n_days FROM (
+          SELECT resource_id, product_id, count(DISTINCT day_no) AS n_days FROM (
             SELECT resource_id, product_id,
-              unnest(range(start_us // {US_PER_DAY}, (end_us - 1) // {US_PER_DAY} + 1)) AS d
+              {days} AS day_no
             FROM slices WHERE kind = 'Recurring')
           GROUP BY resource_id, product_id
         ),
         bare AS (
           SELECT x.resource_id, x.product_id, x.start_us, x.end_us, x.entry_idx,
-            x.first_sample AS sample_t, CAST({q12_measured} AS HUGEINT) AS q12
+            x.first_sample AS sample_t, CAST({q12_measured} AS {wide}) AS q12
           FROM slices x JOIN entries e USING (entry_idx)
           WHERE x.kind IN ('Time', 'TimeQuantity', 'Quantity')
           UNION ALL
           SELECT x.resource_id, x.product_id, x.start_us, x.end_us, x.entry_idx, x.sample_t,
-            CASE WHEN e.prorate THEN CAST({q12_prorated} AS HUGEINT)
-                 ELSE CAST({SCALE12} AS HUGEINT) END AS q12
+            CASE WHEN e.prorate THEN CAST({q12_prorated} AS {wide})
+                 ELSE CAST({SCALE12} AS {wide}) END AS q12
           FROM rec x JOIN entries e USING (entry_idx)
-          LEFT JOIN day_counts d ON d.resource_id = x.resource_id AND d.product_id = x.product_id
+          LEFT JOIN day_counts n ON n.resource_id = x.resource_id AND n.product_id = x.product_id
           UNION ALL
           SELECT x.resource_id, x.product_id, x.t AS start_us, x.first_ce AS end_us, x.entry_idx,
-            x.t AS sample_t, CAST({SCALE12} AS HUGEINT) AS q12
+            x.t AS sample_t, CAST({SCALE12} AS {wide}) AS q12
           FROM joined x
           WHERE x.kind = 'OneTime' AND x.t = x.first_t AND x.t >= {p0} AND x.t < {p1}
         )
         SELECT b.resource_id, b.product_id, b.start_us, b.end_us, b.entry_idx, {line_cols}, b.q12
         FROM bare b JOIN iv v ON v.resource_id = b.resource_id AND v.t = b.sample_t"""
     # 6. Aggregate pricing: each line prices its range [a, b) of the group's cumulative quantity.
-    ranged = """
-        SELECT r.*, e.currency, CAST(e.inc12 AS HUGEINT) AS inc12, e.model,
-          CAST(e.pkg12 AS HUGEINT) AS pkg12,
-          SUM(q12) OVER g AS b12, SUM(q12) OVER g - q12 AS a12,
+    ranged = f"""
+        SELECT r.*, e.currency, CAST(e.inc12 AS {wide}) AS inc12, e.model,
+          CAST(e.pkg12 AS {wide}) AS pkg12,
+          SUM(q12) OVER g AS b12, (SUM(q12) OVER g) - q12 AS a12,
           SUM(q12) OVER (PARTITION BY r.tenant, r.product_id, e.currency) AS total12,
           ROW_NUMBER() OVER g AS gpos
         FROM raw r JOIN entries e USING (entry_idx)
         WINDOW g AS (PARTITION BY r.tenant, r.product_id, e.currency
-                     ORDER BY r.start_us, r.resource_id ROWS UNBOUNDED PRECEDING)"""
-    overlap = "greatest(CAST(0 AS HUGEINT), least(b12, hi_eff) - greatest(a12, lo_eff, inc12))"
+                     ORDER BY r.start_us, r.resource_id, r.entry_idx {RUNNING})"""
+    overlap = f"greatest(CAST(0 AS {wide}), least(b12, hi_eff) - greatest(a12, lo_eff, inc12))"
     blocks = (
-        f"({ceil_div('greatest(b12 - inc12, 0)', 'pkg12')}"
-        f" - {ceil_div('greatest(a12 - inc12, 0)', 'pkg12')})"
+        f"({ceil_div('greatest(b12 - inc12, 0)', 'pkg12', d)}"
+        f" - {ceil_div('greatest(a12 - inc12, 0)', 'pkg12', d)})"
     )
     priced = f"""
         WITH x AS (
-          SELECT r.*, CAST(t.price12 AS HUGEINT) AS price12,
-            CASE WHEN r.model = 'Graduated' THEN CAST(t.lo12 AS HUGEINT)
-                 ELSE CAST(0 AS HUGEINT) END AS lo_eff,
-            CASE WHEN r.model = 'Graduated' THEN CAST(t.hi12 AS HUGEINT)
-                 ELSE CAST({INF12} AS HUGEINT) END AS hi_eff
+          SELECT r.*, CAST(t.price12 AS {wide}) AS price12,
+            CASE WHEN r.model = 'Graduated' THEN CAST(t.lo12 AS {wide})
+                 ELSE CAST(0 AS {wide}) END AS lo_eff,
+            CASE WHEN r.model = 'Graduated' THEN CAST(t.hi12 AS {wide})
+                 ELSE CAST({INF12} AS {wide}) END AS hi_eff
           FROM ranged r JOIN tiers t USING (entry_idx)
-          WHERE r.model <> 'Volume' OR (r.total12 >= CAST(t.lo12 AS HUGEINT)
-                                        AND r.total12 < CAST(t.vhi12 AS HUGEINT))
+          WHERE r.model <> 'Volume' OR (r.total12 >= CAST(t.lo12 AS {wide})
+                                        AND r.total12 < CAST(t.vhi12 AS {wide}))
         ),
         y AS (
           SELECT *, CASE WHEN model = 'Package' THEN {blocks} * price12 * {SCALE12}
@@ -716,7 +730,8 @@ def _statements(sh: _Shape) -> tuple[tuple[str, str], ...]:
             sum(exact24) AS exact24
           FROM y GROUP BY tenant, product_id, currency, gpos, resource_id
         )
-        SELECT * EXCLUDE (exact24), {round_half_even("exact24", str(SCALE12))} AS amount12
+        SELECT resource_id, product_id, currency, gpos, start_us, end_us, entry_idx,
+          {", ".join(cols)}, q12, {round_half_even("exact24", str(SCALE12), d)} AS amount12
         FROM z"""
     return (
         ("dupkeys", dupkeys),
@@ -738,9 +753,7 @@ def _statements(sh: _Shape) -> tuple[tuple[str, str], ...]:
 def _line_items_sql(sh: _Shape, label: str, version: str) -> str:
     dec = "DECIMAL(38,12)"
 
-    def money(col12: str) -> str:
-        # HUGEINT × 10^-12 as an exact DECIMAL product (decimal division would be DOUBLE).
-        return f"(CAST({col12} AS DECIMAL(38,0)) * CAST(0.000000000001 AS {dec}))"
+    money = sh.d.money
 
     return f"""
         WITH g AS (
@@ -782,7 +795,7 @@ def _line_items_sql(sh: _Shape, label: str, version: str) -> str:
           resource_id, resource_type, resource_name, product_id, product_name, seller_id,
           seller_product_group, usage_type, CAST(quantity AS {dec}) AS quantity, unit,
           unit_price, CAST(amount AS {dec}) AS amount, currency,
-          make_timestamptz(start_us) AS "start", make_timestamptz(end_us) AS "end",
+          {sh.d.timestamp_us("start_us")} AS "start", {sh.d.timestamp_us("end_us")} AS "end",
           {lit(version)} AS catalog_version
         FROM lines
         ORDER BY tenant NULLS FIRST, product_id NULLS FIRST, resource_id NULLS FIRST,

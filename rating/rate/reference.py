@@ -371,8 +371,11 @@ def _price(period: Period, catalog: Catalog, slices: list[_Slice]) -> list[dict[
         line = _line(period, catalog, s)
         groups[(line["tenant"], line["product_id"], line["currency"])].append((s, line))
     lines: list[dict[str, Any]] = []
+    position = {entry: i for i, entry in reversed(list(enumerate(catalog.products)))}
     for (tenant, _, _), members in groups.items():
-        members.sort(key=lambda m: (m[1]["start"], m[1]["resource_id"]))
+        # One resource can have lines of several entries of a product id starting
+        # together (a setup fee and its hours): catalog order breaks the tie.
+        members.sort(key=lambda m: (m[1]["start"], m[1]["resource_id"], position[m[0].entry]))
         priced = price_group([(line["quantity"], s.entry.price) for s, line in members])
         for (_, line), result in zip(members, priced, strict=True):
             line["amount"] = result.amount

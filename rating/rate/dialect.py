@@ -1,0 +1,99 @@
+"""The few SQL constructs the rating plan needs that DuckDB and Spark spell differently.
+
+:mod:`rating.rate.plan` generates one plan; every engine-specific spelling goes
+through a :class:`Dialect`, so the semantics exist once and each engine gets its
+own rendering of them. Everything else in the plan is SQL both engines accept
+as written (window functions, ``min_by``, ``any_value``, ``FILTER``, ``IS NOT
+DISTINCT FROM``, double-quoted identifiers — Spark with ANSI mode and
+``spark.sql.ansi.doubleQuotedIdentifiers``).
+
+Exactness: the plan keeps quantities and money as integers in 10^-12 units.
+DuckDB has a 128-bit integer; Spark's widest exact integer is DECIMAL(38,0),
+and its decimal division rounds, so the Spark spelling only ever divides
+numbers that divide exactly (see :meth:`SparkDialect.idiv`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """DuckDB's spelling; :class:`SparkDialect` overrides what Spark writes differently."""
+
+    name: str = "duckdb"
+    wide_int: str = "HUGEINT"  # exact integer of at least 38 digits
+
+    def wide(self, expr: str) -> str:
+        """``expr`` as the wide exact integer type."""
+        return f"CAST({expr} AS {self.wide_int})"
+
+    def idiv(self, num: str, den: str) -> str:
+        """Integer division truncating toward zero (both operands integers)."""
+        return f"(({num}) // ({den}))"
+
+    def epoch_us(self, timestamp: str) -> str:
+        """Microseconds since the epoch of a TIMESTAMP WITH TIME ZONE."""
+        return f"epoch_us({timestamp})"
+
+    def timestamp_us(self, micros: str) -> str:
+        """The UTC timestamp ``micros`` microseconds after the epoch."""
+        return f"make_timestamptz({micros})"
+
+    def full_match(self, text: str, pattern: str) -> str:
+        """Does the regex (a SQL string literal) match the whole text?"""
+        return f"regexp_full_match(CAST({text} AS VARCHAR), {pattern})"
+
+    def any_element(self, array: str, var: str, predicate: str) -> str:
+        """Does ``predicate`` (over ``var``) hold for some element of ``array``?"""
+        return f"(len(list_filter({array}, lambda {var}: {predicate})) > 0)"
+
+    def explode_range(self, first: str, stop: str) -> str:
+        """One row per integer in [first, stop) (a set-returning select item)."""
+        return f"unnest(range({first}, {stop}))"
+
+    def money(self, units12: str) -> str:
+        """A 10^-12-unit integer as an exact DECIMAL(38,12)."""
+        return f"(CAST({units12} AS DECIMAL(38,0)) * CAST(0.000000000001 AS DECIMAL(38,12)))"
+
+
+@dataclass(frozen=True)
+class SparkDialect(Dialect):
+    """Spark SQL (4.x), with ANSI mode on so overflow fails loudly instead of yielding NULL."""
+
+    name: str = "spark"
+    wide_int: str = "DECIMAL(38,0)"
+
+    def idiv(self, num: str, den: str) -> str:
+        # ``div`` returns a 64-bit long (too narrow for 10^-12 money) and decimal ``/``
+        # rounds; subtracting the remainder first makes the division exact, and the
+        # quotient type DECIMAL(38,6) still holds 32 integer digits.
+        n, d = self.wide(num), self.wide(den)
+        return f"CAST(({n} - {n} % {d}) / {d} AS {self.wide_int})"
+
+    def epoch_us(self, timestamp: str) -> str:
+        return f"unix_micros({timestamp})"
+
+    def timestamp_us(self, micros: str) -> str:
+        return f"timestamp_micros({micros})"
+
+    def full_match(self, text: str, pattern: str) -> str:
+        anchored = "'^(?:' || " + pattern + " || ')$'"
+        return f"(CAST({text} AS STRING) RLIKE {anchored})"
+
+    def any_element(self, array: str, var: str, predicate: str) -> str:
+        return f"exists({array}, {var} -> {predicate})"
+
+    def explode_range(self, first: str, stop: str) -> str:
+        return f"explode(sequence(CAST({first} AS BIGINT), CAST({stop} AS BIGINT) - 1))"
+
+    def money(self, units12: str) -> str:
+        # DECIMAL(26,0) / DECIMAL(13,0) has result type DECIMAL(38,12); the quotient
+        # has at most 12 decimals, so that division is exact (26 digits of 10^-12
+        # units: amounts and quantities up to 10^14).
+        return f"(CAST({units12} AS DECIMAL(26,0)) / CAST(1000000000000 AS DECIMAL(13,0)))"
+
+
+DUCKDB = Dialect()
+SPARK = SparkDialect()

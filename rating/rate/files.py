@@ -1,0 +1,72 @@
+"""Line-item files (Parquet, CSV, JSON Lines), written by DuckDB's COPY.
+
+Every engine's line items reach a file through here, so a run gives the same
+bytes whichever engine rated it: ISO 8601 times, exact decimal strings in JSON
+Lines, rows in :data:`~rating.rate.result.LINE_ITEM_ORDER`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from rating.errors import RatecardError
+from rating.rate.result import LINE_ITEM_ORDER, LINE_ITEM_SCHEMA
+
+FILE_FORMATS = ("parquet", "csv", "jsonl")
+_COPY_OPTIONS = {
+    "parquet": "FORMAT parquet, COMPRESSION zstd",
+    "csv": "FORMAT csv, HEADER true",
+    "jsonl": "FORMAT json",
+}
+ORDER_BY = ", ".join(f'"{c}" NULLS FIRST' for c in LINE_ITEM_ORDER)
+
+
+def _iso(column: str) -> str:
+    """ISO 8601 UTC text, with microseconds only when there are any."""
+    local = f'CAST("{column}" AS TIMESTAMP)'
+    return (
+        f"CASE WHEN microsecond({local}) = 0 THEN strftime({local}, '%Y-%m-%dT%H:%M:%SZ') "
+        f"ELSE strftime({local}, '%Y-%m-%dT%H:%M:%S.%fZ') END AS \"{column}\""
+    )
+
+
+def _columns(file_format: str) -> str:
+    """Parquet keeps types; CSV and JSON Lines get ISO times, JSON exact decimal strings."""
+    if file_format == "parquet":
+        return "*"
+    columns = []
+    for name in LINE_ITEM_SCHEMA.names:
+        if name in ("start", "end"):
+            columns.append(_iso(name))
+        elif file_format == "jsonl" and pa.types.is_decimal(LINE_ITEM_SCHEMA.field(name).type):
+            columns.append(f'CAST("{name}" AS VARCHAR) AS "{name}"')
+        else:
+            columns.append(f'"{name}"')
+    return ", ".join(columns)
+
+
+def copy_line_items(
+    con: duckdb.DuckDBPyConnection, relation: str, out: str | Path, file_format: str
+) -> None:
+    """COPY the line items in DuckDB relation ``relation`` (a table or view name) to ``out``."""
+    if file_format not in FILE_FORMATS:
+        raise RatecardError(f"--format {file_format!r}: expected one of {FILE_FORMATS}")
+    target = str(out).replace("'", "''")
+    select = f"SELECT {_columns(file_format)} FROM {relation} ORDER BY {ORDER_BY}"
+    try:
+        con.execute(f"COPY ({select}) TO '{target}' ({_COPY_OPTIONS[file_format]})")
+    except duckdb.IOException as error:
+        raise RatecardError(f"{out}: cannot write line items: {error}") from error
+
+
+def write_line_items(table: pa.Table, out: str | Path, file_format: str) -> None:
+    """Write line items held in Arrow (LINE_ITEM_SCHEMA) exactly as the DuckDB engine does."""
+    con = duckdb.connect()
+    try:
+        con.register("line_items", table)
+        copy_line_items(con, "line_items", out, file_format)
+    finally:
+        con.close()

@@ -1,0 +1,191 @@
+"""The rating plan on Apache Spark: the same compiled plan, spelled for Spark SQL.
+
+:func:`~rating.rate.plan.compile_plan` with :data:`~rating.rate.dialect.SPARK`
+yields the statements the DuckDB engine runs, in Spark's spelling; here each
+becomes a persisted temporary view, in order. Samples are read by Spark
+itself (Parquet, local paths or any Hadoop filesystem such as ``s3a://``), so
+nothing passes through this process but the catalog tables, the counts and,
+when asked, the line items.
+
+Samples are validated in Spark with the rules of the Parquet reader
+(:mod:`rating.rate.spark_input`); invalid rows are counted as rejected, so the
+reconciliation read = rated + unmatched + rejected + duplicates + outside
+period holds here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from rating.errors import RatecardError, first_line
+from rating.model import Catalog
+from rating.period import Period
+from rating.rate.dialect import SPARK
+from rating.rate.matching import unmatched_groups
+from rating.rate.plan import RatingPlan, compile_plan
+from rating.rate.result import (
+    LINE_ITEM_ORDER,
+    LINE_ITEM_SCHEMA,
+    Counts,
+    RateOptions,
+    RatingResult,
+    UnmatchedGroup,
+)
+from rating.rate.spark_input import read_samples
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# SQL settings the plan relies on; set on every session, whoever built it.
+PLAN_CONF = {
+    "spark.sql.ansi.enabled": "true",  # overflow and bad casts fail instead of giving NULL
+    "spark.sql.ansi.doubleQuotedIdentifiers": "true",  # "traits.vcpu" is a column
+    "spark.sql.caseSensitive": "true",  # trait names differ by case only
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+}
+# Defaults for a session this process starts (a user's --conf wins).
+_SESSION_DEFAULTS = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "8",
+    "spark.sql.adaptive.enabled": "true",
+}
+
+
+@dataclass
+class SparkRating:
+    """A finished run: line items still in Spark, everything else collected."""
+
+    line_items: DataFrame  # LINE_ITEM_SCHEMA columns
+    period: Period
+    counts: Counts  # ``read`` and ``rejected`` include invalid input rows
+    unmatched: list[UnmatchedGroup]
+    catalog_version: str
+
+    def collect(self) -> RatingResult:
+        """The line items as one Arrow table in the embedded engine's exact shape."""
+        ordered = self.line_items.orderBy(*LINE_ITEM_ORDER)
+        table = ordered.toArrow().select(LINE_ITEM_SCHEMA.names).cast(LINE_ITEM_SCHEMA)
+        return RatingResult(table, self.counts, self.unmatched, self.catalog_version)
+
+    def summary(self) -> tuple[int, dict[str, Decimal]]:
+        """Line items and total amount per currency, computed by Spark."""
+        from pyspark.sql.functions import expr
+
+        rows = (
+            self.line_items.groupBy("currency")
+            .agg(expr("count(*) AS lines"), expr("sum(amount) AS total"))
+            .collect()
+        )
+        return sum(r.lines for r in rows), {r.currency: r.total for r in rows}
+
+    def write_parquet(self, target: str) -> None:
+        """Spark writes the line items as a Parquet dataset (a directory of part files)."""
+        self.line_items.orderBy(*LINE_ITEM_ORDER).write.mode("overwrite").parquet(target)
+
+
+def start_session(master: str | None = None, conf: Mapping[str, str] | None = None):
+    """A SparkSession (an existing one, e.g. under spark-submit, is reused).
+
+    ``master`` defaults to Spark's own default (``spark-submit --master`` or
+    ``local[*]``); ``conf`` holds ``key=value`` Spark settings from the command line.
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as missing:
+        raise RatecardError(
+            "--engine spark needs PySpark: pip install 'ratecard[spark]'"
+        ) from missing
+    builder = SparkSession.builder.appName("ratecard")
+    if master:
+        builder = builder.master(master)
+    for key, value in {**_SESSION_DEFAULTS, **(conf or {})}.items():
+        builder = builder.config(key, value)
+    try:
+        spark = builder.getOrCreate()
+    except Exception as error:  # JVM missing or misconfigured: py4j/pyspark raise many types
+        raise RatecardError(f"cannot start Spark: {first_line(error)}") from error
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def rate_on_spark(
+    spark: SparkSession,
+    catalog: Catalog,
+    paths: Sequence[str],
+    period: Period | None,
+    options: RateOptions | None = None,
+) -> SparkRating:
+    """Rate the Parquet sample files ``paths`` against ``catalog`` on ``spark``."""
+    for key, value in PLAN_CONF.items():
+        spark.conf.set(key, value)
+    samples = read_samples(spark, paths, catalog.resource_types)
+    samples.valid.createOrReplaceTempView("s")
+    read, rejected = samples.count()
+    period = period or _infer_period(spark)
+    plan = compile_plan(catalog, period, options or RateOptions(), samples.schema, SPARK)
+    for name, table in (("entries", plan.entries), ("tiers", plan.tiers)):
+        spark.createDataFrame(table).createOrReplaceTempView(name)
+    for name, sql in plan.statements:
+        try:
+            _persist(spark.sql(sql), name)
+        except Exception as error:  # pyspark's errors share no useful base class
+            if _is_overflow(error):
+                raise RatecardError(
+                    f"rating plan stage {name!r}: a quantity or amount exceeds "
+                    f"Spark's DECIMAL(38,0): {first_line(error)}"
+                ) from error
+            raise RuntimeError(f"rating plan stage {name!r} failed on Spark") from error
+    duplicates, rated, unmatched, outside = spark.sql(plan.counts_sql).first()
+    counts = Counts(
+        read=read,
+        rejected=rejected,
+        duplicates=duplicates,
+        outside_period=outside,
+        rated=rated,
+        unmatched=unmatched,
+    )
+    groups = unmatched_groups(
+        catalog,
+        spark.sql(plan.unmatched_sql).collect(),
+        lambda resource_id: _first_unmatched_row(spark, plan, resource_id),
+    )
+    line_items = spark.sql(plan.line_items_sql)
+    return SparkRating(line_items, period, counts, groups, catalog.version)
+
+
+def _persist(frame: DataFrame, name: str) -> None:
+    """Materialize a stage once and cut its lineage.
+
+    Later stages read a stage several times; without the cut, every stage's
+    logical plan would embed all earlier ones again and analysis grows
+    exponentially with the number of stages.
+    """
+    frame.localCheckpoint(eager=True).createOrReplaceTempView(name)
+
+
+def _is_overflow(error: Exception) -> bool:
+    return "ARITHMETIC_OVERFLOW" in str(error) or "NUMERIC_VALUE_OUT_OF_RANGE" in str(error)
+
+
+def _infer_period(spark: SparkSession) -> Period:
+    first, last = spark.sql("SELECT min(unix_micros(time)), max(unix_micros(time)) FROM s").first()
+    if first is None:
+        raise RatecardError("no samples to infer the period from: pass --period YYYY-MM")
+    return Period.month_spanning(*(_EPOCH + timedelta(microseconds=t) for t in (first, last)))
+
+
+def _first_unmatched_row(spark: SparkSession, plan: RatingPlan, resource_id: str) -> dict | None:
+    found = spark.sql(plan.first_unmatched_sql(resource_id)).collect()
+    if not found:
+        return None
+    row = found[0].asDict()
+    row["time"] = _EPOCH + timedelta(microseconds=row.pop("t"))
+    return row
