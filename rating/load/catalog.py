@@ -29,6 +29,7 @@ from rating.errors import RatecardError
 from rating.library import catalog_dir, traits_dir
 from rating.load import traits as traits_module
 from rating.load.dhall import (
+    LeafKind,
     Splice,
     cache_dir,
     content_key,
@@ -80,14 +81,15 @@ def load_catalog(path: Path) -> Catalog:
     so an unchanged catalog loads without evaluating or converting anything.
     """
     root = catalog_file(path)
-    model_file = cache_dir() / f"catalog-{_model_key(imported_files(root))}.pickle"
+    splice = product_splice()
+    model_file = cache_dir() / f"catalog-{_model_key(imported_files(root, splice.scanned))}.pickle"
     try:
         cached = pickle.loads(model_file.read_bytes())
         if isinstance(cached, Catalog):
             return cached
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError):
         pass
-    catalog = _convert(root)
+    catalog = _convert(root, splice)
     try:
         model_file.parent.mkdir(parents=True, exist_ok=True)
         temporary = model_file.with_suffix(f".{os.getpid()}.tmp")
@@ -105,15 +107,17 @@ def _model_key(files: Sequence[Path]) -> str:
 
 
 def product_splice() -> Splice:
-    """Evaluate the product files a catalog imports apart (in parallel, cached per file).
+    """Evaluate the product files and partner parts a catalog imports apart (cached per file).
 
-    The marker is the cheapest ``Product`` the library can build.
+    The markers are the cheapest ``Product`` and ``Part`` the library can build,
+    tagged with the Dhall ``Text`` expression they are given.
     """
     library = "".join(f'/"{part}"' for part in catalog_dir().resolve().parts[1:])
+    product_type = f'({library}/"Product.dhall").Type'
 
-    def marker(tag: str) -> str:
+    def product(tag: str) -> str:
         return (
-            f'({library}/"Product.dhall")::{{ id = "{tag}", displayName = "", '
+            f'({library}/"Product.dhall")::{{ id = {tag}, displayName = "", '
             'resourceType = "", usageType = "", '
             f'scope = ({library}/"Scope.dhall").platformType "", '
             f'usage = ({library}/"Usage.dhall").oneTime, '
@@ -121,16 +125,23 @@ def product_splice() -> Splice:
             'seller = { sellerId = "", sellerProductGroup = "" } }'
         )
 
+    def part(tag: str) -> str:
+        return (
+            f'({library}/"Part.dhall")::{{ name = {tag}, sellerId = "", '
+            f"products = [] : List {product_type} }}"
+        )
+
     return Splice(
-        element_type=f'({library}/"Product.dhall").Type',
-        marker=marker,
-        key="id",
+        kinds=(
+            LeafKind(type=f"List {product_type}", marker=product, key="id", is_list=True),
+            LeafKind(type=f'({library}/"Part.dhall").Type', marker=part, key="name", is_list=False),
+        ),
         library=(catalog_dir().resolve(), traits_dir().resolve()),
     )
 
 
-def _convert(root: Path) -> Catalog:
-    raw, files = evaluate_tracked(root, product_splice())
+def _convert(root: Path, splice: Splice) -> Catalog:
+    raw, files = evaluate_tracked(root, splice)
     sources = _Sources(root, files)
     where = _Where(str(root))
     if not isinstance(raw, dict):

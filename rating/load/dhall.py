@@ -4,6 +4,9 @@ Evaluating a large catalog takes seconds, so results are cached as JSON under
 a key made of the path and content of every file the expression imports
 (local imports are found by scanning the text, recursively). Editing any
 imported file, including the ``catalog/`` and ``traits/`` libraries, misses.
+A catalog's files are evaluated apart, in parallel and rewritten for speed
+(:func:`_evaluate_spliced`, :mod:`rating.load.dhall_rewrite`), and cached
+one by one.
 
 The binding reports failures as Rust debug text (``Error(Dhall(Error { kind:
 Typecheck(...``) that names every file ``<current file>``; :func:`explain`
@@ -17,18 +20,20 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import dhall
 
 from rating.errors import RatecardError
+from rating.load import dhall_rewrite
 
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"
 
 # Text that can hide an import path (comments, text literals) is matched first
 # and skipped; only the ``path`` group is an import. A path must start a token:
@@ -62,8 +67,13 @@ def resolve_import(token: str, base_dir: Path) -> Path:
     return Path(os.path.normpath(base_dir / raw))
 
 
-def imported_files(path: Path) -> tuple[Path, ...]:
-    """``path`` and every existing local file it imports, recursively, in discovery order."""
+def imported_files(path: Path, scanned: dict[Path, list[Path]] | None = None) -> tuple[Path, ...]:
+    """``path`` and every existing local file it imports, recursively, in discovery order.
+
+    ``scanned`` remembers each file's own imports across calls made for one
+    evaluation (50 product files share the library: scan it once, not 50 times).
+    """
+    scanned = {} if scanned is None else scanned
     seen: dict[Path, None] = {}
     pending = [Path(os.path.abspath(path))]
     while pending:
@@ -71,9 +81,10 @@ def imported_files(path: Path) -> tuple[Path, ...]:
         if current in seen or not current.is_file():
             continue
         seen[current] = None
-        text = current.read_text(encoding="utf-8", errors="replace")
-        found = [resolve_import(token, current.parent) for token, _ in import_paths(text)]
-        pending.extend(reversed(found))
+        if current not in scanned:
+            text = current.read_text(encoding="utf-8", errors="replace")
+            scanned[current] = [resolve_import(t, current.parent) for t, _ in import_paths(text)]
+        pending.extend(reversed(scanned[current]))
     return tuple(seen)
 
 
@@ -101,43 +112,78 @@ def evaluate(path: Path) -> Any:
 
 
 @dataclass(frozen=True)
-class Splice:
-    """How to evaluate a root's list-valued imports apart and splice them back in.
+class LeafKind:
+    """A type the files a root imports may be evaluated apart as, and its marker.
 
-    ``element_type`` is a Dhall type (absolute imports only) and ``marker(tag)``
-    a Dhall value of that type whose ``key`` field is ``tag``; ``library`` holds
-    directories whose files are never spliced (they are cheap and shared).
+    ``type`` is a Dhall type (absolute imports only); ``marker(tag)`` a Dhall
+    value whose ``key`` field is ``tag``: of type ``type`` for a record kind,
+    of its element type for a list kind (``is_list``). A list file's elements
+    replace its marker; a record file replaces its marker as one element of
+    the list the root puts it in.
     """
 
-    element_type: str
-    marker: Callable[[str], str]
+    type: str
+    marker: Callable[[str], str]  # given a Dhall ``Text`` expression for the tag
     key: str
+    is_list: bool
+
+
+@dataclass(frozen=True)
+class Splice:
+    """How to evaluate a root's imports apart and splice them back in.
+
+    ``kinds`` are tried in order; ``library`` holds directories whose files
+    are never spliced (they are cheap and shared).
+    """
+
+    kinds: tuple[LeafKind, ...]
     library: tuple[Path, ...]
+    scanned: dict[Path, list[Path]] = field(default_factory=dict, compare=False)
+    """Each file's own imports, for :func:`imported_files`: one load scans each file once."""
 
 
 def evaluate_tracked(path: Path, splice: Splice | None = None) -> tuple[Any, tuple[Path, ...]]:
     """Like :func:`evaluate`, also returning every local file the expression imports.
 
-    With ``splice``, the root's imports of ``List element_type`` files are
-    evaluated in parallel and cached one by one (see :func:`_evaluate_spliced`).
+    With ``splice``, the files the root imports are evaluated in parallel and
+    cached one by one (see :func:`_evaluate_spliced`).
     """
     path = Path(os.path.abspath(path))
     if not path.is_file():
         raise RatecardError(f"{path}: no such file")
-    files = imported_files(path)
+    files = imported_files(path, splice.scanned if splice else None)
     key = content_key(files)
     cached = _read_cache(key)
     if cached is not None:
         return cached["value"], files
-    value = _evaluate_root(path, splice)
-    _write_cache(key, {"value": value})
+    value, spliced = _evaluate_root(path, splice)
+    if not spliced:  # a spliced value is cheap to splice again from the files' caches
+        _write_cache(key, {"value": value})
     return value, files
 
 
-def _evaluate_root(path: Path, splice: Splice | None) -> Any:
-    """A cache miss: spliced if possible, else (also on any error) the plain file."""
+def _evaluate_root(path: Path, splice: Splice | None) -> tuple[Any, bool]:
+    """A cache miss: spliced if possible, else rewritten, else (also on any error) as written.
+
+    Also returns whether the value was spliced.
+    """
     value = _evaluate_spliced(path, splice) if splice else _MISSING
-    return _evaluate_uncached(path) if value is _MISSING else value
+    if value is not _MISSING:
+        return value, True
+    value = _evaluate_rewritten(path) if splice else _MISSING
+    return (_evaluate_uncached(path) if value is _MISSING else value), False
+
+
+def _evaluate_rewritten(path: Path) -> Any:
+    """``path`` evaluated through :func:`dhall_rewrite.rewrite` (a catalog kept in one big file)."""
+    with tempfile.TemporaryDirectory(prefix="ratecard-") as scratch:
+        fast = dhall_rewrite.rewrite(path, Path(scratch))
+        if fast.path is None:
+            return _MISSING
+        try:
+            return dhall.loads(_quoted(fast.path))
+        except (TypeError, ValueError, OSError):
+            return _MISSING
 
 
 def evaluate_text(text: str, base_dir: Path) -> Any:
@@ -170,24 +216,32 @@ def _evaluate_uncached(path: Path) -> Any:
 
 _MISSING = object()
 
+GROUP = 4
+"""Files per binding call: each call loads the library once (~17 ms), but one
+call's cost per file grows with the number of files it holds."""
+
 
 def _evaluate_spliced(root: Path, splice: Splice) -> Any:
-    """Evaluate ``root`` with each list-valued file it imports evaluated separately.
+    """Evaluate ``root`` with each file it imports evaluated separately.
 
     The binding needs seconds per large product file and cannot share work
     between runs, so each file the root imports (outside the library) is
-    evaluated on its own as ``file : List element_type``, in a process pool over
+    evaluated on its own as one of the splice's kinds (a product list, a
+    partner part), fast (:mod:`rating.load.dhall_rewrite`), in a process pool over
     the cores and cached by the content of the files it imports: editing one
     file re-evaluates one. The root is evaluated with every such import
-    replaced by a one-element list holding a unique marker value, and each
-    marker in the result is replaced by the file's elements.
+    replaced by a unique marker value, and each marker in the result is
+    replaced by the file's value.
 
-    This is exact when the root only moves the lists around (``#``, record
-    fields), so it is attempted only if no file the root evaluates itself uses
-    ``List/`` builtins or ``assert`` (which could look inside), and each marker
-    must come back once and unchanged. Otherwise, or on any error, it returns
-    ``_MISSING`` and the caller evaluates the plain files, which also yields
-    the error message with the right file, line and column.
+    This is exact when the root only moves values around (``#``, lists,
+    record fields), so it is attempted only if no file the root evaluates
+    itself uses ``List/`` builtins or ``assert`` (which could look inside),
+    and each marker must come back once and unchanged. Otherwise it returns
+    ``_MISSING`` and the caller evaluates the plain files. A Dhall error in a
+    file the root imports (one that could not be evaluated apart) is raised as
+    the plain evaluation would raise it; one in the root itself (whose text
+    the markers changed) makes it return ``_MISSING`` too, for the caller to
+    report with the right line and column.
     """
     text = root.read_text(encoding="utf-8", errors="replace")
     tokens = list(import_paths(text))
@@ -197,26 +251,91 @@ def _evaluate_spliced(root: Path, splice: Splice) -> Any:
         for file in dict.fromkeys(targets)
         if targets.count(file) == 1 and file.is_file() and not _in_library(file, splice)
     ]
-    own = [root, *(f for t in set(targets) - set(leaves) for f in imported_files(t))]
+    own = [
+        root,
+        *(f for t in set(targets) - set(leaves) for f in imported_files(t, splice.scanned)),
+    ]
     if not leaves or any(_inspects_lists(file) for file in own):
         return _MISSING
-    values = _evaluate_leaves(leaves, splice)
+    found = _evaluate_leaves(leaves, splice)
+    values = {leaf: value for leaf, value in found.items() if value}
+    if not values or _MARKER in text:
+        return _MISSING
     nonce = uuid.uuid4().hex
-    tags = {leaf: f"ratecard-spliced-{nonce}-{index}" for index, leaf in enumerate(leaves)}
+    markers = {leaf: f"ratecard-spliced-{nonce}-{index}" for index, leaf in enumerate(values)}
+    kinds = {leaf: values[leaf][0] for leaf in values}
+    marked = _marked_root(text, tokens, targets, {t: markers[t] for t in kinds}, kinds, splice)
+    try:
+        evaluated = evaluate_text(marked(nonce), root.parent)
+    except RatecardError as failure:
+        # An error located in an imported file is the one the plain evaluation
+        # reports too (the spliced imports were fine), found without
+        # evaluating every file as written; one in the rewritten root is not.
+        if not str(failure).startswith(str(root.parent / "<expression>")):
+            raise
+        return _MISSING
+    spliced = {
+        markers[leaf]: _Spliced(
+            value if splice.kinds[index].is_list else [value],
+            splice.kinds[index].key,
+            evaluated["references"][f"k{index}"],
+        )
+        for leaf, (index, value) in values.items()
+    }
+    seen: set[str] = set()
+    result = _splice_markers(evaluated["value"], spliced, seen)
+    return result if seen == set(spliced) and result is not _MISSING else _MISSING
+
+
+_MARKER = "__rcMarker"
+
+
+def _marked_root(
+    text: str,
+    tokens: list[tuple[str, int]],
+    targets: list[Path],
+    markers: dict[Path, str],
+    kinds: dict[Path, int],
+    splice: Splice,
+) -> Callable[[str], str]:
+    """The root with each spliced import replaced by its marker, plus each kind's
+    marker for ``reference`` (to check markers come back unchanged), in one
+    expression: one binding call, one library load.
+    """
+    functions = "".join(
+        f"let {_MARKER}{index} = \\({_MARKER} : Text) -> {kind.marker(_MARKER)}\n"
+        for index, kind in enumerate(splice.kinds)
+    )
     replaced, offset = [], 0
     for (token, start), target in zip(tokens, targets, strict=True):
-        if values.get(target) is not None:
-            replaced += [text[offset:start], f"[ {splice.marker(tags[target])} ]"]
+        if target in markers:
+            index = kinds[target]
+            call = f'{_MARKER}{index} "{markers[target]}"'
+            replaced += [text[offset:start], f"[ {call} ]" if splice.kinds[index].is_list else call]
             offset = start + len(token)
-    try:
-        evaluated = evaluate_text("".join([*replaced, text[offset:]]), root.parent)
-        reference = evaluate_text(splice.marker(nonce), root.parent)
-    except RatecardError:
-        return _MISSING
-    by_tag = {tags[leaf]: value for leaf, value in values.items() if value is not None}
-    seen: set[str] = set()
-    result = _splice_markers(evaluated, by_tag, reference, splice.key, seen)
-    return result if seen == set(by_tag) and result is not _MISSING else _MISSING
+    body = "".join([*replaced, text[offset:]])
+
+    def with_references(reference: str) -> str:
+        fields = ", ".join(f'k{i} = {_MARKER}{i} "{reference}"' for i in range(len(splice.kinds)))
+        return f"{functions}in {{ value = (\n{body}\n), references = {{ {fields} }} }}"
+
+    return with_references
+
+
+@dataclass(frozen=True)
+class _Spliced:
+    """A file's elements, and the field and evaluated marker that stand for them."""
+
+    elements: list[Any]
+    key: str
+    reference: dict[str, Any]
+
+    def stands_for(self, item: dict[str, Any], tag: str) -> bool:
+        """Whether ``item`` is this marker, unchanged (tagged ``tag``)."""
+        return item.get(self.key) == tag and {**item, self.key: tag} == {
+            **self.reference,
+            self.key: tag,
+        }
 
 
 def _in_library(file: Path, splice: Splice) -> bool:
@@ -229,47 +348,106 @@ def _inspects_lists(file: Path) -> bool:
     return "List/" in text or re.search(r"\bassert\b", text) is not None
 
 
-def _evaluate_leaves(leaves: list[Path], splice: Splice) -> dict[Path, Any]:
-    """Each leaf's value as ``List element_type`` (``None`` if it is not one), cached."""
+def _evaluate_leaves(leaves: list[Path], splice: Splice) -> dict[Path, tuple[int, Any] | None]:
+    """Each leaf's kind index and value (``None`` if it is of no kind), cached."""
     keys = {leaf: _leaf_key(leaf, splice) for leaf in leaves}
-    values: dict[Path, Any] = {}
+    values: dict[Path, tuple[int, Any] | None] = {}
     for leaf, key in keys.items():
         cached = _read_cache(key)
         if cached is not None:
-            values[leaf] = cached["value"]
+            values[leaf] = (cached["kind"], cached["value"])
     missing = [leaf for leaf in leaves if leaf not in values]
-    workers = min(len(missing), os.cpu_count() or 1)
+    kinds = [(kind.type, kind.is_list) for kind in splice.kinds]
+    groups = [missing[start : start + GROUP] for start in range(0, len(missing), GROUP)]
+    group_keys = [[keys[leaf] for leaf in group] for group in groups]
+    workers = min(len(groups), os.cpu_count() or 1)
+    tasks = (groups, [kinds] * len(groups), group_keys)
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            types = [splice.element_type] * len(missing)
-            fresh = list(pool.map(_evaluate_leaf, missing, types))
+            fresh = list(pool.map(_evaluate_and_cache, *tasks))
     else:
-        fresh = [_evaluate_leaf(leaf, splice.element_type) for leaf in missing]
-    for leaf, value in zip(missing, fresh, strict=True):
-        values[leaf] = value
-        if value is not None:
-            _write_cache(keys[leaf], {"value": value})
+        fresh = list(map(_evaluate_and_cache, *tasks))
+    for group, found in zip(groups, fresh, strict=True):
+        values.update(zip(group, found, strict=True))
     return values
 
 
+def _evaluate_and_cache(
+    leaves: list[Path], kinds: list[tuple[str, bool]], keys: list[str]
+) -> list[tuple[int, Any] | None]:
+    """:func:`_evaluate_group`, writing each value to the cache (in the worker: in parallel)."""
+    found = _evaluate_group(leaves, kinds)
+    for key, value in zip(keys, found, strict=True):
+        if value is not None:
+            _write_cache(key, {"kind": value[0], "value": value[1]})
+    return found
+
+
 def _leaf_key(leaf: Path, splice: Splice) -> str:
-    files = imported_files(leaf)
-    digest = hashlib.sha256(f"leaf\0{content_key(files)}\0{splice.element_type}".encode())
+    files = imported_files(leaf, splice.scanned)
+    types = "\0".join(kind.type for kind in splice.kinds)
+    digest = hashlib.sha256(f"leaf\0{content_key(files)}\0{types}".encode())
     return "leaf-" + digest.hexdigest()
 
 
-def _evaluate_leaf(leaf: Path, element_type: str) -> Any:
-    """``leaf`` evaluated as ``List element_type``, or ``None`` if it fails (any reason)."""
-    quoted = "".join(f'/"{part}"' for part in leaf.parts[1:])
-    try:
-        return dhall.loads(f"({quoted}) : List ({element_type})")
-    except (TypeError, ValueError, OSError):
-        return None
+def _evaluate_group(
+    leaves: list[Path], kinds: list[tuple[str, bool]]
+) -> list[tuple[int, Any] | None]:
+    """Each leaf's kind index and value, or ``None``; all in one binding call if possible.
+
+    One call shares the library's import resolution between the files; each
+    file is rewritten first (:func:`dhall_rewrite.rewrite`) and annotated with the
+    kind its body looks like. If the call fails, each file is retried alone;
+    one the rewrite could not handle is then tried as the other kinds.
+    """
+    with tempfile.TemporaryDirectory(prefix="ratecard-") as scratch:
+        rewritten = [
+            dhall_rewrite.rewrite(leaf, Path(scratch) / str(index))
+            for index, leaf in enumerate(leaves)
+        ]
+        guesses = [_guess_kind(fast.body_is_list, kinds) for fast in rewritten]
+        fields = ", ".join(
+            f"l{index} = ({_quoted(fast.path or leaf)}) : {kinds[guess][0]}"
+            for index, (leaf, fast, guess) in enumerate(
+                zip(leaves, rewritten, guesses, strict=True)
+            )
+        )
+        try:
+            found = dhall.loads(f"{{ {fields} }}")
+            return [(guess, found[f"l{index}"]) for index, guess in enumerate(guesses)]
+        except (TypeError, ValueError, OSError):
+            pass
+    if len(leaves) > 1:
+        return [_evaluate_group([leaf], kinds)[0] for leaf in leaves]
+    if rewritten[0].path is not None:
+        return [None]  # the root evaluates it as written: its value, or its error
+    others = [index for index in range(len(kinds)) if index != guesses[0]]
+    return [_evaluate_as_written(leaves[0], kinds, others)]
 
 
-def _splice_markers(
-    value: Any, by_tag: dict[str, list], reference: Any, key: str, seen: set[str]
-) -> Any:
+def _evaluate_as_written(
+    leaf: Path, kinds: list[tuple[str, bool]], candidates: list[int]
+) -> tuple[int, Any] | None:
+    """``leaf`` as the first of the ``candidates`` kinds it has, or ``None``."""
+    for index in candidates:
+        try:
+            return index, dhall.loads(f"({_quoted(leaf)}) : {kinds[index][0]}")
+        except (TypeError, ValueError, OSError):
+            continue
+    return None
+
+
+def _guess_kind(is_list: bool, kinds: list[tuple[str, bool]]) -> int:
+    """The first kind whose shape (list or not) matches the file's body, else the first."""
+    return next((index for index, kind in enumerate(kinds) if kind[1] == is_list), 0)
+
+
+def _quoted(path: Path) -> str:
+    """An absolute import of ``path`` that any file name survives."""
+    return "".join(f'/"{part}"' for part in Path(os.path.abspath(path)).parts[1:])
+
+
+def _splice_markers(value: Any, spliced: dict[str, _Spliced], seen: set[str]) -> Any:
     """``value`` with every marker element replaced by its file's elements.
 
     Returns ``_MISSING`` if a marker was altered or duplicated.
@@ -277,26 +455,37 @@ def _splice_markers(
     if isinstance(value, dict):
         out = {}
         for name, item in value.items():
-            out[name] = _splice_markers(item, by_tag, reference, key, seen)
+            out[name] = _splice_markers(item, spliced, seen)
             if out[name] is _MISSING:
                 return _MISSING
         return out
     if not isinstance(value, list):
         return value
-    spliced: list[Any] = []
+    result: list[Any] = []
     for item in value:
-        tag = item.get(key) if isinstance(item, dict) else None
-        if isinstance(tag, str) and tag in by_tag:
-            if tag in seen or {**item, key: reference[key]} != reference:
+        tag = _marker_tag(item, spliced)
+        if tag is not None:
+            if tag in seen or not spliced[tag].stands_for(item, tag):
                 return _MISSING
             seen.add(tag)
-            spliced.extend(by_tag[tag])
+            result.extend(spliced[tag].elements)
             continue
-        converted = _splice_markers(item, by_tag, reference, key, seen)
+        converted = _splice_markers(item, spliced, seen)
         if converted is _MISSING:
             return _MISSING
-        spliced.append(converted)
-    return spliced
+        result.append(converted)
+    return result
+
+
+def _marker_tag(item: Any, spliced: dict[str, _Spliced]) -> str | None:
+    """The tag of the marker ``item`` looks like, if any."""
+    if not isinstance(item, dict):
+        return None
+    for key in {entry.key for entry in spliced.values()}:
+        tag = item.get(key)
+        if isinstance(tag, str) and tag in spliced and spliced[tag].key == key:
+            return tag
+    return None
 
 
 def _read_cache(key: str) -> dict[str, Any] | None:
