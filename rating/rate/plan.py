@@ -299,7 +299,7 @@ _ENTRY_SCHEMA = pa.schema(
         ("list_price", pa.string()),
         ("inc12", pa.string()),
         ("pkg12", pa.string()),
-        ("min_charge", pa.string()),
+        ("min12", pa.string()),
     ]
 )
 _TIER_SCHEMA = pa.schema(
@@ -386,7 +386,9 @@ def compile_plan(
                 list_price=str(_list_price(p)),
                 inc12=str(to12(price.included_quantity, where)),
                 pkg12=str(to12(price.package_size, where)) if price.package_size else None,
-                min_charge=None if price.minimum_charge is None else str(price.minimum_charge),
+                min12=None
+                if price.minimum_charge is None
+                else str(to12(price.minimum_charge, where)),
             )
         )
         tier_rows.extend(
@@ -752,13 +754,15 @@ def _statements(sh: _Shape) -> tuple[tuple[str, str], ...]:
 
 def _line_items_sql(sh: _Shape, label: str, version: str) -> str:
     dec = "DECIMAL(38,12)"
-
+    wide = sh.d.wide_int
     money = sh.d.money
 
+    # Minimum charges compare and subtract in 10^-12 units: Spark's DECIMAL(38,12)
+    # subtraction would drop the last decimal place.
     return f"""
         WITH g AS (
           SELECT p.tenant, p.product_id, p.currency, sum(p.amount12) AS sum12,
-            max(CAST(e.min_charge AS {dec})) AS min_charge
+            max(CAST(e.min12 AS {wide})) AS min12
           FROM priced p JOIN entries e USING (entry_idx)
           GROUP BY p.tenant, p.product_id, p.currency
         ),
@@ -767,16 +771,16 @@ def _line_items_sql(sh: _Shape, label: str, version: str) -> str:
             min_by(p.entry_idx, p.gpos) AS entry_idx
           FROM priced p JOIN entries e USING (entry_idx) JOIN g
             ON g.tenant IS NOT DISTINCT FROM p.tenant AND g.product_id = p.product_id
-               AND g.currency = p.currency AND CAST(e.min_charge AS {dec}) = g.min_charge
+               AND g.currency = p.currency AND CAST(e.min12 AS {wide}) = g.min12
           GROUP BY p.tenant, p.product_id, p.currency
         ),
         top_up AS (
           SELECT g.tenant, g.product_id, g.currency, b.entry_idx,
-            CAST(g.min_charge - {money("g.sum12")} AS {dec}) AS amount
+            {money("g.min12 - g.sum12")} AS amount
           FROM g JOIN biggest b
             ON b.tenant IS NOT DISTINCT FROM g.tenant AND b.product_id = g.product_id
                AND b.currency = g.currency
-          WHERE g.min_charge IS NOT NULL AND {money("g.sum12")} < g.min_charge
+          WHERE g.min12 IS NOT NULL AND g.sum12 < g.min12
         ),
         lines AS (
           SELECT p.tenant, p.platform_type, p.location, p.platform_instance, p.resource_id,
