@@ -39,7 +39,8 @@ SHORT = Period.parse("2026-10-01/2026-10-03")
 @pytest.fixture(scope="module")
 def spark():
     started = time.perf_counter()
-    session = start_session("local[2]", {"spark.sql.shuffle.partitions": "2"})
+    quiet = {"spark.sql.shuffle.partitions": "2", "spark.ui.enabled": "false"}
+    session = start_session("local[2]", quiet)
     print(f"\nspark session started in {time.perf_counter() - started:.1f} s")
     yield session
     session.stop()

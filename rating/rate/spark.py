@@ -50,13 +50,8 @@ PLAN_CONF = {
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
 }
-# Defaults for a session this process starts (a user's --conf wins).
-_SESSION_DEFAULTS = {
-    "spark.ui.enabled": "false",
-    "spark.ui.showConsoleProgress": "false",
-    "spark.sql.shuffle.partitions": "8",
-    "spark.sql.adaptive.enabled": "true",
-}
+# For a session this process starts: no progress bars over ratecard's summary.
+_SESSION_DEFAULTS = {"spark.ui.showConsoleProgress": "false"}
 
 
 @dataclass
@@ -92,7 +87,7 @@ class SparkRating:
 
 
 def start_session(master: str | None = None, conf: Mapping[str, str] | None = None):
-    """A SparkSession (an existing one, e.g. under spark-submit, is reused).
+    """A SparkSession: the running one (Databricks, a notebook) or a new one.
 
     ``master`` defaults to Spark's own default (``spark-submit --master`` or
     ``local[*]``); ``conf`` holds ``key=value`` Spark settings from the command line.
@@ -103,6 +98,8 @@ def start_session(master: str | None = None, conf: Mapping[str, str] | None = No
         raise RatecardError(
             "--engine spark needs PySpark: pip install 'ratecard[spark]'"
         ) from missing
+    if (running := SparkSession.getActiveSession()) is not None:
+        return running  # a notebook's or spark-submit's: its settings and logging stay
     builder = SparkSession.builder.appName("ratecard")
     if master:
         builder = builder.master(master)
