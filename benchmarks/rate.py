@@ -171,8 +171,11 @@ def generate_fleet(samples: int, out: Path) -> int:
     return pq.ParquetFile(out).metadata.num_rows
 
 
-def run_rate(catalog: Path, fleet: Path, out: Path) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS (KiB) of this child alone (wait4), and its stderr summary."""
+def run_rate(catalog: Path, fleet: Path, out: Path) -> tuple[float, float, int, str]:
+    """Wall and CPU seconds, peak RSS (KiB) of this child alone (wait4), its stderr summary.
+
+    CPU seconds (user + system) stay comparable when other work shares the cores.
+    """
     log = out.with_suffix(".log")
     command = [str(RATECARD), "rate", str(catalog), str(fleet), "--period", "2026-10"]
     started = time.perf_counter()
@@ -182,7 +185,7 @@ def run_rate(catalog: Path, fleet: Path, out: Path) -> tuple[float, int, str]:
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"ratecard rate failed: {log.read_text()}")
-    return seconds, usage.ru_maxrss, log.read_text()
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, log.read_text()
 
 
 def reference_rate(catalog_path: Path, fleet: Path, samples: int) -> float:
@@ -228,15 +231,21 @@ def main() -> None:
             else generate_fleet(size, fleet)
         )
         print(f"fleet {count:,} samples ({time.perf_counter() - began:.1f} s)", file=sys.stderr)
-        seconds, peak_kib, summary = run_rate(catalog, fleet, work / f"li-{size}.parquet")
+        seconds, cpu, peak_kib, summary = run_rate(catalog, fleet, work / f"li-{size}.parquet")
         print(summary, file=sys.stderr)
         rows.append(
-            [f"{count:,}", f"{seconds:.1f}", f"{count / seconds:,.0f}", f"{peak_kib / 1024:,.0f}"]
+            [
+                f"{count:,}",
+                f"{seconds:.1f}",
+                f"{cpu:.1f}",
+                f"{count / seconds:,.0f}",
+                f"{peak_kib / 1024:,.0f}",
+            ]
         )
         fleets.append(fleet)
     ref = reference_rate(catalog, fleets[0], args.reference_subset)
-    print(tabulate(rows, headers=["samples", "wall s", "samples/s", "peak RSS MiB"]))
-    best = max(float(r[2].replace(",", "")) for r in rows)
+    print(tabulate(rows, headers=["samples", "wall s", "CPU s", "samples/s", "peak RSS MiB"]))
+    best = max(float(r[3].replace(",", "")) for r in rows)
     print(
         f"reference rater: {ref:,.0f} samples/s on {args.reference_subset:,} samples; "
         f"engine/reference = {best / ref:,.0f}x"

@@ -1,14 +1,17 @@
 """The production rating engine: the compiled plan (:mod:`rating.rate.plan`) run on DuckDB.
 
-Samples stream in as Arrow batches and are appended to a DuckDB table (zero-copy
-scan of each batch, no Python rows); every stage is then one set-based SQL
-statement. DuckDB gets a memory limit and a spill directory, so runs larger
-than memory degrade to disk instead of failing. Results equal the reference
-rater's (:mod:`rating.rate.reference`) exactly: integers and DECIMAL only.
+Samples stream in as one Arrow stream that DuckDB scans into a table (no
+Python rows, one statement for the whole input); every stage is then one
+set-based SQL statement. Sample files (a :class:`SampleReader`) are read
+narrowly: only the columns rating reads, Text dictionary-encoded. DuckDB gets a
+memory limit and a spill directory, so runs larger than memory degrade to disk
+instead of failing. Results equal the reference rater's
+(:mod:`rating.rate.reference`) exactly: integers and DECIMAL only.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -22,12 +25,14 @@ import duckdb
 import pyarrow as pa
 
 from rating.errors import RatecardError
-from rating.model import Catalog, Product
+from rating.load.samples import SampleReader
+from rating.load.samples.schema import ENVELOPE_COLUMNS
+from rating.model import Catalog
 from rating.period import Period
-from rating.rate.matching import nearest_hint
+from rating.rate.files import FILE_FORMATS, copy_line_items
+from rating.rate.matching import unmatched_groups
 from rating.rate.plan import RatingPlan, compile_plan
 from rating.rate.result import (
-    LINE_ITEM_ORDER,
     LINE_ITEM_SCHEMA,
     Counts,
     RateOptions,
@@ -37,34 +42,7 @@ from rating.rate.result import (
 
 Progress = Callable[[int], None]  # called with the number of samples just loaded
 
-FILE_FORMATS = ("parquet", "csv", "jsonl")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _iso(column: str) -> str:
-    """ISO 8601 UTC text, with microseconds only when there are any."""
-    local = f'CAST("{column}" AS TIMESTAMP)'
-    return (
-        f"CASE WHEN microsecond({local}) = 0 THEN strftime({local}, '%Y-%m-%dT%H:%M:%SZ') "
-        f"ELSE strftime({local}, '%Y-%m-%dT%H:%M:%S.%fZ') END AS \"{column}\""
-    )
-
-
-def _text_columns(decimal_as_text: bool) -> str:
-    """Line-item columns for CSV/JSON Lines: ISO times; JSON gets exact decimal strings."""
-    columns = []
-    for name in LINE_ITEM_SCHEMA.names:
-        if name in ("start", "end"):
-            columns.append(_iso(name))
-        elif decimal_as_text and pa.types.is_decimal(LINE_ITEM_SCHEMA.field(name).type):
-            columns.append(f'CAST("{name}" AS VARCHAR) AS "{name}"')
-        else:
-            columns.append(f'"{name}"')
-    return ", ".join(columns)
-
-
-_TEXT_COLUMNS = {"csv": _text_columns(False), "jsonl": _text_columns(True)}
-_ORDER = ", ".join(f'"{c}" NULLS FIRST' for c in LINE_ITEM_ORDER)
 
 _BASE_SCHEMA = pa.schema(
     [
@@ -115,13 +93,10 @@ def rate(
 
     ``period=None`` infers the calendar month when every sample lies in one.
     """
-    with _session(settings) as con:
-        plan, period, counts = _run(
-            con, catalog, batches, period, options or RateOptions(), progress
-        )
-        table = con.sql(plan.line_items_sql).to_arrow_table()
-        unmatched = _unmatched(con, plan, catalog)
-    return RatingResult(_conform(table), counts, unmatched, catalog.version)
+    with _rated(catalog, batches, period, options or RateOptions(), progress, settings) as run:
+        table = run.con.sql(run.plan.line_items_sql).to_arrow_table()
+        unmatched = _unmatched(run.con, run.plan, catalog)
+    return RatingResult(_conform(table), run.counts, unmatched, catalog.version)
 
 
 def rate_to_file(
@@ -139,24 +114,12 @@ def rate_to_file(
 
     For big runs: the line items never become Python objects or one Arrow table.
     """
-    if file_format not in FILE_FORMATS:
+    if file_format not in FILE_FORMATS:  # before the work, not after it
         raise RatecardError(f"--format {file_format!r}: expected one of {FILE_FORMATS}")
-    with _session(settings) as con:
-        plan, period, counts = _run(
-            con, catalog, batches, period, options or RateOptions(), progress
-        )
+    with _rated(catalog, batches, period, options or RateOptions(), progress, settings) as run:
+        con, plan = run.con, run.plan
         con.execute(f"CREATE TEMP TABLE li AS {plan.line_items_sql}")
-        copy = {
-            "parquet": "FORMAT parquet, COMPRESSION zstd",
-            "csv": "FORMAT csv, HEADER true",
-            "jsonl": "FORMAT json",
-        }[file_format]
-        target = str(out).replace("'", "''")
-        try:
-            select = "*" if file_format == "parquet" else _TEXT_COLUMNS[file_format]
-            con.execute(f"COPY (SELECT {select} FROM li ORDER BY {_ORDER}) TO '{target}' ({copy})")
-        except duckdb.IOException as error:
-            raise RatecardError(f"{out}: cannot write line items: {error}") from error
+        copy_line_items(con, "li", out, file_format)
         n_lines = con.execute("SELECT count(*) FROM li").fetchall()[0][0]
         totals = dict(
             con.execute(
@@ -164,10 +127,74 @@ def rate_to_file(
             ).fetchall()
         )
         unmatched = _unmatched(con, plan, catalog)
-    return WrittenResult(period, counts, unmatched, catalog.version, n_lines, totals)
+    return WrittenResult(run.period, run.counts, unmatched, catalog.version, n_lines, totals)
 
 
 # ---------------------------------------------------------------- internals
+
+
+@dataclass(frozen=True)
+class _Rated:
+    """A session in which every stage of ``plan`` has run."""
+
+    con: duckdb.DuckDBPyConnection
+    plan: RatingPlan
+    period: Period
+    counts: Counts
+
+
+@contextmanager
+def _rated(
+    catalog: Catalog,
+    batches: Iterable[pa.RecordBatch],
+    period: Period | None,
+    options: RateOptions,
+    progress: Progress | None,
+    settings: EngineSettings | None,
+) -> Iterator[_Rated]:
+    """A session with the samples loaded and every plan stage run.
+
+    A re-readable :class:`SampleReader` is read narrowly (:func:`_rating_columns`,
+    Text dictionary-encoded). The other columns cannot change a line item, except
+    for one choice: which of several samples with the same (resource, time) is
+    kept depends on every column. So when duplicates differ in the columns read,
+    the inputs are read once more in full and rated again (rare: collectors'
+    retries repeat the same sample).
+    """
+    narrow = isinstance(batches, SampleReader) and batches.rereadable
+    with _session(settings) as con:
+        if narrow:
+            columns = _rating_columns(catalog, batches.schema)
+            stream = batches.batches(columns, dictionary=True)
+        else:
+            stream = batches
+        run = _run(con, catalog, stream, period, options, progress)
+        if not (narrow and run.counts.duplicates and _duplicates_differ(con)):
+            yield run
+            return
+    with _session(settings) as con:
+        full = batches.again().batches(dictionary=True)
+        yield _run(con, catalog, full, run.period, options, None)
+
+
+def _rating_columns(catalog: Catalog, schema: pa.Schema) -> list[str]:
+    """The sample columns rating reads: the envelope and the traits filters and usages name."""
+    traits: set[str] = set()
+    for product in catalog.products:
+        traits.update(condition.trait for condition in product.filter)
+        if product.usage.trait:
+            traits.add(product.usage.trait)
+    wanted = {*ENVELOPE_COLUMNS, *(f"traits.{name}" for name in traits)}
+    return [name for name in schema.names if name in wanted]
+
+
+def _duplicates_differ(con: duckdb.DuckDBPyConnection) -> bool:
+    """Do some samples with the same (resource, time) differ in the loaded columns?"""
+    listed = ", ".join(_q(c) for c in con.table("s").columns if c not in ("resource_id", "time"))
+    return con.execute(
+        f"""SELECT EXISTS (SELECT 1 FROM s GROUP BY resource_id, time
+                           HAVING count(DISTINCT ({listed})) > 1)"""
+    ).fetchall()[0][0]
 
 
 @contextmanager
@@ -193,26 +220,11 @@ def _run(
     period: Period | None,
     options: RateOptions,
     progress: Progress | None,
-) -> tuple[RatingPlan, Period, Counts]:
+) -> _Rated:
     """Load the samples, compile the plan for their schema and run every stage."""
-    read, schema = 0, None
-    for batch in batches:
-        if schema is None:
-            schema = batch.schema
-            _create_samples(con, schema)
-        if batch.num_rows:
-            con.register("_batch", batch)
-            listed = ", ".join(_q(n) for n in _loaded_columns(schema) if n in batch.schema.names)
-            con.execute(f"INSERT INTO s BY NAME SELECT {listed} FROM _batch")
-            con.unregister("_batch")
-            read += batch.num_rows
-            if progress is not None:
-                progress(batch.num_rows)
-    if schema is None:
-        schema = _BASE_SCHEMA
-        _create_samples(con, schema)
+    read, schema = _ingest(con, batches, progress)
     period = period or _infer_period(con)
-    plan = compile_plan(catalog, period, options, schema)
+    plan = compile_plan(catalog, period, options, _decoded(schema))
     for name, table in (
         ("entries", plan.entries),
         ("tiers", plan.tiers),
@@ -220,10 +232,7 @@ def _run(
         con.register(f"_{name}", table)
         con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM _{name}")
     for name, sql in plan.statements:
-        try:
-            con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
-        except duckdb.Error as error:  # a bug in the generated SQL, not user input
-            raise RuntimeError(f"rating plan stage {name!r} failed: {error}") from error
+        _materialize(con, name, sql)
     duplicates, rated, unmatched, outside = con.execute(plan.counts_sql).fetchall()[0]
     counts = Counts(
         read=read,
@@ -232,7 +241,117 @@ def _run(
         rated=rated,
         unmatched=unmatched,
     )
-    return plan, period, counts
+    return _Rated(con, plan, period, counts)
+
+
+def _materialize(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
+    """Run one plan stage into table ``name``; out of memory, it runs again on one thread.
+
+    DuckDB's operators spill to disk, but every thread needs its own share of
+    the memory limit to do so: the string-keyed aggregate over all samples of a
+    50 M run fits 1 GB on one thread, not on two. So a stage that runs out of
+    memory trades speed for memory, and only that stage.
+    """
+    statement = f"CREATE TEMP TABLE {name} AS {sql}"
+    try:
+        try:
+            con.execute(statement)
+        except duckdb.OutOfMemoryException:
+            with _single_threaded(con):
+                con.execute(statement)
+    except duckdb.OutOfMemoryException as error:
+        raise RatecardError(
+            f"rating plan stage {name!r} ran out of memory: raise RATECARD_MEMORY_LIMIT"
+        ) from error
+    except duckdb.Error as error:  # a bug in the generated SQL, not user input
+        raise RuntimeError(f"rating plan stage {name!r} failed: {error}") from error
+
+
+@contextmanager
+def _single_threaded(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {threads}")
+
+
+def _ingest(
+    con: duckdb.DuckDBPyConnection, batches: Iterable[pa.RecordBatch], progress: Progress | None
+) -> tuple[int, pa.Schema]:
+    """Load every batch into table ``s``; returns the rows loaded and their schema.
+
+    One ``CREATE TABLE … AS SELECT`` over one Arrow stream lets DuckDB convert
+    batches on all its threads while the reader produces the next ones; a
+    statement per batch would pay the per-statement overhead and run serially.
+    """
+    feed = _Feed(batches, progress)
+    listed = ", ".join(_q(n) for n in _loaded_columns(feed.schema))
+    con.register("_samples", feed.reader())
+    try:
+        con.execute(f"CREATE TEMP TABLE s AS SELECT {listed} FROM _samples")
+    except duckdb.Error:
+        if feed.error is not None:
+            raise feed.error from None
+        raise
+    finally:
+        con.unregister("_samples")
+    pa.default_memory_pool().release_unused()  # the reader's buffers, before DuckDB's stages
+    return feed.rows, feed.schema
+
+
+class _Feed:
+    """Batches as one Arrow stream of the first batch's schema, counted as they pass.
+
+    Later batches are matched to that schema by column name (missing columns
+    are null, extra ones dropped). An error raised by the batches' producer (a
+    bad input file, say) is kept, so the caller sees it rather than DuckDB's
+    wrapping of it.
+    """
+
+    def __init__(self, batches: Iterable[pa.RecordBatch], progress: Progress | None) -> None:
+        self._rest = iter(batches)
+        first = next(self._rest, None)
+        self._first = [] if first is None else [first]
+        self.schema = _BASE_SCHEMA if first is None else first.schema
+        self._progress = progress
+        self.rows = 0
+        self.error: BaseException | None = None
+
+    def reader(self) -> pa.RecordBatchReader:
+        return pa.RecordBatchReader.from_batches(self.schema, self._stream())
+
+    def _stream(self) -> Iterator[pa.RecordBatch]:
+        try:
+            for batch in itertools.chain(self._first, self._rest):
+                if batch.num_rows:
+                    self.rows += batch.num_rows
+                    if self._progress is not None:
+                        self._progress(batch.num_rows)
+                    yield _conformed(batch, self.schema)
+        except BaseException as error:
+            self.error = error
+            raise
+
+
+def _conformed(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """``batch`` with exactly ``schema``'s columns, matched by name (missing ones null)."""
+    if batch.schema == schema:
+        return batch
+    arrays = []
+    for wanted in schema:
+        index = batch.schema.get_field_index(wanted.name)
+        column = pa.nulls(batch.num_rows, wanted.type) if index < 0 else batch.column(index)
+        arrays.append(column if column.type == wanted.type else column.cast(wanted.type))
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _decoded(schema: pa.Schema) -> pa.Schema:
+    """``schema`` with dictionary columns as their values' type, as the plan expects."""
+    return pa.schema(
+        f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f for f in schema
+    )
 
 
 def _infer_period(con: duckdb.DuckDBPyConnection) -> Period:
@@ -255,45 +374,28 @@ def _loaded_columns(schema: pa.Schema) -> list[str]:
     return [n for n in schema.names if n not in ("source_file", "source_line")]
 
 
-def _create_samples(con: duckdb.DuckDBPyConnection, schema: pa.Schema) -> None:
-    empty = pa.Table.from_batches([], schema=schema).select(_loaded_columns(schema))
-    con.register("_empty", empty)
-    con.execute("CREATE TEMP TABLE s AS SELECT * FROM _empty")
-    con.unregister("_empty")
-
-
 def _unmatched(
     con: duckdb.DuckDBPyConnection, plan: RatingPlan, catalog: Catalog
 ) -> list[UnmatchedGroup]:
     """Unmatched samples per resource type, with the reference's nearest-product hint."""
-    by_type: dict[str, list[Product]] = {}
-    for entry in catalog.products:
-        by_type.setdefault(entry.resource_type, []).append(entry)
-    groups = []
-    for type_id, samples, resources, first_id in con.execute(plan.unmatched_sql).fetchall():
-        row = _first_unmatched_row(con, first_id)
-        hint = nearest_hint(by_type.get(type_id, []), row) if row is not None else None
-        groups.append(UnmatchedGroup(type_id, samples, resources, hint))
-    return groups
-
-
-def _first_unmatched_row(con: duckdb.DuckDBPyConnection, resource_id: str) -> dict | None:
-    """The earliest unmatched kept row of a resource, in the normalized-sample shape."""
-    columns = [c for c in con.table("kept").columns if c != "t"]
-    listed = ", ".join(f"d.{_q(c)}" for c in columns)
-    cursor = con.execute(
-        f"""SELECT d.t AS time, {listed}
-            FROM kept d JOIN status x ON x.resource_id = d.resource_id AND x.t = d.t
-            WHERE x.status = 'unmatched' AND d.resource_id = ?
-            ORDER BY d.t LIMIT 1""",
-        [resource_id],
+    return unmatched_groups(
+        catalog,
+        con.execute(plan.unmatched_sql).fetchall(),
+        lambda resource_id: _first_unmatched_row(con, plan, resource_id),
     )
+
+
+def _first_unmatched_row(
+    con: duckdb.DuckDBPyConnection, plan: RatingPlan, resource_id: str
+) -> dict | None:
+    """The earliest unmatched kept row of a resource, in the normalized-sample shape."""
+    cursor = con.execute(plan.first_unmatched_sql(resource_id))
     names = [d[0] for d in cursor.description]
     found = cursor.fetchall()
     if not found:
         return None
     row = dict(zip(names, found[0], strict=True))
-    row["time"] = _EPOCH + timedelta(microseconds=row["time"])  # no pytz needed
+    row["time"] = _EPOCH + timedelta(microseconds=row.pop("t"))  # no pytz needed
     return row
 
 

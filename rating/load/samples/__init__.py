@@ -62,21 +62,43 @@ class SampleReader:
         self._types = {rt.id: rt for rt in self.resource_types}
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
+        return self.batches()
+
+    def batches(
+        self, columns: Sequence[str] | None = None, *, dictionary: bool = False
+    ) -> Iterator[pa.RecordBatch]:
+        """The valid records as batches of ``sample_schema(types, columns, dictionary=…)``.
+
+        Every column is validated whichever ``columns`` are kept, so rejects and
+        counts do not depend on them; leaving columns out and keeping Text
+        dictionary-encoded make Parquet input much cheaper to pass on.
+        """
         try:
             for path in self.paths:
-                yield from self._read(path)
+                yield from self._read(path, columns, dictionary)
         finally:
             self.rejects.close()
+
+    @property
+    def rereadable(self) -> bool:
+        """Can the inputs be read a second time (stdin cannot)?"""
+        return "-" not in self.paths
+
+    def again(self) -> SampleReader:
+        """A fresh reader of the same inputs for a second pass: its rejects go nowhere."""
+        return SampleReader(self.paths, self.resource_types, self.batch_size, RejectSink())
 
     def read_all(self) -> pa.Table:
         """Every valid record as one table (for small inputs and tests)."""
         return pa.Table.from_batches(list(self), schema=self.schema)
 
-    def _read(self, path: str) -> Iterator[pa.RecordBatch]:
+    def _read(
+        self, path: str, columns: Sequence[str] | None, dictionary: bool
+    ) -> Iterator[pa.RecordBatch]:
         fmt, compression = detect(path)
-        builder = RowBuilder(self.resource_types)
+        builder = RowBuilder(self.resource_types, columns, dictionary=dictionary)
         if fmt == "parquet":
-            checker = ParquetChecker(self.resource_types)
+            checker = ParquetChecker(self.resource_types, builder.schema)
             for rows, (good, slow) in read_parquet(path, checker, self.batch_size):
                 self._count(path, read=rows)
                 if good is not None:

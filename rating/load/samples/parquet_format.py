@@ -6,13 +6,20 @@ types, timestamps with timezone). Rows that pass become a normalized batch
 without touching Python objects; the few that fail go to the per-record
 validator, which writes the detailed message (and would accept a row the
 vectorized check was too strict about, so nothing is lost).
+
+Text columns are read dictionary-encoded: a check on text runs once per
+distinct value and reaches the rows through the indices, and a column the
+caller does not want is validated without ever being decoded. Every column is
+validated whatever the caller keeps, so a record is rejected for the same
+reasons either way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -34,11 +41,30 @@ Split = tuple[pa.RecordBatch | None, list[tuple[int, dict[str, Any]]]]
 
 
 def _is_text(data_type: pa.DataType) -> bool:
+    """String columns, plain or dictionary-encoded."""
+    if pa.types.is_dictionary(data_type):
+        data_type = data_type.value_type
     return pa.types.is_string(data_type) or pa.types.is_large_string(data_type)
+
+
+def _per_value(column: pa.Array, compute: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """``compute`` row by row; on a dictionary array it runs once per distinct value."""
+    if pa.types.is_dictionary(column.type):
+        return compute(column.dictionary).take(column.indices)
+    return compute(column)
+
+
+def _typed(column: pa.Array, trait_type: TraitType) -> pa.Array:
+    """A compatible trait column in its normalized type; Text may stay dictionary-encoded."""
+    if pa.types.is_dictionary(column.type) and _is_text(column.type):
+        return column
+    return column.cast(arrow_type(trait_type))  # raises if an integer overflows
 
 
 def _compatible(data_type: pa.DataType, trait_type: TraitType) -> bool:
     """Can this column hold the trait's values without loss (the JSON Schema's type)?"""
+    if pa.types.is_dictionary(data_type):
+        data_type = data_type.value_type
     name = trait_type.value
     if name.startswith("List "):
         if not (pa.types.is_list(data_type) or pa.types.is_large_list(data_type)):
@@ -54,10 +80,16 @@ def _compatible(data_type: pa.DataType, trait_type: TraitType) -> bool:
 
 
 class ParquetChecker:
-    """Splits Parquet batches into normalized valid rows and rows to check one by one."""
+    """Splits Parquet batches into valid rows of ``schema`` and rows to check one by one.
 
-    def __init__(self, resource_types: Sequence[ResourceType]) -> None:
-        self.schema = sample_schema(resource_types)
+    ``schema`` (default: the full normalized schema) may leave columns out or
+    type Text as dictionaries (:func:`sample_schema`); validation is the same.
+    """
+
+    def __init__(
+        self, resource_types: Sequence[ResourceType], schema: pa.Schema | None = None
+    ) -> None:
+        self.schema = schema or sample_schema(resource_types)
         self.traits = trait_columns(resource_types)
         self.type_ids = pa.array([rt.id for rt in resource_types], pa.string())
         # Per trait: positions (in type_ids) of the types that have it / require it.
@@ -80,10 +112,7 @@ class ParquetChecker:
 
     def split(self, batch: pa.RecordBatch, first_row: int, path: str) -> Split:
         n = batch.num_rows
-        columns = {
-            name: (col.dictionary_decode() if pa.types.is_dictionary(col.type) else col)
-            for name, col in zip(batch.schema.names, batch.columns, strict=True)
-        }
+        columns = dict(zip(batch.schema.names, batch.columns, strict=True))
         try:
             ok, normalized = self._check(columns, n)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -104,19 +133,20 @@ class ParquetChecker:
         first_row: int,
         path: str,
     ) -> pa.RecordBatch:
-        """The valid rows (all when ``indices`` is None) in the normalized schema."""
+        """The valid rows (all when ``indices`` is None) in :attr:`schema`."""
         size = n if indices is None else len(indices)
-        rows = pa.array(range(n), pa.int64()) if indices is None else indices
         arrays = []
         for field in self.schema:
             if field.name == "source_file":
-                arrays.append(pa.repeat(pa.scalar(path, pa.string()), size))
+                column = pa.repeat(pa.scalar(path, pa.string()), size)
             elif field.name == "source_line":
-                arrays.append(pc.add(pc.cast(rows, pa.int64()), first_row + 1))
+                rows = pa.array(np.arange(n)) if indices is None else indices
+                column = pc.add(pc.cast(rows, pa.int64()), first_row + 1)
             elif (column := normalized.get(field.name)) is None:
-                arrays.append(pa.nulls(size, field.type))
-            else:
-                arrays.append(column if indices is None else pc.take(column, indices))
+                column = pa.nulls(size, field.type)
+            elif indices is not None:
+                column = pc.take(column, indices)
+            arrays.append(column if column.type == field.type else column.cast(field.type))
         return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
 
     @staticmethod
@@ -146,26 +176,32 @@ class ParquetChecker:
                 column = column.cast(pa.string())
             elif not _is_text(column.type):
                 return pa.repeat(pa.scalar(False), n), {}
-            normalized[target] = column.cast(TIMESTAMP if target == "time" else pa.string())
+            normalized[target] = column
 
         require(pc.is_valid(normalized["time"]))
         for name in ("resource_id", "platform_type"):
-            require(pc.greater(pc.utf8_length(normalized[name]), 0))
-        # Resource types as positions in type_ids: one string lookup per row, then
-        # "rows of these types" masks are cheap integer lookups, shared between traits.
-        type_index = pc.index_in(normalized["resource_type"], value_set=self.type_ids)
+            require(_per_value(normalized[name], lambda v: pc.greater(pc.utf8_length(v), 0)))
+        # Resource types as positions in type_ids (unknown: one past the end): one
+        # string lookup per distinct value, then "rows of these types" masks are
+        # table lookups by position, shared between traits.
+        type_index = _per_value(
+            normalized["resource_type"], lambda v: pc.index_in(v, value_set=self.type_ids)
+        )
         require(pc.is_valid(type_index))
+        positions = pc.fill_null(type_index, len(self.type_ids)).to_numpy()
         masks: dict[frozenset[int], pa.Array] = {}
 
         def of_types(types: frozenset[int]) -> pa.Array:
             if types not in masks:
-                value_set = pa.array(sorted(types), pa.int32())
-                masks[types] = pc.fill_null(pc.is_in(type_index, value_set=value_set), False)
+                member = np.zeros(len(self.type_ids) + 1, dtype=bool)
+                member[list(types)] = True
+                masks[types] = pa.array(member[positions])
             return masks[types]
 
         event = normalized["event"]
         if event.null_count < n:
-            require(pc.or_kleene(pc.is_null(event), pc.is_in(event, value_set=self.events)))
+            known = _per_value(event, lambda v: pc.is_in(v, value_set=self.events))
+            require(pc.or_kleene(pc.is_null(event), known))
 
         for name, trait_type in self.traits.items():
             column = columns.get(f"traits.{name}")
@@ -176,7 +212,7 @@ class ParquetChecker:
             if not _compatible(column.type, trait_type):
                 require(pc.is_null(column))
                 continue
-            column = column.cast(arrow_type(trait_type))  # raises if an integer overflows
+            column = _typed(column, trait_type)
             normalized[f"traits.{name}"] = column
             present = pc.is_valid(column)
             if column.null_count < n:
@@ -198,8 +234,7 @@ class ParquetChecker:
                 return pa.nulls(len(column), TIMESTAMP)
             return column.cast(TIMESTAMP)
         if _is_text(column.type):
-            matches = pc.match_substring_regex(column, RFC3339.pattern)
-            return pc.if_else(matches, column, None).cast(TIMESTAMP)
+            return _per_value(column, _rfc3339)
         return pa.nulls(len(column), TIMESTAMP)
 
     @staticmethod
@@ -220,13 +255,25 @@ class ParquetChecker:
         )
 
 
+def _rfc3339(text: pa.Array) -> pa.Array:
+    """RFC 3339 strings as timestamps; anything else is null (invalid)."""
+    matches = pc.match_substring_regex(text, RFC3339.pattern)
+    return pc.if_else(matches, text, None).cast(TIMESTAMP)
+
+
 def read_parquet(
     path: str, checker: ParquetChecker, batch_size: int
 ) -> Iterator[tuple[int, Split]]:
-    """``(rows in the input batch, split)`` per Parquet batch, streamed row group by group."""
-    file = pq.ParquetFile(path)
-    checker.check_columns(path, file.schema_arrow.names)
+    """``(rows in the input batch, split)`` per Parquet batch, streamed row group by group.
+
+    Text columns come dictionary-encoded (see the module docstring); columns are
+    decoded on all cores.
+    """
+    schema = pq.read_schema(path)
+    checker.check_columns(path, schema.names)
+    text = [f.name for f in schema if _is_text(f.type)]
+    file = pq.ParquetFile(path, read_dictionary=text)
     first_row = 0
-    for batch in file.iter_batches(batch_size=batch_size):
+    for batch in file.iter_batches(batch_size=batch_size, use_threads=True):
         yield batch.num_rows, checker.split(batch, first_row, path)
         first_row += batch.num_rows

@@ -159,18 +159,26 @@ FLAT_ENVELOPE = tuple(ENVELOPE_COLUMNS.values())
 
 
 class RowBuilder:
-    """Accumulates normalized rows column-wise and emits RecordBatches of the sample schema."""
+    """Accumulates normalized rows column-wise and emits RecordBatches of the sample schema.
 
-    def __init__(self, resource_types: Sequence[ResourceType]) -> None:
-        self.schema = sample_schema(resource_types)
+    ``columns`` and ``dictionary`` shape the batches as in :func:`sample_schema`.
+    """
+
+    def __init__(
+        self,
+        resource_types: Sequence[ResourceType],
+        columns: Sequence[str] | None = None,
+        *,
+        dictionary: bool = False,
+    ) -> None:
+        self.schema = sample_schema(resource_types, columns, dictionary=dictionary)
         self._columns: dict[str, list[Any]] = {name: [] for name in self.schema.names}
         self.size = 0
 
     def add(self, row: dict[str, Any], source_file: str, source_line: int) -> None:
+        position = {"source_file": source_file, "source_line": source_line}
         for name, column in self._columns.items():
-            column.append(row.get(name))
-        self._columns["source_file"][-1] = source_file
-        self._columns["source_line"][-1] = source_line
+            column.append(position[name] if name in position else row.get(name))
         self.size += 1
 
     def flush(self) -> pa.RecordBatch | None:

@@ -18,6 +18,7 @@ _SCALAR_ARROW = {
 }
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
+TEXT_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 
 # Normalized column -> flat input column (CSV header / Parquet column name).
 ENVELOPE_COLUMNS = {
@@ -73,10 +74,27 @@ def trait_columns(resource_types: Sequence[ResourceType]) -> dict[str, TraitType
     return columns
 
 
-def sample_schema(resource_types: Sequence[ResourceType]) -> pa.Schema:
-    """The normalized Arrow schema for samples of these resource types."""
+def sample_schema(
+    resource_types: Sequence[ResourceType],
+    columns: Sequence[str] | None = None,
+    *,
+    dictionary: bool = False,
+) -> pa.Schema:
+    """The normalized Arrow schema for samples of these resource types.
+
+    ``columns`` keeps only those columns (in schema order): a consumer that reads
+    a few traits need not carry the others. ``dictionary`` types Text columns as
+    ``dictionary<int32, string>``, the way Parquet stores them, so readers can pass
+    them on without decoding every row.
+    """
     traits = [
         pa.field(f"traits.{name}", arrow_type(trait_type))
         for name, trait_type in trait_columns(resource_types).items()
     ]
-    return pa.schema([*_ENVELOPE_FIELDS, *traits])
+    fields = [*_ENVELOPE_FIELDS, *traits]
+    if columns is not None:
+        kept = set(columns)
+        fields = [f for f in fields if f.name in kept]
+    if dictionary:
+        fields = [f.with_type(TEXT_DICTIONARY) if f.type == pa.string() else f for f in fields]
+    return pa.schema(fields)
