@@ -80,3 +80,30 @@ def test_currencies_minor_units() -> None:
     assert is_currency("USD") and not is_currency("usd") and not is_currency("XXX")
     with pytest.raises(RatecardError, match="unknown currency 'EURO'"):
         minor_unit("EURO")
+
+
+_PARSE_IN_A_FRESH_PROCESS = """
+import sys
+from rating import units
+unit = units.parse_unit(sys.argv[1])
+print(unit.factor, dict(unit.dimensions), units._registry.cache_info().currsize)
+"""
+
+
+def test_a_second_process_reads_terms_from_the_cache_without_the_registry(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "RATECARD_CACHE_DIR": str(tmp_path)}
+
+    def parse(code: str) -> str:
+        command = [sys.executable, "-c", _PARSE_IN_A_FRESH_PROCESS, code]
+        return subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+
+    first = parse("MiBy/h")
+    second = parse("MiBy/h")
+    assert first.rsplit(" ", 1)[1].strip() == "1"  # the registry was built once
+    assert second.rsplit(" ", 1)[1].strip() == "0"  # and not again
+    assert first.rsplit(" ", 1)[0] == second.rsplit(" ", 1)[0]
+    assert first.startswith(f"{Fraction(2**23, 3600)} ")  # MiBy/h in bits per second

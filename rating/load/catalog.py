@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from rating import model as model_module
+from rating.cache import cache_dir
 from rating.errors import RatecardError
 from rating.library import catalog_dir, traits_dir
 from rating.load import traits as traits_module
 from rating.load.dhall import (
     LeafKind,
     Splice,
-    cache_dir,
     content_key,
     evaluate_tracked,
     imported_files,

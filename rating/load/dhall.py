@@ -30,6 +30,7 @@ from typing import Any
 
 import dhall
 
+from rating.cache import cache_dir
 from rating.errors import RatecardError
 from rating.load import dhall_rewrite
 
@@ -95,15 +96,6 @@ def content_key(files: tuple[Path, ...]) -> str:
         digest.update(str(file).encode() + b"\0")
         digest.update(file.read_bytes() + b"\0")
     return digest.hexdigest()
-
-
-def cache_dir() -> Path:
-    """``$RATECARD_CACHE_DIR``, else ``$XDG_CACHE_HOME/ratecard``, else ``~/.cache/ratecard``."""
-    explicit = os.environ.get("RATECARD_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "ratecard"
 
 
 def evaluate(path: Path) -> Any:
