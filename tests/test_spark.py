@@ -128,6 +128,16 @@ def test_cli_lets_spark_write_a_parquet_dataset_to_a_uri(spark, tmp_path):
     )
 
 
+def test_a_filesystem_spark_cannot_reach_is_a_one_line_error(spark):
+    # s3a:// without the hadoop-aws connector fails the same way.
+    args = ["rate", str(CATALOG), str(FLEET), "--period", "2026-10", "--engine", "spark"]
+    result = CliRunner().invoke(cli, [*args, "--out", "nosuchfs://bucket/line-items"])
+    assert isinstance(result.exception, RatecardError)
+    message = str(result.exception)
+    assert message.startswith("nosuchfs://bucket/line-items: cannot write line items: ")
+    assert "\n" not in message
+
+
 def test_cli_report_on_spark_equals_the_default_engine(spark):
     runner = CliRunner()
     args = ["report", str(CATALOG), str(FLEET), "--period", "2026-10", "--format", "json"]

@@ -15,7 +15,8 @@ period holds here too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -66,24 +67,26 @@ class SparkRating:
 
     def collect(self) -> RatingResult:
         """The line items as one Arrow table in the embedded engine's exact shape."""
-        ordered = self.line_items.orderBy(*LINE_ITEM_ORDER)
-        table = ordered.toArrow().select(LINE_ITEM_SCHEMA.names).cast(LINE_ITEM_SCHEMA)
+        with _stage("line items"):
+            table = self.line_items.orderBy(*LINE_ITEM_ORDER).toArrow()
+        table = table.select(LINE_ITEM_SCHEMA.names).cast(LINE_ITEM_SCHEMA)
         return RatingResult(table, self.counts, self.unmatched, self.catalog_version)
 
     def summary(self) -> tuple[int, dict[str, Decimal]]:
         """Line items and total amount per currency, computed by Spark."""
         from pyspark.sql.functions import expr
 
-        rows = (
-            self.line_items.groupBy("currency")
-            .agg(expr("count(*) AS lines"), expr("sum(amount) AS total"))
-            .collect()
+        per_currency = self.line_items.groupBy("currency").agg(
+            expr("count(*) AS lines"), expr("sum(amount) AS total")
         )
+        with _stage("line items"):
+            rows = per_currency.collect()
         return sum(r.lines for r in rows), {r.currency: r.total for r in rows}
 
     def write_parquet(self, target: str) -> None:
         """Spark writes the line items as a Parquet dataset (a directory of part files)."""
-        self.line_items.orderBy(*LINE_ITEM_ORDER).write.mode("overwrite").parquet(target)
+        with _stage("line items", io=f"{target}: cannot write line items"):
+            self.line_items.orderBy(*LINE_ITEM_ORDER).write.mode("overwrite").parquet(target)
 
 
 def start_session(master: str | None = None, conf: Mapping[str, str] | None = None):
@@ -125,21 +128,15 @@ def rate_on_spark(
         spark.conf.set(key, value)
     samples = read_samples(spark, paths, catalog.resource_types)
     samples.valid.createOrReplaceTempView("s")
-    read, rejected = samples.count()
+    with _stage("samples", io=f"{', '.join(paths)}: cannot read samples"):
+        read, rejected = samples.count()
     period = period or _infer_period(spark)
     plan = compile_plan(catalog, period, options or RateOptions(), samples.schema, SPARK)
     for name, table in (("entries", plan.entries), ("tiers", plan.tiers)):
         spark.createDataFrame(table).createOrReplaceTempView(name)
     for name, sql in plan.statements:
-        try:
+        with _stage(name):
             _persist(spark.sql(sql), name)
-        except Exception as error:  # pyspark's errors share no useful base class
-            if _is_overflow(error):
-                raise RatecardError(
-                    f"rating plan stage {name!r}: a quantity or amount exceeds "
-                    f"Spark's DECIMAL(38,0): {first_line(error)}"
-                ) from error
-            raise RuntimeError(f"rating plan stage {name!r} failed on Spark") from error
     duplicates, rated, unmatched, outside = spark.sql(plan.counts_sql).first()
     counts = Counts(
         read=read,
@@ -168,8 +165,25 @@ def _persist(frame: DataFrame, name: str) -> None:
     frame.localCheckpoint(eager=True).createOrReplaceTempView(name)
 
 
-def _is_overflow(error: Exception) -> bool:
-    return "ARITHMETIC_OVERFLOW" in str(error) or "NUMERIC_VALUE_OUT_OF_RANGE" in str(error)
+@contextmanager
+def _stage(name: str, io: str | None = None) -> Iterator[None]:
+    """Spark's failures in one step, as the user's problem or as a bug.
+
+    An overflow comes from the user's data; with ``io`` (what is read or
+    written) any other failure is the user's too (a missing file, a filesystem
+    Spark has no connector for); otherwise it is a bug in the generated plan.
+    """
+    try:
+        yield
+    except Exception as error:  # pyspark's errors share no useful base class
+        if "ARITHMETIC_OVERFLOW" in str(error) or "NUMERIC_VALUE_OUT_OF_RANGE" in str(error):
+            raise RatecardError(
+                f"rating plan stage {name!r}: a quantity or amount exceeds "
+                f"Spark's DECIMAL(38,0): {first_line(error)}"
+            ) from error
+        if io is not None:
+            raise RatecardError(f"{io}: {first_line(error)}") from error
+        raise RuntimeError(f"rating plan stage {name!r} failed on Spark") from error
 
 
 def _infer_period(spark: SparkSession) -> Period:
