@@ -51,9 +51,11 @@ class Period:
         return cls.parse(f"{moment.year:04d}-{moment.month:02d}")
 
     @classmethod
-    def month_spanning(cls, first: datetime, last: datetime) -> Period:
-        """The calendar month holding both moments (a run's samples without ``--period``)."""
-        months = sorted({cls.month_of(first).label, cls.month_of(last).label})
+    def month_of_samples(cls, first_us: int | None, last_us: int | None) -> Period:
+        """The calendar month holding a run's samples (epoch µs), for runs without --period."""
+        if first_us is None or last_us is None:
+            raise RatecardError("no samples to infer the period from: pass --period YYYY-MM")
+        months = sorted({cls.month_of(from_epoch_us(t)).label for t in (first_us, last_us)})
         if len(months) > 1:
             spanned = " to ".join(months)
             raise RatecardError(f"samples span several months ({spanned}): pass --period")
@@ -65,3 +67,9 @@ def _midnight(day: date) -> datetime:
 
 
 ONE_DAY = timedelta(days=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def from_epoch_us(micros: int) -> datetime:
+    """An aware UTC datetime from epoch microseconds (engines keep times as integers)."""
+    return EPOCH + timedelta(microseconds=micros)

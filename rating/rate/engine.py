@@ -17,7 +17,6 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,9 +28,10 @@ from rating.load.samples import SampleReader
 from rating.load.samples.schema import ENVELOPE_COLUMNS
 from rating.model import Catalog
 from rating.period import Period
+from rating.rate.dialect import DUCKDB
 from rating.rate.files import FILE_FORMATS, copy_line_items
 from rating.rate.matching import unmatched_groups
-from rating.rate.plan import RatingPlan, compile_plan
+from rating.rate.plan import RatingPlan, compile_plan, time_range_sql
 from rating.rate.result import (
     LINE_ITEM_SCHEMA,
     Counts,
@@ -42,7 +42,6 @@ from rating.rate.result import (
 
 Progress = Callable[[int], None]  # called with the number of samples just loaded
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _BASE_SCHEMA = pa.schema(
     [
@@ -223,7 +222,7 @@ def _run(
 ) -> _Rated:
     """Load the samples, compile the plan for their schema and run every stage."""
     read, schema = _ingest(con, batches, progress)
-    period = period or _infer_period(con)
+    period = period or Period.month_of_samples(*con.execute(time_range_sql(DUCKDB)).fetchall()[0])
     plan = compile_plan(catalog, period, options, _decoded(schema))
     for name, table in (
         ("entries", plan.entries),
@@ -233,14 +232,7 @@ def _run(
         con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM _{name}")
     for name, sql in plan.statements:
         _materialize(con, name, sql)
-    duplicates, rated, unmatched, outside = con.execute(plan.counts_sql).fetchall()[0]
-    counts = Counts(
-        read=read,
-        duplicates=duplicates,
-        outside_period=outside,
-        rated=rated,
-        unmatched=unmatched,
-    )
+    counts = plan.counts(con.execute(plan.counts_sql).fetchall()[0], read)
     return _Rated(con, plan, period, counts)
 
 
@@ -354,21 +346,6 @@ def _decoded(schema: pa.Schema) -> pa.Schema:
     )
 
 
-def _infer_period(con: duckdb.DuckDBPyConnection) -> Period:
-    """The calendar month holding every sample, for runs without ``--period``."""
-    first, last = con.execute("SELECT min(epoch_us(time)), max(epoch_us(time)) FROM s").fetchall()[
-        0
-    ]
-    if first is None:
-        raise RatecardError("no samples to infer the period from: pass --period YYYY-MM")
-    months = {Period.month_of(_EPOCH + timedelta(microseconds=t)).label for t in (first, last)}
-    if len(months) > 1:
-        raise RatecardError(
-            f"samples span several months ({' to '.join(sorted(months))}): pass --period"
-        )
-    return Period.parse(months.pop())
-
-
 def _loaded_columns(schema: pa.Schema) -> list[str]:
     """Every input column but the source position (not needed to rate)."""
     return [n for n in schema.names if n not in ("source_file", "source_line")]
@@ -394,9 +371,7 @@ def _first_unmatched_row(
     found = cursor.fetchall()
     if not found:
         return None
-    row = dict(zip(names, found[0], strict=True))
-    row["time"] = _EPOCH + timedelta(microseconds=row.pop("t"))  # no pytz needed
-    return row
+    return plan.sample_row(dict(zip(names, found[0], strict=True)))
 
 
 def _conform(table: pa.Table) -> pa.Table:

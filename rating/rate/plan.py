@@ -23,6 +23,7 @@ run the same plan (docs/spark.md). The rest is SQL both accept as written.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -40,9 +41,9 @@ from rating.model import (
     ScopeLevel,
     UsageKind,
 )
-from rating.period import Period
+from rating.period import Period, from_epoch_us
 from rating.rate.dialect import DUCKDB, Dialect
-from rating.rate.result import RateOptions
+from rating.rate.result import Counts, RateOptions
 
 SCALE12 = 10**12
 US_PER_S = 10**6
@@ -71,6 +72,11 @@ def lit(value: object) -> str:
     if isinstance(value, float):
         return repr(value)
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def time_range_sql(d: Dialect) -> str:
+    """First and last sample time (epoch µs) of table ``s``: the period when none is given."""
+    return f"SELECT min({d.epoch_us('time')}), max({d.epoch_us('time')}) FROM s"
 
 
 def round_half_even(num: str, den: str, d: Dialect) -> str:
@@ -122,9 +128,26 @@ class RatingPlan:
     tiers: pa.Table  # price tiers per entry, in 10^-12 units
     statements: tuple[tuple[str, str], ...]  # (table name, SELECT), in order
     line_items_sql: str  # final SELECT in LINE_ITEM_SCHEMA, sorted by LINE_ITEM_ORDER
-    counts_sql: str  # one row: duplicates, rated, unmatched, outside_period, kept
+    counts_sql: str  # one row: duplicates, rated, unmatched, outside_period (see counts)
     unmatched_sql: str  # per resource type: samples, resources, first unmatched resource
     kept_columns: tuple[str, ...]  # of stage ``kept``: ``t`` (µs) and the columns rating reads
+
+    def counts(self, row: Sequence[int], read: int, rejected: int = 0) -> Counts:
+        """The reconciliation from :attr:`counts_sql`'s one row."""
+        duplicates, rated, unmatched, outside = row
+        return Counts(
+            read=read,
+            rejected=rejected,
+            duplicates=duplicates,
+            outside_period=outside,
+            rated=rated,
+            unmatched=unmatched,
+        )
+
+    @staticmethod
+    def sample_row(row: dict) -> dict:
+        """A row of :meth:`first_unmatched_sql` in the normalized-sample shape."""
+        return {**row, "time": from_epoch_us(row.pop("t"))}
 
     def first_unmatched_sql(self, resource_id: str) -> str:
         """The earliest unmatched sample of a resource (for the nearest-product hint)."""

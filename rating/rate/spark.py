@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -27,7 +26,7 @@ from rating.model import Catalog
 from rating.period import Period
 from rating.rate.dialect import SPARK
 from rating.rate.matching import unmatched_groups
-from rating.rate.plan import RatingPlan, compile_plan
+from rating.rate.plan import RatingPlan, compile_plan, time_range_sql
 from rating.rate.result import (
     LINE_ITEM_ORDER,
     LINE_ITEM_SCHEMA,
@@ -41,7 +40,6 @@ from rating.rate.spark_input import read_samples
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # SQL settings the plan relies on; set on every session, whoever built it.
 PLAN_CONF = {
@@ -130,22 +128,14 @@ def rate_on_spark(
     samples.valid.createOrReplaceTempView("s")
     with _stage("samples", io=f"{', '.join(paths)}: cannot read samples"):
         read, rejected = samples.count()
-    period = period or _infer_period(spark)
+    period = period or Period.month_of_samples(*spark.sql(time_range_sql(SPARK)).first())
     plan = compile_plan(catalog, period, options or RateOptions(), samples.schema, SPARK)
     for name, table in (("entries", plan.entries), ("tiers", plan.tiers)):
         spark.createDataFrame(table).createOrReplaceTempView(name)
     for name, sql in plan.statements:
         with _stage(name):
             _persist(spark.sql(sql), name)
-    duplicates, rated, unmatched, outside = spark.sql(plan.counts_sql).first()
-    counts = Counts(
-        read=read,
-        rejected=rejected,
-        duplicates=duplicates,
-        outside_period=outside,
-        rated=rated,
-        unmatched=unmatched,
-    )
+    counts = plan.counts(spark.sql(plan.counts_sql).first(), read, rejected)
     groups = unmatched_groups(
         catalog,
         spark.sql(plan.unmatched_sql).collect(),
@@ -186,17 +176,8 @@ def _stage(name: str, io: str | None = None) -> Iterator[None]:
         raise RuntimeError(f"rating plan stage {name!r} failed on Spark") from error
 
 
-def _infer_period(spark: SparkSession) -> Period:
-    first, last = spark.sql("SELECT min(unix_micros(time)), max(unix_micros(time)) FROM s").first()
-    if first is None:
-        raise RatecardError("no samples to infer the period from: pass --period YYYY-MM")
-    return Period.month_spanning(*(_EPOCH + timedelta(microseconds=t) for t in (first, last)))
-
-
 def _first_unmatched_row(spark: SparkSession, plan: RatingPlan, resource_id: str) -> dict | None:
     found = spark.sql(plan.first_unmatched_sql(resource_id)).collect()
     if not found:
         return None
-    row = found[0].asDict()
-    row["time"] = _EPOCH + timedelta(microseconds=row.pop("t"))
-    return row
+    return plan.sample_row(found[0].asDict())
