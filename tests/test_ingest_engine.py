@@ -9,6 +9,7 @@ from ratefixtures import make_catalog, samples_table
 from rating.errors import RatecardError
 from rating.period import Period
 from rating.rate import engine
+from rating.rate.plan import Stage
 
 OCT = Period.parse("2026-10")
 
@@ -31,7 +32,7 @@ class ScarceMemory:
 def test_a_stage_out_of_memory_runs_again_on_one_thread() -> None:
     con = duckdb.connect()
     con.execute("SET threads = 2")
-    engine._materialize(ScarceMemory(con), "answer", "SELECT 42 AS a")
+    engine._materialize(ScarceMemory(con), Stage("answer", "SELECT 42 AS a"))
     assert con.execute("SELECT a FROM answer").fetchall() == [(42,)]
     assert con.execute("SELECT current_setting('threads')").fetchall() == [(2,)]
 
@@ -40,7 +41,7 @@ def test_a_stage_out_of_memory_on_one_thread_is_a_clear_error() -> None:
     con = duckdb.connect()
     con.execute("SET threads = 2")
     with pytest.raises(RatecardError, match="'answer' ran out of memory: raise RATECARD_MEMORY"):
-        engine._materialize(ScarceMemory(con, even_alone=True), "answer", "SELECT 42 AS a")
+        engine._materialize(ScarceMemory(con, even_alone=True), Stage("answer", "SELECT 42 AS a"))
     assert con.execute("SELECT current_setting('threads')").fetchall() == [(2,)]
 
 

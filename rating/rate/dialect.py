@@ -49,6 +49,10 @@ class Dialect:
         """Does ``predicate`` (over ``var``) hold for some element of ``array``?"""
         return f"(len(list_filter({array}, lambda {var}: {predicate})) > 0)"
 
+    def unique_id(self) -> str:
+        """A number distinct for every row of the select it appears in."""
+        return "ROW_NUMBER() OVER ()"
+
     def explode_range(self, first: str, stop: str) -> str:
         """One row per integer in [first, stop) (a set-returning select item)."""
         return f"unnest(range({first}, {stop}))"
@@ -84,6 +88,9 @@ class SparkDialect(Dialect):
 
     def any_element(self, array: str, var: str, predicate: str) -> str:
         return f"exists({array}, {var} -> {predicate})"
+
+    def unique_id(self) -> str:
+        return "monotonically_increasing_id()"  # ROW_NUMBER needs an ORDER BY in Spark
 
     def explode_range(self, first: str, stop: str) -> str:
         return f"explode(sequence(CAST({first} AS BIGINT), CAST({stop} AS BIGINT) - 1))"

@@ -31,7 +31,7 @@ from rating.period import Period
 from rating.rate.dialect import DUCKDB
 from rating.rate.files import FILE_FORMATS, copy_line_items
 from rating.rate.matching import unmatched_groups
-from rating.rate.plan import RatingPlan, compile_plan, time_range_sql
+from rating.rate.plan import RatingPlan, Stage, compile_plan, time_range_sql
 from rating.rate.result import (
     LINE_ITEM_SCHEMA,
     Counts,
@@ -64,7 +64,7 @@ class EngineSettings:
 
     memory_limit: str = os.environ.get("RATECARD_MEMORY_LIMIT", "1GB")
     threads: int | None = None  # None = DuckDB's default (all cores)
-    temp_directory: str | None = None  # None = a private temporary directory
+    temp_directory: str | None = None  # for scratch files; None = the system's default
 
 
 @dataclass
@@ -198,12 +198,21 @@ def _duplicates_differ(con: duckdb.DuckDBPyConnection) -> bool:
 
 @contextmanager
 def _session(settings: EngineSettings | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to a scratch database file, deleted afterwards.
+
+    The samples (table ``s``, the one big table) are written there compressed:
+    about a tenth of their size in memory, so the stages' sorts keep the memory
+    limit to themselves instead of spilling, and scans read fewer bytes. The
+    stages are temporary tables, in memory (spilling next to the file).
+    """
     settings = settings or EngineSettings()
-    with tempfile.TemporaryDirectory(prefix="ratecard-duckdb-") as scratch:
-        con = duckdb.connect()
+    with tempfile.TemporaryDirectory(
+        prefix="ratecard-duckdb-", dir=settings.temp_directory
+    ) as scratch:
+        con = duckdb.connect(str(Path(scratch) / "samples.duckdb"))
         try:
             con.execute(f"SET memory_limit = '{settings.memory_limit}'")
-            con.execute(f"SET temp_directory = '{settings.temp_directory or scratch}'")
+            con.execute(f"SET temp_directory = '{scratch}'")
             con.execute("SET preserve_insertion_order = false")
             if settings.threads:
                 con.execute(f"SET threads = {int(settings.threads)}")
@@ -230,21 +239,22 @@ def _run(
     ):
         con.register(f"_{name}", table)
         con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM _{name}")
-    for name, sql in plan.statements:
-        _materialize(con, name, sql)
+    for stage in plan.run_order(lambda: con.execute(plan.duplicates_sql).fetchall()[0][0]):
+        _materialize(con, stage)
     counts = plan.counts(con.execute(plan.counts_sql).fetchall()[0], read)
     return _Rated(con, plan, period, counts)
 
 
-def _materialize(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
-    """Run one plan stage into table ``name``; out of memory, it runs again on one thread.
+def _materialize(con: duckdb.DuckDBPyConnection, stage: Stage) -> None:
+    """Run one plan stage into a table (or view) of its name, replacing an earlier one.
 
-    DuckDB's operators spill to disk, but every thread needs its own share of
-    the memory limit to do so: the string-keyed aggregate over all samples of a
-    50 M run fits 1 GB on one thread, not on two. So a stage that runs out of
-    memory trades speed for memory, and only that stage.
+    Out of memory, the stage runs again on one thread: DuckDB's operators spill
+    to disk, but every thread needs its own share of the memory limit to do so.
+    So a stage that runs out of memory trades speed for memory, and only that stage.
     """
-    statement = f"CREATE TEMP TABLE {name} AS {sql}"
+    _drop(con, stage.name)
+    kind = "VIEW" if stage.view else "TABLE"
+    statement = f"CREATE TEMP {kind} {stage.name} AS {stage.sql}"
     try:
         try:
             con.execute(statement)
@@ -253,10 +263,19 @@ def _materialize(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
                 con.execute(statement)
     except duckdb.OutOfMemoryException as error:
         raise RatecardError(
-            f"rating plan stage {name!r} ran out of memory: raise RATECARD_MEMORY_LIMIT"
+            f"rating plan stage {stage.name!r} ran out of memory: raise RATECARD_MEMORY_LIMIT"
         ) from error
     except duckdb.Error as error:  # a bug in the generated SQL, not user input
-        raise RuntimeError(f"rating plan stage {name!r} failed: {error}") from error
+        raise RuntimeError(f"rating plan stage {stage.name!r} failed: {error}") from error
+
+
+def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop the table or view ``name`` if there is one (DuckDB drops each kind by its name)."""
+    found = con.execute(
+        f"SELECT table_type FROM information_schema.tables WHERE table_name = '{name}'"
+    ).fetchall()
+    for (kind,) in found:
+        con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {name}")
 
 
 @contextmanager
@@ -282,7 +301,7 @@ def _ingest(
     listed = ", ".join(_q(n) for n in _loaded_columns(feed.schema))
     con.register("_samples", feed.reader())
     try:
-        con.execute(f"CREATE TEMP TABLE s AS SELECT {listed} FROM _samples")
+        con.execute(f"CREATE TABLE s AS SELECT {listed} FROM _samples")
     except duckdb.Error:
         if feed.error is not None:
             raise feed.error from None

@@ -23,7 +23,7 @@ run the same plan (docs/spark.md). The rest is SQL both accept as written.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -115,22 +115,46 @@ def to12(value: Decimal, what: str) -> int:
 
 
 @dataclass(frozen=True)
+class Stage:
+    """One step of the plan: a SELECT whose result later stages read under ``name``."""
+
+    name: str
+    sql: str
+    view: bool = False  # cheap to recompute: a view, not a stored table
+
+
+@dataclass(frozen=True)
 class RatingPlan:
     """Everything the engine needs: lookup tables and the SQL of each stage.
 
     The engine loads the input into table ``s`` (every column but the source position),
-    registers :attr:`entries`, :attr:`tiers` under those
-    names, materializes each of :attr:`statements` as a table in order, then
-    reads :attr:`line_items_sql`, :attr:`counts_sql` and :attr:`unmatched_sql`.
+    registers :attr:`entries`, :attr:`tiers` under those names, materializes the
+    stages of :meth:`run_order` in order (a stage may replace an earlier one of
+    the same name), then reads :attr:`line_items_sql`, :attr:`counts_sql` and
+    :attr:`unmatched_sql`.
     """
 
     entries: pa.Table  # one row per catalog entry (entry_idx = catalog order)
     tiers: pa.Table  # price tiers per entry, in 10^-12 units
-    statements: tuple[tuple[str, str], ...]  # (table name, SELECT), in order
+    stages: tuple[Stage, ...]  # in order, for inputs without repeated (resource, time) keys
+    deduplication: tuple[Stage, ...]  # redone after stage ``dupkeys`` when it has rows
     line_items_sql: str  # final SELECT in LINE_ITEM_SCHEMA, sorted by LINE_ITEM_ORDER
     counts_sql: str  # one row: duplicates, rated, unmatched, outside_period (see counts)
+    duplicates_sql: str  # one row, one boolean: do some samples repeat a (resource, time)?
     unmatched_sql: str  # per resource type: samples, resources, first unmatched resource
     kept_columns: tuple[str, ...]  # of stage ``kept``: ``t`` (µs) and the columns rating reads
+
+    def run_order(self, has_duplicates: Callable[[], bool]) -> Iterator[Stage]:
+        """The stages to materialize, in order.
+
+        ``has_duplicates`` is asked once stage ``dupkeys`` exists (it runs
+        :attr:`duplicates_sql`): only then are the samples deduplicated and
+        scanned again.
+        """
+        for stage in self.stages:
+            yield stage
+            if stage.name == "dupkeys" and has_duplicates():
+                yield from self.deduplication
 
     def counts(self, row: Sequence[int], read: int, rejected: int = 0) -> Counts:
         """The reconciliation from :attr:`counts_sql`'s one row."""
@@ -435,12 +459,15 @@ def compile_plan(
         filters=tuple(filters),
         one_time=any(p.usage.kind == UsageKind.ONE_TIME for p in products),
     )
+    scan, deduplication = _scan_stages(shape)
     return RatingPlan(
         entries=pa.Table.from_pylist(entry_rows, schema=_ENTRY_SCHEMA),
         tiers=pa.Table.from_pylist(tier_rows, schema=_TIER_SCHEMA),
-        statements=_statements(shape),
+        stages=(*scan, *_rating_stages(shape)),
+        deduplication=deduplication,
         line_items_sql=_line_items_sql(shape, period.label, catalog.version),
         counts_sql=_COUNTS_SQL,
+        duplicates_sql="SELECT EXISTS (SELECT 1 FROM dupkeys)",
         unmatched_sql=_UNMATCHED_SQL,
         kept_columns=shape.kept_columns,
     )
@@ -472,6 +499,12 @@ class _Shape:
         return tuple(dict.fromkeys([*base, *self.cond_traits, *self.usage_traits]))
 
     @property
+    def shape_columns(self) -> list[str]:
+        """Everything of a sample that matching, measuring and its line item depend on."""
+        named = ["resource_type", "resource_name", *SCOPE_COLUMNS, *self.cond_traits]
+        return list(dict.fromkeys([*named, *self.usage_traits]))
+
+    @property
     def sig_columns(self) -> list[str]:
         """Everything matching depends on: equal signatures match the same entries."""
         presence = [f"present_{i}" for i in self.usage_traits.values()]
@@ -488,15 +521,180 @@ def _trait_int(expr: str, arrow_type: pa.DataType, d: Dialect) -> str:
     return d.wide(expr)
 
 
-def _statements(sh: _Shape) -> tuple[tuple[str, str], ...]:
-    p0, p1, d = sh.p0, sh.p1, sh.d
-    wide = d.wide_int
+def _validity_start(sh: _Shape, time: str) -> str:
+    """SQL: the validity boundary at or before ``time`` (prices change only at boundaries)."""
+    if not sh.boundaries:
+        return str(NEG_INF_US)
+    cases = " ".join(f"WHEN {time} >= {b} THEN {b}" for b in reversed(sh.boundaries))
+    return f"CASE {cases} ELSE {NEG_INF_US} END"
+
+
+def _coverage_end(sh: _Shape, t: str, t_next: str, iv: str, event: str, t_next_event: str) -> str:
+    """SQL: where the interval starting at sample time ``t`` ends, clipped to the period.
+
+    A sample holds until the next sample, at most ``iv``; a create/update holds
+    until the resource's next event (or the period's end); a delete covers nothing.
+    """
+    held = f"least(COALESCE({t_next}, {t} + {iv}), {t} + {iv})"
+    return f"""least(CASE WHEN {event} IS NULL THEN {held}
+                  WHEN {event} = 'delete' THEN {t}
+                  ELSE COALESCE({t_next_event}, greatest({t}, {sh.p1})) END, {sh.p1})"""
+
+
+def _run_break(sh: _Shape, prev: str, cur: str) -> str:
+    """SQL: 1 when the sample with columns suffixed ``cur`` starts a new run after ``prev``.
+
+    A sample continues the previous one's run when both are plain samples, both
+    covered (or both not), contiguous, in the same validity segment and of the
+    same shape. Such samples land in the same slice for every product, so a run
+    is rated as one row (over-splitting a run would change nothing).
+    """
+    p0, p1 = sh.p0, sh.p1
+    t_prev, t = f"t{prev}", f"t{cur}"
+    prev_ce = f"least({t_prev} + iv{cur}, {t}, {p1})"
+    prev_covered = f"(greatest({t_prev}, {p0}) < {prev_ce})"
+
+    def in_period(time: str) -> str:
+        return f"({time} >= {p0} AND {time} < {p1})"
+
+    return f"""CASE WHEN {t_prev} IS NULL OR {t} IS NULL
+                      OR event{prev} IS NOT NULL OR event{cur} IS NOT NULL THEN 1
+               WHEN NOT covered{cur} AND NOT {prev_covered} THEN 0
+               WHEN covered{cur} AND {prev_covered} AND {prev_ce} = cs{cur}
+                    AND {in_period(t)} = {in_period(t_prev)}
+                    AND {_validity_start(sh, t)} = {_validity_start(sh, t_prev)}
+                    AND shape_no{cur} = shape_no{prev} THEN 0
+               ELSE 1 END"""
+
+
+def _scan_stages(sh: _Shape) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
+    """Samples into runs: (the stages, and those to redo once duplicates are known).
+
+    The scan sorts each resource's samples by time once, over narrow rows: a
+    sample's *shape* (every column matching, measuring or the line item depends
+    on) enters the window as a number from table ``shapes``. Only run starts
+    and ends leave the window; a run's aggregates follow from its two ends.
+    The window also finds samples repeating a (resource, time) key (stage
+    ``dupkeys``): when there are any, ``kept`` becomes a deduplicated table and
+    the window runs again, so inputs without duplicates pay nothing for them.
+    """
+    p0, d = sh.p0, sh.d
+    needed = ", ".join(q(c) for c in sh.kept_columns)
+    input_columns = ", ".join(q(c) for c in sh.input_columns if c != "time")
+    timed = f"(SELECT {d.epoch_us('time')} AS t, {input_columns} FROM s)"
+    kept_all = f"SELECT {needed} FROM {timed} x"
+    # Of samples repeating a key the smallest by the canonical key is kept.
     canon = ", ".join(f"{q(c)} NULLS FIRST" for c in sh.key_columns)
-    vstart_cases = " ".join(f"WHEN t >= {b} THEN {b}" for b in reversed(sh.boundaries))
-    vstart = f"CASE {vstart_cases} ELSE {NEG_INF_US} END" if sh.boundaries else str(NEG_INF_US)
+    same_key = "d.resource_id = x.resource_id AND d.t = x.t"
+    kept_unique = f"""
+        SELECT {needed} FROM {timed} x
+        WHERE NOT EXISTS (SELECT 1 FROM dupkeys d WHERE {same_key})
+        UNION ALL
+        SELECT {needed} FROM (
+          SELECT x.*, ROW_NUMBER() OVER (PARTITION BY x.resource_id, x.t ORDER BY {canon}) AS rn
+          FROM {timed} x WHERE EXISTS (SELECT 1 FROM dupkeys d WHERE {same_key})
+        ) WHERE rn = 1"""
+    # A resource's samples are ordered once, by a resource number (integers sort
+    # much faster than text); a shape number stands for all the other columns.
+    shape = ["resource_id", *sh.shape_columns]
+    shapes = f"""
+        SELECT *, DENSE_RANK() OVER (ORDER BY resource_id) AS res_no, {d.unique_id()} AS shape_no
+        FROM (SELECT DISTINCT {", ".join(q(c) for c in shape)} FROM kept)"""
+    # Lifecycle events are few: their next event and the previous one (packed as
+    # 2·t + is_delete) come from a small side table. It has one row per key even
+    # before deduplication, so joining it never multiplies samples.
+    events = """
+        SELECT resource_id, t, LEAD(t) OVER e AS t_next_event,
+          LAG(2 * t + CASE WHEN event = 'delete' THEN 1 ELSE 0 END) OVER e AS prev_event
+        FROM (SELECT resource_id, t, min(event) AS event FROM kept
+              WHERE event IS NOT NULL GROUP BY resource_id, t)
+        WINDOW e AS (PARTITION BY resource_id ORDER BY t)"""
+    iv_cases = " ".join(f"WHEN {lit(k)} THEN {v}" for k, v in sh.type_intervals.items())
+    iv = str(sh.default_iv)
+    if iv_cases:
+        iv = f"CASE k.resource_type {iv_cases} ELSE {iv} END"
+    first_t = (
+        "MIN(CASE WHEN event IS DISTINCT FROM 'delete' THEN t END) OVER (PARTITION BY res_no "
+        "ORDER BY t ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
+        if sh.one_time
+        else "CAST(NULL AS BIGINT)"
+    )
+    same_shape = " AND ".join(f"k.{q(c)} IS NOT DISTINCT FROM g.{q(c)}" for c in shape)
+    ce = _coverage_end(sh, "t", "t_next", "iv", "event", "t_next_event")
+    ce_next = _coverage_end(sh, "t_next", "t_next2", "iv_next", "event_next", "t_next_event_next")
+    # Each row decides its own break and the next row's, so run ends are known too.
+    intervals = f"""
+        WITH k AS (
+          SELECT g.res_no, k.t, k.event, {iv} AS iv, g.shape_no, e.t_next_event, e.prev_event
+          FROM kept k JOIN shapes g ON {same_shape}
+          LEFT JOIN events e
+            ON k.event IS NOT NULL AND e.resource_id = k.resource_id AND e.t = k.t
+        ),
+        w AS (
+          SELECT *, LAG(t) OVER r AS t_prev, LAG(event) OVER r AS event_prev,
+            LAG(shape_no) OVER r AS shape_no_prev, LEAD(t) OVER r AS t_next,
+            LEAD(t, 2) OVER r AS t_next2, LEAD(event) OVER r AS event_next,
+            LEAD(shape_no) OVER r AS shape_no_next, LEAD(iv) OVER r AS iv_next,
+            LEAD(t_next_event) OVER r AS t_next_event_next, ROW_NUMBER() OVER r AS rn,
+            {first_t} AS first_t
+          FROM k WINDOW r AS (PARTITION BY res_no ORDER BY t)
+        ),
+        c AS (
+          SELECT *, greatest(t, {p0}) AS cs, {ce} AS ce,
+            greatest(t_next, {p0}) AS cs_next, {ce_next} AS ce_next
+          FROM w
+        ),
+        v AS (
+          SELECT *, cs < ce AND event IS DISTINCT FROM 'delete' AS covered,
+            cs_next < ce_next AND event_next IS DISTINCT FROM 'delete' AS covered_next,
+            COALESCE(t = t_prev OR t = t_next, FALSE) AS dup
+          FROM c
+        ),
+        b AS (
+          SELECT *, {_run_break(sh, "_prev", "")} AS brk,
+            {_run_break(sh, "", "_next")} AS brk_next
+          FROM v
+        )
+        SELECT res_no, t, rn, event, cs, ce, covered, first_t, prev_event, shape_no,
+          brk, brk_next, dup, {_validity_start(sh, "t")} AS vstart
+        FROM b WHERE brk = 1 OR brk_next = 1 OR dup"""
+    dupkeys = """
+        SELECT g.resource_id, v.t, count(*) AS n
+        FROM iv v JOIN shapes g ON g.shape_no = v.shape_no WHERE v.dup
+        GROUP BY g.resource_id, v.t"""
     presence = "".join(
         f", {q(c)} IS NOT NULL AS {q(f'present_{i}')}" for c, i in sh.usage_traits.items()
     )
+    # A run: its start row and the next row of iv, its end (or itself, alone).
+    runs = f"""
+        WITH ends AS (
+          SELECT *, LEAD(rn) OVER r AS rn_after, LEAD(ce) OVER r AS ce_after
+          FROM iv WINDOW r AS (PARTITION BY res_no ORDER BY t)
+        ),
+        r AS (
+          SELECT t, cs, ce AS first_ce, event, covered, first_t, prev_event,
+            vstart, shape_no,
+            CASE WHEN brk_next = 1 THEN rn ELSE rn_after END - rn + 1 AS n,
+            CASE WHEN brk_next = 1 THEN ce ELSE ce_after END AS ce
+          FROM ends WHERE brk = 1
+        )
+        SELECT r.*, r.ce - r.cs AS dur, {", ".join(f"g.{q(c)}" for c in shape)}{presence}
+        FROM r JOIN shapes g ON g.shape_no = r.shape_no"""
+    scan = (
+        Stage("kept", kept_all, view=True),
+        Stage("shapes", shapes),
+        Stage("events", events),
+        Stage("iv", intervals),
+        Stage("dupkeys", dupkeys),
+    )
+    redo = (Stage("kept", kept_unique), Stage("events", events), Stage("iv", intervals))
+    return (*scan, Stage("runs", runs)), redo
+
+
+def _rating_stages(sh: _Shape) -> tuple[Stage, ...]:
+    """Runs (from :func:`_scan_stages`) into priced lines: matching, slices, pricing."""
+    p0, p1, d = sh.p0, sh.p1, sh.d
+    wide = d.wide_int
     sig = sh.sig_columns
     sig_list = ", ".join(q(c) for c in sig)
     filter_case = (
@@ -511,97 +709,7 @@ def _statements(sh: _Shape) -> tuple[tuple[str, str], ...]:
     one = f"CAST(1 AS {wide})"
     uval = f"CASE e.utrait {uval_cases} ELSE {one} END" if uval_cases else one
 
-    needed = ", ".join(q(c) for c in sh.kept_columns)
-    input_columns = ", ".join(q(c) for c in sh.input_columns if c != "time")
-    timed = f"(SELECT {d.epoch_us('time')} AS t, {input_columns} FROM s)"
-    same_key = "d.resource_id = x.resource_id AND d.t = x.t"
-    iv_cases = " ".join(f"WHEN {lit(k)} THEN {v}" for k, v in sh.type_intervals.items())
-    iv_expr = (
-        f"CASE resource_type {iv_cases} ELSE {sh.default_iv} END"
-        if iv_cases
-        else str(sh.default_iv)
-    )
-    # 1. Duplicates: a hash aggregate finds the (rare) repeated (resource_id, time)
-    #    keys; only those rows are ranked by the canonical key (smallest is kept).
-    dupkeys = f"""
-        SELECT resource_id, {d.epoch_us("time")} AS t, count(*) AS n FROM s
-        GROUP BY resource_id, {d.epoch_us("time")} HAVING count(*) > 1"""
-    kept = f"""
-        SELECT {needed} FROM {timed} x
-        WHERE NOT EXISTS (SELECT 1 FROM dupkeys d WHERE {same_key})
-        UNION ALL
-        SELECT {needed} FROM (
-          SELECT x.*, ROW_NUMBER() OVER (PARTITION BY x.resource_id, x.t ORDER BY {canon}) AS rn
-          FROM {timed} x WHERE EXISTS (SELECT 1 FROM dupkeys d WHERE {same_key})
-        ) WHERE rn = 1"""
-    first_t = (
-        "MIN(CASE WHEN event IS DISTINCT FROM 'delete' THEN t END) OVER (PARTITION BY resource_id)"
-        if sh.one_time
-        else "CAST(NULL AS BIGINT)"
-    )
-    # 2. Sample-and-hold intervals, clipped to the period. Lifecycle events are
-    #    few: their next event and the previous one (packed as 2·t + is_delete)
-    #    come from a small side table.
-    events = """
-        SELECT resource_id, t, LEAD(t) OVER e AS t_next_event,
-          LAG(2 * t + CASE WHEN event = 'delete' THEN 1 ELSE 0 END) OVER e AS prev_event
-        FROM kept WHERE event IS NOT NULL
-        WINDOW e AS (PARTITION BY resource_id ORDER BY t)"""
-    lagged = list(
-        dict.fromkeys(["resource_type", *SCOPE_COLUMNS, *sh.cond_traits, *sh.usage_traits])
-    )
-    lags = "".join(f", LAG({q(c)}) OVER r AS {q('prev_' + c)}" for c in lagged)
-    same = " AND ".join(f"{q(c)} IS NOT DISTINCT FROM {q('prev_' + c)}" for c in lagged)
-    prev_ce = f"least(t_prev + iv, t, {p1})"
-    prev_covered = f"(greatest(t_prev, {p0}) < {prev_ce})"
-
-    def in_period(col: str) -> str:
-        return f"({col} >= {p0} AND {col} < {p1})"
-
-    # The run break (2b) is decided in the same window pass as the interval: a
-    # sample continues the previous one's run when both are plain samples, both
-    # covered (or both not), contiguous, in the same validity segment and equal in
-    # every column matching or measuring depends on.
-    intervals = f"""
-        WITH w AS (
-          SELECT k.*, {iv_expr} AS iv, LEAD(t) OVER r AS t_next, LAG(t) OVER r AS t_prev,
-            LAG(event) OVER r AS event_prev, {first_t} AS first_t{lags}
-          FROM kept k
-          WINDOW r AS (PARTITION BY resource_id ORDER BY t)
-        ),
-        c AS (
-          SELECT w.*, e.prev_event, greatest(w.t, {p0}) AS cs,
-            least(CASE WHEN w.event IS NULL THEN least(COALESCE(w.t_next, w.t + w.iv), w.t + w.iv)
-                       WHEN w.event = 'delete' THEN w.t
-                       ELSE COALESCE(e.t_next_event, greatest(w.t, {p1})) END, {p1}) AS ce
-          FROM w LEFT JOIN events e
-            ON w.event IS NOT NULL AND e.resource_id = w.resource_id AND e.t = w.t
-        ),
-        d AS (SELECT *, cs < ce AND event IS DISTINCT FROM 'delete' AS covered FROM c)
-        SELECT {needed}, iv, t_next, first_t, prev_event, cs, ce, covered,
-          {vstart} AS vstart{presence},
-          CASE WHEN event IS NOT NULL OR event_prev IS NOT NULL OR t_prev IS NULL THEN 1
-               WHEN NOT covered AND NOT {prev_covered} THEN 0
-               WHEN covered AND {prev_covered} AND {prev_ce} = cs
-                    AND {in_period("t")} = {in_period("t_prev")}
-                    AND {vstart} = {vstart.replace("t >=", "t_prev >=")}
-                    AND {same} THEN 0
-               ELSE 1 END AS brk
-        FROM d"""
     # 3. Matching on distinct signatures only; most specific scope, then catalog order.
-    carried = list(dict.fromkeys([*sig, *sh.usage_traits]))
-    keep = ", ".join(f"any_value({q(c)}) AS {q(c)}" for c in carried)
-    # 2b. Runs: consecutive samples of a resource with contiguous coverage and the
-    #     same matching signature and usage values always land in the same slice for
-    #     every product, so they are collapsed before matching (events stay alone).
-    runs = f"""
-        SELECT resource_id, min(t) AS t, min(cs) AS cs, max(ce) AS ce,
-          sum(ce - cs) AS dur, count(*) AS n, min_by(ce, t) AS first_ce,
-          any_value(event) AS event, any_value(covered) AS covered,
-          any_value(first_t) AS first_t, any_value(prev_event) AS prev_event, {keep}
-        FROM (SELECT *, SUM(brk) OVER (PARTITION BY resource_id ORDER BY t
-                                      {RUNNING}) AS run FROM iv)
-        GROUP BY resource_id, run"""
     sigs = f"SELECT DISTINCT {sig_list} FROM runs WHERE covered"
     sig_match = f"""
         SELECT *, ROW_NUMBER() OVER (PARTITION BY {sig_list} ORDER BY product_id) AS pno
@@ -716,7 +824,7 @@ def _statements(sh: _Shape) -> tuple[tuple[str, str], ...]:
           WHERE x.kind = 'OneTime' AND x.t = x.first_t AND x.t >= {p0} AND x.t < {p1}
         )
         SELECT b.resource_id, b.product_id, b.start_us, b.end_us, b.entry_idx, {line_cols}, b.q12
-        FROM bare b JOIN iv v ON v.resource_id = b.resource_id AND v.t = b.sample_t"""
+        FROM bare b JOIN runs v ON v.resource_id = b.resource_id AND v.t = b.sample_t"""
     # 6. Aggregate pricing: each line prices its range [a, b) of the group's cumulative quantity.
     ranged = f"""
         SELECT r.*, e.currency, CAST(e.inc12 AS {wide}) AS inc12, e.model,
@@ -758,20 +866,18 @@ def _statements(sh: _Shape) -> tuple[tuple[str, str], ...]:
         SELECT resource_id, product_id, currency, gpos, start_us, end_us, entry_idx,
           {", ".join(cols)}, q12, {round_half_even("exact24", str(SCALE12), d)} AS amount12
         FROM z"""
-    return (
-        ("dupkeys", dupkeys),
-        ("kept", kept),
-        ("events", events),
-        ("iv", intervals),
-        ("runs", runs),
-        ("sigs", sigs),
-        ("sig_match", sig_match),
-        ("joined", joined),
-        ("status", status),
-        ("slices", slices),
-        ("raw", raw),
-        ("ranged", ranged),
-        ("priced", priced),
+    return tuple(
+        Stage(name, sql)
+        for name, sql in (
+            ("sigs", sigs),
+            ("sig_match", sig_match),
+            ("joined", joined),
+            ("status", status),
+            ("slices", slices),
+            ("raw", raw),
+            ("ranged", ranged),
+            ("priced", priced),
+        )
     )
 
 

@@ -26,7 +26,7 @@ from rating.model import Catalog
 from rating.period import Period
 from rating.rate.dialect import SPARK
 from rating.rate.matching import unmatched_groups
-from rating.rate.plan import RatingPlan, compile_plan, time_range_sql
+from rating.rate.plan import RatingPlan, Stage, compile_plan, time_range_sql
 from rating.rate.result import (
     LINE_ITEM_ORDER,
     LINE_ITEM_SCHEMA,
@@ -132,9 +132,9 @@ def rate_on_spark(
     plan = compile_plan(catalog, period, options or RateOptions(), samples.schema, SPARK)
     for name, table in (("entries", plan.entries), ("tiers", plan.tiers)):
         spark.createDataFrame(table).createOrReplaceTempView(name)
-    for name, sql in plan.statements:
-        with _stage(name):
-            _persist(spark.sql(sql), name)
+    for stage in plan.run_order(lambda: spark.sql(plan.duplicates_sql).first()[0]):
+        with _stage(stage.name):
+            _persist(spark.sql(stage.sql), stage)
     counts = plan.counts(spark.sql(plan.counts_sql).first(), read, rejected)
     groups = unmatched_groups(
         catalog,
@@ -145,14 +145,16 @@ def rate_on_spark(
     return SparkRating(line_items, period, counts, groups, catalog.version)
 
 
-def _persist(frame: DataFrame, name: str) -> None:
-    """Materialize a stage once and cut its lineage.
+def _persist(frame: DataFrame, stage: Stage) -> None:
+    """Materialize a stage once and cut its lineage (a view stage stays a view).
 
     Later stages read a stage several times; without the cut, every stage's
     logical plan would embed all earlier ones again and analysis grows
     exponentially with the number of stages.
     """
-    frame.localCheckpoint(eager=True).createOrReplaceTempView(name)
+    if not stage.view:
+        frame = frame.localCheckpoint(eager=True)
+    frame.createOrReplaceTempView(stage.name)
 
 
 @contextmanager
