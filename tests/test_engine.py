@@ -243,3 +243,30 @@ def test_arrow_batches_are_not_copied_to_python_rows():
     result = engine.rate(make_catalog(), table.to_batches(), OCT)
     assert result.counts.rated == n
     assert sum(result.totals().values()) == Decimal(n)
+
+
+@pytest.mark.parametrize("repeat", [False, True])
+def test_samples_are_scanned_again_only_when_a_key_repeats(monkeypatch, repeat):
+    stages: list[str] = []
+    materialize = engine._materialize
+
+    def recording(con, stage):
+        stages.append(stage.name)
+        materialize(con, stage)
+
+    monkeypatch.setattr(engine, "_materialize", recording)
+    rows = [{"time": f"2026-10-01T0{h}:00:00Z", "traits": {"vcpu": 2}} for h in range(4)]
+    if repeat:  # the same key with other values: the smaller canonical row is kept
+        rows.append({"time": "2026-10-01T01:00:00Z", "traits": {"vcpu": 1}})
+    result = run(make_catalog(), rows)
+    after_dupkeys = stages[stages.index("dupkeys") + 1 :]
+    assert (after_dupkeys[:3] == ["kept", "events", "iv"]) == repeat
+    assert stages.count("iv") == (2 if repeat else 1)
+    assert result.counts.duplicates == int(repeat)
+    assert result.counts.rated == 4
+    assert (
+        result.line_items.to_pylist()
+        == reference.rate(
+            make_catalog(), samples_table(rows).to_batches(), OCT
+        ).line_items.to_pylist()
+    )
