@@ -1,9 +1,9 @@
 """The production rating engine: the compiled plan (:mod:`rating.rate.plan`) run on DuckDB.
 
-Samples stream in as one Arrow stream that DuckDB scans into a table (no
-Python rows, one statement for the whole input); every stage is then one
-set-based SQL statement. Sample files (a :class:`SampleReader`) are read
-narrowly: only the columns rating reads, Text dictionary-encoded. DuckDB gets a
+Samples are loaded into one table by :mod:`rating.rate.ingest` (Parquet files
+by DuckDB itself, other inputs as one Arrow stream; no Python rows), narrowly:
+only the columns rating reads. Every stage is then one set-based SQL
+statement. DuckDB gets a
 memory limit and a spill directory, so runs larger than memory degrade to disk
 instead of failing. Results equal the reference rater's
 (:mod:`rating.rate.reference`) exactly: integers and DECIMAL only.
@@ -11,10 +11,9 @@ instead of failing. Results equal the reference rater's
 
 from __future__ import annotations
 
-import itertools
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -30,6 +29,7 @@ from rating.model import Catalog
 from rating.period import Period
 from rating.rate.dialect import DUCKDB
 from rating.rate.files import FILE_FORMATS, copy_line_items
+from rating.rate.ingest import Progress, load_samples
 from rating.rate.matching import unmatched_groups
 from rating.rate.plan import RatingPlan, Stage, compile_plan, time_range_sql
 from rating.rate.result import (
@@ -38,23 +38,6 @@ from rating.rate.result import (
     RateOptions,
     RatingResult,
     UnmatchedGroup,
-)
-
-Progress = Callable[[int], None]  # called with the number of samples just loaded
-
-
-_BASE_SCHEMA = pa.schema(
-    [
-        ("time", pa.timestamp("us", tz="UTC")),
-        ("event", pa.string()),
-        ("resource_id", pa.string()),
-        ("resource_type", pa.string()),
-        ("resource_name", pa.string()),
-        ("platform_type", pa.string()),
-        ("location", pa.string()),
-        ("platform_instance", pa.string()),
-        ("tenant", pa.string()),
-    ]
 )
 
 
@@ -230,7 +213,7 @@ def _run(
     progress: Progress | None,
 ) -> _Rated:
     """Load the samples, compile the plan for their schema and run every stage."""
-    read, schema = _ingest(con, batches, progress)
+    read, schema = load_samples(con, batches, progress)
     period = period or Period.month_of_samples(*con.execute(time_range_sql(DUCKDB)).fetchall()[0])
     plan = compile_plan(catalog, period, options, _decoded(schema))
     for name, table in (
@@ -288,86 +271,11 @@ def _single_threaded(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute(f"SET threads = {threads}")
 
 
-def _ingest(
-    con: duckdb.DuckDBPyConnection, batches: Iterable[pa.RecordBatch], progress: Progress | None
-) -> tuple[int, pa.Schema]:
-    """Load every batch into table ``s``; returns the rows loaded and their schema.
-
-    One ``CREATE TABLE … AS SELECT`` over one Arrow stream lets DuckDB convert
-    batches on all its threads while the reader produces the next ones; a
-    statement per batch would pay the per-statement overhead and run serially.
-    """
-    feed = _Feed(batches, progress)
-    listed = ", ".join(_q(n) for n in _loaded_columns(feed.schema))
-    con.register("_samples", feed.reader())
-    try:
-        con.execute(f"CREATE TABLE s AS SELECT {listed} FROM _samples")
-    except duckdb.Error:
-        if feed.error is not None:
-            raise feed.error from None
-        raise
-    finally:
-        con.unregister("_samples")
-    pa.default_memory_pool().release_unused()  # the reader's buffers, before DuckDB's stages
-    return feed.rows, feed.schema
-
-
-class _Feed:
-    """Batches as one Arrow stream of the first batch's schema, counted as they pass.
-
-    Later batches are matched to that schema by column name (missing columns
-    are null, extra ones dropped). An error raised by the batches' producer (a
-    bad input file, say) is kept, so the caller sees it rather than DuckDB's
-    wrapping of it.
-    """
-
-    def __init__(self, batches: Iterable[pa.RecordBatch], progress: Progress | None) -> None:
-        self._rest = iter(batches)
-        first = next(self._rest, None)
-        self._first = [] if first is None else [first]
-        self.schema = _BASE_SCHEMA if first is None else first.schema
-        self._progress = progress
-        self.rows = 0
-        self.error: BaseException | None = None
-
-    def reader(self) -> pa.RecordBatchReader:
-        return pa.RecordBatchReader.from_batches(self.schema, self._stream())
-
-    def _stream(self) -> Iterator[pa.RecordBatch]:
-        try:
-            for batch in itertools.chain(self._first, self._rest):
-                if batch.num_rows:
-                    self.rows += batch.num_rows
-                    if self._progress is not None:
-                        self._progress(batch.num_rows)
-                    yield _conformed(batch, self.schema)
-        except BaseException as error:
-            self.error = error
-            raise
-
-
-def _conformed(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
-    """``batch`` with exactly ``schema``'s columns, matched by name (missing ones null)."""
-    if batch.schema == schema:
-        return batch
-    arrays = []
-    for wanted in schema:
-        index = batch.schema.get_field_index(wanted.name)
-        column = pa.nulls(batch.num_rows, wanted.type) if index < 0 else batch.column(index)
-        arrays.append(column if column.type == wanted.type else column.cast(wanted.type))
-    return pa.RecordBatch.from_arrays(arrays, schema=schema)
-
-
 def _decoded(schema: pa.Schema) -> pa.Schema:
     """``schema`` with dictionary columns as their values' type, as the plan expects."""
     return pa.schema(
         f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f for f in schema
     )
-
-
-def _loaded_columns(schema: pa.Schema) -> list[str]:
-    """Every input column but the source position (not needed to rate)."""
-    return [n for n in schema.names if n not in ("source_file", "source_line")]
 
 
 def _unmatched(

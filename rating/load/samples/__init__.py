@@ -9,12 +9,14 @@ becomes a :class:`Reject` — nothing is dropped silently, and per file
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 
-from rating.load.samples.parquet_format import ParquetChecker, read_parquet
+from rating.load.samples.parquet_format import ParquetChecker, read_parquet, records_at
+from rating.load.samples.parquet_sql import ParquetQuery, parquet_query
 from rating.load.samples.records import RecordValidator, RowBuilder, normalize
 from rating.load.samples.rejects import Reject, RejectSink
 from rating.load.samples.schema import sample_schema
@@ -26,6 +28,8 @@ __all__ = [
     "Counts",
     "Reject",
     "RejectSink",
+    "SampleBatches",
+    "SampleInput",
     "SampleReader",
     "open_samples",
     "sample_schema",
@@ -62,22 +66,18 @@ class SampleReader:
         self._types = {rt.id: rt for rt in self.resource_types}
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
-        return self.batches()
+        return iter(self.batches())
 
     def batches(
         self, columns: Sequence[str] | None = None, *, dictionary: bool = False
-    ) -> Iterator[pa.RecordBatch]:
+    ) -> SampleBatches:
         """The valid records as batches of ``sample_schema(types, columns, dictionary=…)``.
 
         Every column is validated whichever ``columns`` are kept, so rejects and
         counts do not depend on them; leaving columns out and keeping Text
         dictionary-encoded make Parquet input much cheaper to pass on.
         """
-        try:
-            for path in self.paths:
-                yield from self._read(path, columns, dictionary)
-        finally:
-            self.rejects.close()
+        return SampleBatches(self, columns, dictionary)
 
     @property
     def rereadable(self) -> bool:
@@ -92,11 +92,8 @@ class SampleReader:
         """Every valid record as one table (for small inputs and tests)."""
         return pa.Table.from_batches(list(self), schema=self.schema)
 
-    def _read(
-        self, path: str, columns: Sequence[str] | None, dictionary: bool
-    ) -> Iterator[pa.RecordBatch]:
+    def _read(self, path: str, builder: RowBuilder) -> Iterator[pa.RecordBatch]:
         fmt, compression = detect(path)
-        builder = RowBuilder(self.resource_types, columns, dictionary=dictionary)
         if fmt == "parquet":
             checker = ParquetChecker(self.resource_types, builder.schema)
             for rows, (good, slow) in read_parquet(path, checker, self.batch_size):
@@ -122,9 +119,16 @@ class SampleReader:
                     self._record(path, *item, builder)
                 if builder.size >= self.batch_size:
                     yield builder.flush()
-        last = builder.flush()
-        if last is not None:
-            yield last
+        yield from _last(builder)
+
+    def _check_rows(
+        self, path: str, rows: Sequence[int], builder: RowBuilder
+    ) -> Iterator[pa.RecordBatch]:
+        for line, record in records_at(path, rows):
+            self._record(path, line, record, None, builder)
+            if builder.size >= self.batch_size:
+                yield builder.flush()
+        yield from _last(builder)
 
     def _record(
         self, path: str, line: int, record: Any, original: str | None, builder: RowBuilder
@@ -147,6 +151,84 @@ class SampleReader:
             counts.read += read
             counts.valid += valid
             counts.rejected += rejected
+
+
+class SampleBatches:
+    """A reader's valid records as batches of one schema; iterating reads every input.
+
+    :meth:`inputs` offers the inputs one by one instead, so that an SQL engine
+    can load a Parquet input itself (:meth:`SampleInput.query`) and leave the
+    reader only the rows the query rejects: the same batches, rejects and
+    counts, without the batches passing through Python.
+    """
+
+    def __init__(self, reader: SampleReader, columns: Sequence[str] | None, dictionary: bool):
+        self.reader = reader
+        self.schema = sample_schema(reader.resource_types, columns, dictionary=dictionary)
+        self._columns = columns
+        self._dictionary = dictionary
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
+        with closing(self.inputs()) as inputs:
+            for source in inputs:
+                yield from source.batches()
+
+    def inputs(self) -> Iterator[SampleInput]:
+        """Each input in turn; the rejects are complete when the last one is done."""
+        try:
+            for path in self.reader.paths:
+                builder = RowBuilder(
+                    self.reader.resource_types, self._columns, dictionary=self._dictionary
+                )
+                yield SampleInput(self.reader, path, builder)
+        finally:
+            self.reader.rejects.close()
+
+
+class SampleInput:
+    """One input of a :class:`SampleBatches`: read by the reader, or by a query and the reader.
+
+    Either :meth:`batches` yields its valid records, or an engine runs
+    :meth:`query`, reports the rows it loaded with :meth:`loaded` and hands the
+    rows the query rejected to :meth:`check_rows`.
+    """
+
+    def __init__(self, reader: SampleReader, path: str, builder: RowBuilder) -> None:
+        self.path = path
+        self._reader = reader
+        self._builder = builder
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        """The input's valid records, read and checked by the reader."""
+        return self._reader._read(self.path, self._builder)
+
+    def query(self, names: Sequence[str]) -> ParquetQuery | None:
+        """DuckDB SQL loading the valid rows as columns ``names``, if the input allows it.
+
+        ``names`` are columns of the batches' schema but ``source_file`` and ``source_line``.
+        """
+        if detect(self.path)[0] != "parquet":
+            return None
+        return parquet_query(self.path, self._reader.resource_types, names, self._reader.batch_size)
+
+    def loaded(self, query: ParquetQuery, valid: int) -> None:
+        """Count the input: ``query`` read it and loaded ``valid`` rows."""
+        self._reader._count(self.path, read=query.rows, valid=valid)
+
+    def check_rows(self, rows: Sequence[int]) -> Iterator[pa.RecordBatch]:
+        """The rows the query rejected (0-based, ascending), checked one by one.
+
+        Rejects are recorded; the rows the per-record validator accepts after
+        all come back as batches, as :meth:`batches` would have yielded them.
+        """
+        return self._reader._check_rows(self.path, rows, self._builder)
+
+
+def _last(builder: RowBuilder) -> Iterator[pa.RecordBatch]:
+    """The builder's remaining rows as one batch, if any."""
+    last = builder.flush()
+    if last is not None:
+        yield last
 
 
 def open_samples(
