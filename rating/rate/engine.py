@@ -171,11 +171,18 @@ def _rating_columns(catalog: Catalog, schema: pa.Schema) -> list[str]:
 
 
 def _duplicates_differ(con: duckdb.DuckDBPyConnection) -> bool:
-    """Do some samples with the same (resource, time) differ in the loaded columns?"""
-    listed = ", ".join(_q(c) for c in con.table("s").columns if c not in ("resource_id", "time"))
+    """Do some samples with the same (resource, time) differ in the loaded columns?
+
+    Only the repeated keys the plan found (stage ``dupkeys``) are grouped, not every sample.
+    """
+    listed = ", ".join(
+        f"s.{_q(c)}" for c in con.table("s").columns if c not in ("resource_id", "time")
+    )
     return con.execute(
-        f"""SELECT EXISTS (SELECT 1 FROM s GROUP BY resource_id, time
-                           HAVING count(DISTINCT ({listed})) > 1)"""
+        f"""SELECT EXISTS (
+              SELECT 1 FROM s JOIN dupkeys d
+                ON d.resource_id = s.resource_id AND d.t = {DUCKDB.epoch_us("s.time")}
+              GROUP BY s.resource_id, s.time HAVING count(DISTINCT ({listed})) > 1)"""
     ).fetchall()[0][0]
 
 

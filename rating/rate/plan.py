@@ -687,7 +687,7 @@ def _scan_stages(sh: _Shape) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
         Stage("iv", intervals),
         Stage("dupkeys", dupkeys),
     )
-    redo = (Stage("kept", kept_unique), Stage("events", events), Stage("iv", intervals))
+    redo = (Stage("kept", kept_unique, view=True), Stage("events", events), Stage("iv", intervals))
     return (*scan, Stage("runs", runs)), redo
 
 
