@@ -238,13 +238,12 @@ def test_rejects_found_by_sql_keep_the_readers_messages_and_order(
     assert_loads_like_the_reader(path, batch_size=150, by_duckdb=True)
 
 
-def test_progress_comes_while_duckdb_loads(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(ingest, "_POLL_SECONDS", 0.001)
-    n = 300_000
+def small_samples_file(tmp_path: Path, n: int, resources: int, row_group_size: int) -> str:
+    """``n`` valid acme.small samples over ``resources`` resources, as a Parquet file."""
     table = pa.table(
         {
             "time": pa.array([T0] * n, pa.timestamp("us", tz="UTC")),
-            "resource.id": [f"r{i % 97}" for i in range(n)],
+            "resource.id": [f"r{i % resources}" for i in range(n)],
             "resource.type": ["acme.small"] * n,
             "scope.platformType": ["P"] * n,
             "traits.text": ["t"] * n,
@@ -252,7 +251,14 @@ def test_progress_comes_while_duckdb_loads(tmp_path: Path, monkeypatch) -> None:
         }
     )
     path = str(tmp_path / "s.parquet")
-    pq.write_table(table, path, row_group_size=10_000)
+    pq.write_table(table, path, row_group_size=row_group_size)
+    return path
+
+
+def test_progress_comes_while_duckdb_loads(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(ingest, "_POLL_SECONDS", 0.001)
+    n = 300_000
+    path = small_samples_file(tmp_path, n, resources=97, row_group_size=10_000)
     _, rows, reports = loaded(reader_for(path), via_sql=True)
     assert rows == n
     assert sum(count for count, _ in reports) == n
@@ -337,18 +343,7 @@ def test_an_unknown_column_fails_as_the_reader_says(tmp_path: Path) -> None:
 
 def test_a_reader_itself_is_loaded_by_duckdb_in_its_full_schema(tmp_path: Path) -> None:
     n = 40
-    table = pa.table(
-        {
-            "time": pa.array([T0] * n, pa.timestamp("us", tz="UTC")),
-            "resource.id": [f"r{i}" for i in range(n)],
-            "resource.type": ["acme.small"] * n,
-            "scope.platformType": ["P"] * n,
-            "traits.text": ["t"] * n,
-            "traits.naturalOpt": list(range(n)),
-        }
-    )
-    path = str(tmp_path / "s.parquet")
-    pq.write_table(table, path, row_group_size=10)
+    path = small_samples_file(tmp_path, n, resources=n, row_group_size=10)
     reader = reader_for(path)
     con = duckdb.connect()
     with patch.object(SampleInput, "batches", side_effect=AssertionError("read by the reader")):
