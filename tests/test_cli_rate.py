@@ -109,6 +109,14 @@ def test_table_format(samples: Path):
     assert "vm-vcpu" in result.stdout and "resource_id" in result.stdout
 
 
+def test_table_writes_decimals_in_plain_notation():
+    fleet = CATALOG.parent.parent.parent / "samples/fleet-2026-10.jsonl"
+    result = invoke(str(CATALOG), str(fleet), "--period", "2026-10", "--format", "table")
+    assert result.exit_code == 0, result.output
+    volume = next(line for line in result.stdout.splitlines() if "volume-storage" in line)
+    assert "0.000000000000 " in volume and "E-" not in result.stdout
+
+
 def test_period_must_be_given_when_samples_span_months(tmp_path: Path):
     path = tmp_path / "two-months.jsonl"
     rows = [vm_sample("2026-09-30T23:00:00Z"), vm_sample("2026-10-01T00:00:00Z")]

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -199,8 +200,13 @@ def _print_table(path: Path) -> None:
     from tabulate import tabulate
 
     table = pq.read_table(path, columns=list(_TABLE_COLUMNS))
-    rows = [[row[c] for c in _TABLE_COLUMNS] for row in table.to_pylist()]
+    rows = [[_cell(row[c]) for c in _TABLE_COLUMNS] for row in table.to_pylist()]
     click.echo(tabulate(rows, headers=_TABLE_COLUMNS, disable_numparse=True))
+
+
+def _cell(value: object) -> object:
+    """Decimals in plain notation: a zero amount reads 0.000000000000, not 0E-12."""
+    return format(value, "f") if isinstance(value, Decimal) else value
 
 
 class _progress_bar:
