@@ -932,7 +932,8 @@ def _line_items_sql(sh: _Shape, label: str, version: str) -> str:
           {lit(version)} AS catalog_version
         FROM lines
         ORDER BY tenant NULLS FIRST, product_id NULLS FIRST, resource_id NULLS FIRST,
-          start_us NULLS FIRST, currency NULLS FIRST"""
+          start_us NULLS FIRST, end_us NULLS FIRST, currency NULLS FIRST,
+          quantity NULLS FIRST"""
 
 
 _COUNTS_SQL = """

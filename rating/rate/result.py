@@ -44,7 +44,9 @@ LINE_ITEM_SCHEMA = pa.schema(
 
 # Deterministic output order, whatever the engine, input order or batch size.
 # Nulls sort first (the minimum-charge line of a group has no resource).
-LINE_ITEM_ORDER = ("tenant", "product_id", "resource_id", "start", "currency")
+# A total order: one resource's lines of one product may start together (a
+# create event's line and a sample's line, say), so the end and quantity decide.
+LINE_ITEM_ORDER = ("tenant", "product_id", "resource_id", "start", "end", "currency", "quantity")
 
 SCALE = 12  # decimal places kept on quantities and amounts in line items
 
