@@ -273,6 +273,27 @@ def test_parquet_wrong_column_type_and_naive_time(tmp_path: Path) -> None:
     ]
 
 
+def test_parquet_required_trait_in_a_column_of_another_type_is_missing(tmp_path: Path) -> None:
+    path = tmp_path / "types.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "time": pa.array(
+                    [datetime(2026, 10, 1, 10, tzinfo=UTC)], pa.timestamp("us", "UTC")
+                ),
+                "resource.id": ["a"],
+                "resource.type": ["openstack.nova.server"],
+                "scope.platformType": ["OpenStack"],
+                "traits.state": pa.array([None], pa.int64()),  # required Text
+            }
+        ),
+        path,
+    )
+    table, reader = read([str(path)])
+    assert table.num_rows == 0
+    assert [r.field for r in reader.rejects.first] == ["traits.state"]
+
+
 def test_small_batches_and_multiple_files_reconcile(tmp_path: Path) -> None:
     paths = [str(EXAMPLES / "fleet-2026-10.parquet"), str(EXAMPLES / "broken.jsonl")]
     whole, _ = read(paths)

@@ -205,12 +205,12 @@ class ParquetChecker:
 
         for name, trait_type in self.traits.items():
             column = columns.get(f"traits.{name}")
+            if column is not None and not compatible(column.type, trait_type):
+                require(pc.is_null(column))  # values of the wrong type are rejected
+                column = None  # and the nulls are missing values
             if column is None or pa.types.is_null(column.type):
                 if self.required[name]:
                     require(pc.invert(of_types(self.required[name])))
-                continue
-            if not compatible(column.type, trait_type):
-                require(pc.is_null(column))
                 continue
             column = _typed(column, trait_type)
             normalized[f"traits.{name}"] = column

@@ -7,12 +7,12 @@ as one SQL predicate: DuckDB loads the rows passing it on all cores, and the
 rows failing it (rare) go to the reader's per-record validator, as the rows
 the vectorized check rejects do. Rejects and counts are the same either way.
 
-The predicate is the vectorized check's, rule for rule — including what it
-lets through: a row whose trait column has an incompatible type is only
-required to be null there. Any file the SQL could read differently (text or
-naive timestamps, int32 or unsigned traits, paths DuckDB would glob, column
-names that differ only in case, unknown columns) gets no query: the reader
-reads it. So does one big row group, which pyarrow reads faster.
+The predicate is the vectorized check's, rule for rule: a trait column of an
+incompatible type must be null, and its nulls are missing values. Any file
+the SQL could read differently (text or naive timestamps, int32 or unsigned
+traits, paths DuckDB would glob, column names that differ only in case,
+unknown columns) gets no query: the reader reads it. So does one big row
+group, which pyarrow reads faster.
 """
 
 from __future__ import annotations
@@ -201,8 +201,8 @@ class _Rules:
                     checks.append(f"{_q(column)} IS NULL")
                 elif not trait.optional:
                     checks.append(f"{_q(column)} IS NOT NULL")
-            elif trait is not None and not trait.optional and column not in self.present:
-                return "FALSE"  # a required trait without a column
+            elif trait is not None and not trait.optional:
+                return "FALSE"  # a required trait without a column of its type
         return " AND ".join(checks) or "TRUE"
 
 
