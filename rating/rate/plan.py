@@ -621,7 +621,9 @@ def _scan_stages(sh: _Shape) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
     )
     same_shape = " AND ".join(f"k.{q(c)} IS NOT DISTINCT FROM g.{q(c)}" for c in shape)
     ce = _coverage_end(sh, "t", "t_next", "iv", "event", "t_next_event")
-    ce_next = _coverage_end(sh, "t_next", "t_next2", "iv_next", "event_next", "t_next_event_next")
+    # An event always starts a run of its own (see _run_break), so the next row's
+    # coverage only matters when it is a plain sample: its next event is not needed.
+    ce_next = _coverage_end(sh, "t_next", "t_next2", "iv_next", "event_next", "NULL")
     # Each row decides its own break and the next row's, so run ends are known too.
     intervals = f"""
         WITH k AS (
@@ -635,7 +637,7 @@ def _scan_stages(sh: _Shape) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
             LAG(shape_no) OVER r AS shape_no_prev, LEAD(t) OVER r AS t_next,
             LEAD(t, 2) OVER r AS t_next2, LEAD(event) OVER r AS event_next,
             LEAD(shape_no) OVER r AS shape_no_next, LEAD(iv) OVER r AS iv_next,
-            LEAD(t_next_event) OVER r AS t_next_event_next, ROW_NUMBER() OVER r AS rn,
+            ROW_NUMBER() OVER r AS rn,
             {first_t} AS first_t
           FROM k WINDOW r AS (PARTITION BY res_no ORDER BY t)
         ),
