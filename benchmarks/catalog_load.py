@@ -9,7 +9,7 @@ Targets: < 3 s first, < 0.5 s cached. The first load's CPU time (this
 process and its worker processes) is printed too: on a shared machine it
 says more than the wall time.
 
-    /work/venv/bin/python benchmarks/catalog_load.py [--files 50 --per-file 100] [--hoisted]
+    python benchmarks/catalog_load.py [--files 50 --per-file 100] [--hoisted]
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Usage::
 
-    /work/venv/bin/python benchmarks/engines.py [--samples 10000000] [--workdir DIR]
+    python benchmarks/engines.py [--samples 10000000] [--workdir DIR]
 
 Uses ``benchmarks/rate.py``'s 500-entry Dhall catalog and hourly fleet
 generator, then runs ``ratecard rate`` once per engine as a child process:

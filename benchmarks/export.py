@@ -1,6 +1,6 @@
 """Benchmark: FOCUS-map and publish ~1 M line items to a local moto S3 endpoint; print MB/s.
 
-    /work/venv/bin/python benchmarks/export.py [--rows 1000000] [--format parquet|csv]
+    python benchmarks/export.py [--rows 1000000] [--format parquet|csv]
 
 Line items are synthesized (the export does not care where they came from), so
 the figure isolates mapping, encoding and upload. moto runs in-process on
@@ -83,11 +83,11 @@ def main() -> None:
         mapped = time.perf_counter()
         dataset = Dataset("focus", "2026-10", focus, args.format, args.rows_per_file)
         sink = S3Sink("s3://bench/exports", S3Options(endpoint_url=endpoint))
-        files = publish(dataset, sink)
+        files = publish(dataset, sink).files
         published = time.perf_counter()
     finally:
         server.stop()
-    size = sum(f.bytes for f in files) / 1e6
+    size = sum(f.size for f in files) / 1e6
     print(f"rows              {args.rows:>12,}")
     print(f"synthesize        {synthesized - began:>11.2f} s")
     rate = args.rows / (mapped - synthesized)

@@ -1,6 +1,6 @@
 """Benchmark: generate about 10 million samples to Parquet and report the time.
 
-Run: ``/work/venv/bin/python benchmarks/generate.py [--samples 10000000] [--out PATH]``.
+Run: ``python benchmarks/generate.py [--samples 10000000] [--out PATH]``.
 The fleet size is chosen from the sample target (one month, hourly); the
 figure printed is wall-clock seconds for planning, expanding and writing.
 """

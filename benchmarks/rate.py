@@ -2,7 +2,7 @@
 
 Usage::
 
-    /work/venv/bin/python benchmarks/rate.py --sizes 1000000,10000000 [--workdir DIR]
+    python benchmarks/rate.py --sizes 1000000,10000000 [--workdir DIR]
 
 For each size it generates an hourly synthetic fleet (``rating.generate``) of
 about that many samples, runs ``ratecard rate CATALOG fleet.parquet --out

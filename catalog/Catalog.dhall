@@ -1,11 +1,14 @@
 {- A catalog. Its own `products` and `discounts` form the operator's base
    part (seller `sellerId`); `parts` adds partner parts, usually imported from
-   separate files. `fxRates`: 1 `from` = `rate` `to`. -}
+   separate files, each declared in `partners` (its files and seller ids).
+   `fxRates`: 1 `from` = `rate` `to`. -}
 let Product = ./Product.dhall
 
 let Discount = ./Discount.dhall
 
 let Part = ./Part.dhall
+
+let Partner = ./Partner.dhall
 
 let ResourceType = ./ResourceType.dhall
 
@@ -19,6 +22,7 @@ in  { Type =
         , products : List Product.Type
         , discounts : List Discount.Type
         , parts : List Part.Type
+        , partners : List Partner.Type
         , resourceTypes : List ResourceType.Type
         , baseCurrency : Optional Text
         , fxRates : List FxRate
@@ -29,6 +33,7 @@ in  { Type =
       , products = [] : List Product.Type
       , discounts = [] : List Discount.Type
       , parts = [] : List Part.Type
+      , partners = [] : List Partner.Type
       , resourceTypes = [] : List ResourceType.Type
       , baseCurrency = None Text
       , fxRates = [] : List FxRate

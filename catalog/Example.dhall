@@ -1,6 +1,8 @@
 {- An operator-authored test: these samples, rated for `period`, must cost
-   exactly `expectedTotal` (optionally only for one product). Samples have the
-   JSON Lines shape; write traits with `toMap { vcpu = C.Value.natural 4 }`. -}
+   exactly `expectedTotal` (optionally only for one product), to the 12 decimal
+   places line items keep. `expectedReport` also pins one tenant's report total
+   after discounts, fees, rounding and FX. Samples have the JSON Lines shape;
+   write traits with `toMap { vcpu = C.Value.natural 4 }`. -}
 let Value = ./Value.dhall
 
 let Sample =
@@ -19,6 +21,8 @@ let Sample =
       , default = { event = None Text }
       }
 
+let ExpectedReport = { tenant : Text, currency : Text, total : Double }
+
 in  { Type =
         { name : Text
         , samples : List Sample.Type
@@ -26,7 +30,8 @@ in  { Type =
         , expectedTotal : Double
         , currency : Text
         , productId : Optional Text
+        , expectedReport : Optional ExpectedReport
         }
-    , default = { productId = None Text }
+    , default = { productId = None Text, expectedReport = None ExpectedReport }
     , Sample
     }

@@ -2,6 +2,7 @@
    `let C = ../catalog/package.dhall` (path relative to your catalog). -}
 { Catalog = ./Catalog.dhall
 , Part = ./Part.dhall
+, Partner = ./Partner.dhall
 , Product = ./Product.dhall
 , Scope = ./Scope.dhall
 , Condition = ./Condition.dhall

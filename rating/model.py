@@ -192,17 +192,31 @@ class DiscountScope:
 
 
 @dataclass(frozen=True)
+class DiscountSelector:
+    """Where a discount's line items ran; unset fields match all (no field set = every platform).
+
+    Unlike a product's :class:`ScopeSelector` there is no precedence level and the
+    platform type is optional, so one discount can span platforms.
+    """
+
+    platform_type: str | None = None
+    location: str | None = None
+    platform_instance: str | None = None
+    tenant: str | None = None
+
+
+@dataclass(frozen=True)
 class Discount:
     """A report-level discount (negative) or fee (positive), meshStack's three rules."""
 
     id: str
     display_name: str
     rule: DiscountRule
-    scope: ScopeSelector
+    scope: DiscountSelector
     discount_scope: DiscountScope
+    currency: str  # every rule: only line items in this currency count; the line is in it
     percentage: Decimal | None = None  # FixedPercentage
     tiers: tuple[DiscountTier, ...] = ()  # Tiered*
-    currency: str | None = None  # TieredFixedAmount
     seller: Seller | None = None  # who issues the line; defaults to the operator
     valid_from: datetime | None = None
     valid_until: datetime | None = None
@@ -219,6 +233,15 @@ class FxRate:
 
 
 @dataclass(frozen=True)
+class ExpectedReport:
+    """What one tenant's usage report must total, after discounts, fees and FX."""
+
+    tenant: str
+    currency: str  # the report's base currency (converted total) or one of its currencies
+    total: Decimal
+
+
+@dataclass(frozen=True)
 class CatalogExample:
     """An operator-authored test: these samples must cost exactly this much."""
 
@@ -228,11 +251,36 @@ class CatalogExample:
     expected_total: Decimal
     currency: str
     product_id: str | None = None  # restrict the expectation to one product
+    expected_report: ExpectedReport | None = None
+
+
+@dataclass(frozen=True)
+class RemoteImport:
+    """An ``http(s)://`` import the user allowed, where it is written, whether it is pinned."""
+
+    url: str
+    file: str
+    line: int
+    column: int
+    pinned: bool  # followed by ``sha256:…``, so its content cannot change unnoticed
+
+
+@dataclass(frozen=True)
+class PartnerDeclaration:
+    """A partner as the root catalog admits it: its files (absolute) and seller ids."""
+
+    name: str
+    seller_ids: tuple[str, ...]
+    files: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class CatalogPart:
-    """One file's contribution: the operator's base catalog or a partner's products."""
+    """One file's contribution: the operator's base catalog or a partner's products.
+
+    ``seller_ids`` are the seller ids the root catalog declared for the partner
+    owning this part; empty for the operator's part and for an undeclared one.
+    """
 
     name: str
     seller_id: str
@@ -240,6 +288,12 @@ class CatalogPart:
     file: str
     products: tuple[Product, ...] = ()
     discounts: tuple[Discount, ...] = ()
+    seller_ids: tuple[str, ...] = ()
+
+    @property
+    def allowed_sellers(self) -> tuple[str, ...]:
+        """The seller ids a partner part may sell under and apply discounts to."""
+        return self.seller_ids or (self.seller_id,)
 
 
 @dataclass(frozen=True)
@@ -252,6 +306,14 @@ class Catalog:
     base_currency: str | None = None
     examples: tuple[CatalogExample, ...] = ()
     files: tuple[str, ...] = field(default=())  # every file evaluated
+    partners: tuple[PartnerDeclaration, ...] = ()
+    remote_imports: tuple[RemoteImport, ...] = ()
+    reads_environment: bool = False  # an allowed ``env:`` import
+
+    @property
+    def volatile(self) -> bool:
+        """Whether the catalog can change while no file does (never cache what depends on it)."""
+        return self.reads_environment or bool(self.remote_imports)
 
     @property
     def products(self) -> tuple[Product, ...]:

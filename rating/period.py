@@ -8,8 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from rating.errors import RatecardError
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})$", re.ASCII)
+# A month's exclusive end must be a datetime too: 9999-12 would end in year 10000.
+_RANGE_LIMITS = "periods run from 0001-01 to 9999-11 (end exclusive: 9999-12-01)"
 
 
 @dataclass(frozen=True)
@@ -31,14 +33,16 @@ class Period:
             year, month = int(match[1]), int(match[2])
             if not 1 <= month <= 12:
                 raise RatecardError(f"period {text!r}: month must be 01..12")
+            if not (1, 1) <= (year, month) <= (9999, 11):
+                raise RatecardError(f"period {text!r}: {_RANGE_LIMITS}")
             start = datetime(year, month, 1, tzinfo=UTC)
             end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
             return cls(text, start, end)
         if match := _RANGE.match(text):
             try:
                 first, last = (date.fromisoformat(match[i]) for i in (1, 2))
-            except ValueError as bad:
-                raise RatecardError(f"period {text!r}: {bad}") from bad
+            except ValueError as bad:  # "day is out of range for month", "year 0 is out of range"
+                raise RatecardError(f"period {text!r}: {bad}") from None
             if last <= first:
                 raise RatecardError(f"period {text!r}: end day must be after start day")
             return cls(text, _midnight(first), _midnight(last))

@@ -14,6 +14,15 @@ top, per term of the product/quotient:
   extension. An annotation after a number (``10*6{query}``) counts that thing
   too; after a unit with a dimension (``By{raw}``) it is decoration, as in UCUM.
 
+One code is added for billing by the month: ``mo_cal``, the **calendar month**
+(named like UCUM's ``mo_j`` / ``mo_g``, the mean Julian and Gregorian months).
+UCUM's ``mo`` is a constant 730.5 h, so a full February is 0.92 ``mo`` and a
+full October 1.02; a full calendar month is exactly 1 ``mo_cal`` whatever its
+length. That is no constant factor, so ``mo_cal`` is a dimension of its own
+(never converted to ``h``); the rating plan measures it as Σ over the months an
+interval touches of (time in that month / length of that month)
+(:mod:`rating.rate.timeline`).
+
 Units are parsed once per code. Building the registry costs 0.6-1.4 s, more
 than loading a cached catalog, so what it says about each term is kept on disk
 (:class:`_TermCache`, keyed by the ucumvert and pint versions) and the
@@ -22,20 +31,21 @@ registry is only built for a term not seen before.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import re
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache, lru_cache
 from typing import Any
 
-from rating.cache import cache_dir
+from rating.cache import cache_dir, private_cache_dir, write_private
 from rating.errors import RatecardError
 
 INFORMATION = "[information]"
+CALENDAR_MONTH = "mo_cal"  # a calendar month: 1 whatever the month's length
+CALENDAR = "[calendar month]"  # its dimension
 
 _METRIC_PREFIXES = {
     "Y": Fraction(10) ** 24, "Z": Fraction(10) ** 21, "E": Fraction(10) ** 18,
@@ -106,8 +116,18 @@ def is_commensurable(a: str, b: str) -> bool:
 
 
 def is_time_unit(code: str) -> bool:
-    """Whether ``code`` measures time (``h``, ``min``, ``d``, ``mo``, …)."""
-    return parse_unit(code).dimensions == (("[time]", 1),)
+    """Whether ``code`` measures time (``h``, ``min``, ``d``, ``mo``, …, or ``mo_cal``)."""
+    return parse_unit(code).dimensions in ((("[time]", 1),), ((CALENDAR, 1),))
+
+
+def time_basis(code: str) -> str:
+    """The time unit a time-based usage priced in ``code`` measures in.
+
+    ``mo_cal`` when ``code`` counts calendar months (``GiBy.mo_cal``), else ``s``:
+    a calendar month does not convert to seconds, so such usage is measured in
+    calendar months from the start.
+    """
+    return CALENDAR_MONTH if dict(parse_unit(code).dimensions).get(CALENDAR) else "s"
 
 
 def multiply(a: str, b: str) -> str:
@@ -143,6 +163,8 @@ def _terms(code: str) -> list[tuple[int, str]]:
 
 
 def _term(term: str, code: str) -> tuple[Fraction, Counter[str]]:
+    if term == CALENDAR_MONTH:
+        return Fraction(1), Counter({CALENDAR: 1})
     if annotation := _ANNOTATION_TERM.fullmatch(term):
         exponent = int(annotation.group("exp") or 1)
         prefix = _METRIC_PREFIXES[annotation.group("prefix")] if annotation.group("prefix") else 1
@@ -180,15 +202,8 @@ class _TermCache:
     def put(self, term: str, factor: Fraction, dimensions: Counter[str]) -> None:
         """Remember a term; a file that cannot be written only costs the next run time."""
         self.terms[term] = [factor.numerator, factor.denominator, dict(dimensions)]
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(
-                "w", dir=self.path.parent, delete=False, encoding="utf-8"
-            ) as handle:
-                json.dump(self.terms, handle)
-            os.replace(handle.name, self.path)  # atomic: concurrent runs never see half a file
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):  # atomic: concurrent runs never see half a file
+            write_private(private_cache_dir() / self.path.name, json.dumps(self.terms).encode())
 
 
 @cache

@@ -64,6 +64,8 @@ USAGES = [
     (UsageKind.TIME_QUANTITY, "vcpu", "{vCPU}.h"),
     (UsageKind.TIME_QUANTITY, "ramMb", "GiBy.h"),
     (UsageKind.TIME_QUANTITY, "diskGb", "GBy.h"),
+    (UsageKind.TIME, None, "mo_cal"),
+    (UsageKind.TIME_QUANTITY, "ramMb", "GiBy.mo_cal"),
     (UsageKind.QUANTITY, "requests", "1"),
     (UsageKind.QUANTITY, "diskGb", "GBy"),
     (UsageKind.RECURRING, None, "1"),
@@ -86,8 +88,12 @@ def products(draw, pid):
             ]
         )
     )
-    valid_from = draw(st.sampled_from([None, None, "2026-10-01T12:00:00Z"]))
-    valid_until = draw(st.sampled_from([None, None, "2026-10-02T00:00:00Z"]))
+    # Boundaries off the 20-minute sample grid fall inside intervals, and events hold
+    # across them: intervals are cut there (issue #15).
+    valid_from = draw(st.sampled_from([None, None, "2026-10-01T12:00:00Z", "2026-10-01T12:10:00Z"]))
+    valid_until = draw(
+        st.sampled_from([None, None, "2026-10-02T00:00:00Z", "2026-10-01T07:50:00Z"])
+    )
     return make_product(
         pid,
         kind=kind,

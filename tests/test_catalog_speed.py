@@ -82,8 +82,8 @@ in  C.Part::{{
       [ C.Discount::{{
         , id = "d"
         , displayName = "D"
-        , rule = C.DiscountRule.fixedPercentage -5.0
-        , scope = openstack
+        , rule = C.DiscountRule.fixedPercentage "EUR" -5.0
+        , scope = C.Discount.within openstack
         }}
       ]
     }}

@@ -98,14 +98,14 @@ def stubbed(monkeypatch, tmp_path):
     """Stand in the catalog loader and the rater; record the options the rater got."""
     seen: dict = {}
     loader = types.ModuleType("rating.load.catalog")
-    loader.load_catalog = lambda path: CATALOG
+    loader.load_catalog = lambda path, **_options: CATALOG
     monkeypatch.setitem(sys.modules, "rating.load.catalog", loader)
 
     def rate(catalog, batches, period, options):
         seen.update(period=period, options=options)
         return RatingResult(ITEMS, Counts(read=4, rated=4), [], catalog.version)
 
-    monkeypatch.setattr(report_cmd, "_rate_function", lambda: rate)
+    monkeypatch.setattr(report_cmd, "_rate_function", lambda progress=None: rate)
     (tmp_path / "catalog.dhall").write_text("{=}\n")
     (tmp_path / "samples.jsonl").write_text("")
     monkeypatch.chdir(tmp_path)
@@ -274,9 +274,9 @@ def test_real_samples_through_the_rater(monkeypatch, tmp_path):
         "e2e", "v9", (CatalogPart("base", "operator", False, "c.dhall", (VCPU,)),), (SERVER,)
     )
     loader = types.ModuleType("rating.load.catalog")
-    loader.load_catalog = lambda path: catalog
+    loader.load_catalog = lambda path, **_options: catalog
     monkeypatch.setitem(sys.modules, "rating.load.catalog", loader)
-    monkeypatch.setattr(report_cmd, "_rate_function", lambda: reference.rate)
+    monkeypatch.setattr(report_cmd, "_rate_function", lambda progress=None: reference.rate)
     monkeypatch.chdir(tmp_path)
     Path("catalog.dhall").write_text("{=}\n")
     records = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -13,7 +14,8 @@ from rating.library import traits_dir
 from rating.load.traits import builtin_resource_types, json_schema
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "samples"
-RATECARD = "/work/venv/bin/ratecard"
+# The console script installed next to the interpreter running the tests (any venv).
+RATECARD = str(Path(sys.executable).parent / "ratecard")
 
 
 def run(*args: str, input: str | None = None) -> tuple[int, str]:

@@ -18,8 +18,20 @@ from hypothesis import strategies as st
 from rating.errors import RatecardError
 from rating.export import FOCUS_SCHEMA, to_focus
 from rating.export.encode import csv_bytes, decimal_text, encode, parquet_bytes
+from rating.export.focus import focus_dataset
 from rating.export.units import focus_unit
+from rating.model import (
+    Catalog,
+    CatalogPart,
+    Discount,
+    DiscountRule,
+    DiscountScope,
+    DiscountSelector,
+    DiscountTier,
+)
+from rating.period import Period
 from rating.rate.result import LINE_ITEM_SCHEMA
+from rating.report import build_reports
 
 OCT = datetime(2026, 10, 1, tzinfo=UTC)
 NOV = datetime(2026, 11, 1, tzinfo=UTC)
@@ -81,18 +93,49 @@ def example_items() -> pa.Table:
             unit_price=Decimal("0.01"),
             amount=Decimal("8.5"),
         ),
-        item(
+        item(  # as the rater writes it: one unit at the top-up amount
             resource_id=None,
             resource_name=None,
             usage_type="minimum charge",
-            quantity=None,
-            unit=None,
-            unit_price=None,
+            quantity=Decimal(1),
+            unit="1",
+            unit_price=Decimal("3.8"),
             amount=Decimal("3.8"),
             end=NOV,
         ),
     ]
     return pa.Table.from_pylist(rows, schema=LINE_ITEM_SCHEMA)
+
+
+def report_catalog() -> Catalog:
+    """An operator discount on proj-7's VMs and a fee on everything proj-42 buys."""
+    discount = Discount(
+        id="vm-commitment",
+        display_name="VM commitment",
+        rule=DiscountRule.FIXED_PERCENTAGE,
+        scope=DiscountSelector(tenant="proj-7"),
+        discount_scope=DiscountScope(),
+        currency="EUR",
+        percentage=Decimal("-3"),
+    )
+    fee = Discount(
+        id="ops-fee",
+        display_name="Operations fee",
+        rule=DiscountRule.TIERED_FIXED_AMOUNT,
+        scope=DiscountSelector(tenant="proj-42"),
+        discount_scope=DiscountScope(),
+        currency="EUR",
+        tiers=(DiscountTier(Decimal(0), Decimal("2.5")),),
+    )
+    part = CatalogPart("base", "platform-team", False, "catalog.dhall", (), (discount, fee))
+    return Catalog("test", "cat-1", (part,), ())
+
+
+def example_focus() -> pa.Table:
+    """The example items with their reports' discount, fee and rounding rows."""
+    items = example_items()
+    reports = build_reports(report_catalog(), items, Period.parse("2026-10"))
+    return to_focus(items, provider_name="Sovereign Cloud", reports=reports)
 
 
 def test_known_answer_for_a_usage_line() -> None:
@@ -153,24 +196,153 @@ def test_minimum_charge_is_an_adjustment_without_usage_columns() -> None:
     assert row["BilledCost"] == row["ListCost"] == Decimal("3.8")
 
 
-@pytest.mark.parametrize(
-    ("ucum", "focus"),
-    [
-        ("h", "Hours"),
-        ("GiBy.h", "GiB-Hours"),
-        ("{vCPU}.h", "vCPU-Hours"),
-        ("h.{vCPU}", "vCPU-Hours"),
-        ("GBy", "GB"),
-        ("MiBy", "MiB"),
-        ("{request}", "request"),
-        ("GBy/s", "GB/Second"),
-        ("1", "Units"),
-        ("mo", "Months"),
-        (None, None),
-    ],
-)
+def test_report_rows_known_answer() -> None:
+    """Discount → Credit, fee and rounding → Adjustment; costs all equal the billed amount."""
+    rounding, fee, credit = example_focus().to_pylist()[4:]
+    # proj-42 Storage: 0.02405 EUR exact, 0.02 billed → a -0.00405 rounding row
+    assert (rounding["ChargeCategory"], rounding["BilledCost"]) == (
+        "Adjustment",
+        Decimal("-0.00405"),
+    )
+    assert rounding["ServiceName"] == "Rounding" and rounding["x_SellerProductGroup"] == "Storage"
+    # ops-fee: tier 0 reached by 5.02405 EUR → +2.50
+    assert (fee["ChargeCategory"], fee["BilledCost"], fee["x_DiscountId"]) == (
+        "Adjustment",
+        Decimal("2.50"),
+        "ops-fee",
+    )
+    # vm-commitment: -3 % of 8.5 = -0.255, half-even → -0.26
+    assert (credit["ChargeCategory"], credit["BilledCost"], credit["BillingAccountId"]) == (
+        "Credit",
+        Decimal("-0.26"),
+        "proj-7",
+    )
+    for row in (rounding, fee, credit):
+        assert row["ChargeClass"] is None and row["ChargeFrequency"] == "Recurring"
+        assert row["ListCost"] == row["ContractedCost"] == row["EffectiveCost"] == row["BilledCost"]
+        for column in ("PricingQuantity", "PricingUnit", "ListUnitPrice", "ResourceId", "SkuId"):
+            assert row[column] is None, column
+        assert (row["ChargePeriodStart"], row["ChargePeriodEnd"]) == (OCT, NOV)
+        assert row["ProviderName"] == row["InvoiceIssuerName"] == "Sovereign Cloud"
+        assert row["PublisherName"] == "platform-team"
+
+
+def billed_per_tenant_and_currency(focus: pa.Table) -> dict[tuple[str, str], Decimal]:
+    sums: dict[tuple[str, str], Decimal] = {}
+    for row in focus.select(["BillingAccountId", "BillingCurrency", "BilledCost"]).to_pylist():
+        key = (row["BillingAccountId"], row["BillingCurrency"])
+        sums[key] = sums.get(key, Decimal(0)) + row["BilledCost"]
+    return sums
+
+
+def report_totals(reports) -> dict[tuple[str, str], Decimal]:
+    return {(r.tenant, t.currency): t.amount for r in reports for t in r.totals}
+
+
+def test_billed_cost_sums_to_the_report_totals() -> None:
+    """Per tenant and currency, FOCUS BilledCost adds up to the rounded report total exactly."""
+    assert billed_per_tenant_and_currency(example_focus()) == {
+        ("proj-42", "EUR"): Decimal("7.52"),  # 5.00 + 0.02 + 2.50 fee
+        ("proj-7", "EUR"): Decimal("8.24"),  # 8.50 - 0.26 discount
+    }
+
+
+def test_example_fleet_billed_cost_equals_report_totals() -> None:
+    """The example catalog and fleet: FOCUS and ``ratecard report`` agree cent for cent."""
+    from rating.load.catalog import load_catalog
+    from rating.load.samples import open_samples
+    from rating.rate.engine import rate
+
+    catalog = load_catalog(EXAMPLES / "catalogs" / "private-cloud")
+    period = Period.parse("2026-10")
+    samples = open_samples(
+        [str(EXAMPLES / "samples" / "fleet-2026-10.jsonl")], catalog.resource_types
+    )
+    items = rate(catalog, samples, period).line_items
+    reports = build_reports(catalog, items, period)
+    focus = focus_dataset(catalog, items, period)
+    assert billed_per_tenant_and_currency(focus) == report_totals(reports)
+    categories = {row["ChargeCategory"] for row in focus.select(["ChargeCategory"]).to_pylist()}
+    assert categories == {"Usage", "Adjustment", "Credit"}
+
+
+# Every unit in docs/ and examples/, and every data-size prefix: (UCUM, FOCUS unit).
+UNITS = [
+    ("h", "Hours"),
+    ("s", "Seconds"),
+    ("min", "Minutes"),
+    ("d", "Days"),
+    ("wk", "7 Days"),  # FOCUS has no Week
+    ("mo", "Months"),
+    ("mo_cal", "Months"),
+    ("a", "Years"),
+    ("1", "Units"),
+    ("By", "B"),
+    ("kBy", "KB"),
+    ("MBy", "MB"),
+    ("GBy", "GB"),
+    ("TBy", "TB"),
+    ("PBy", "PB"),
+    ("EBy", "EB"),
+    ("KiBy", "KiB"),
+    ("MiBy", "MiB"),
+    ("GiBy", "GiB"),
+    ("TiBy", "TiB"),
+    ("PiBy", "PiB"),
+    ("EiBy", "EiB"),
+    ("bit", "b"),
+    ("kbit", "Kb"),
+    ("Mbit", "Mb"),
+    ("Gbit", "Gb"),
+    ("Tbit", "Tb"),
+    ("Kibit", "Kib"),
+    ("Gibit", "Gib"),
+    ("ZBy", "1000 EB"),  # beyond exa: a unit quantity
+    ("By{raw}", "B"),  # an annotation after a unit is decoration
+    ("{vCPU}", "vCPUs"),
+    ("{CPU}", "CPUs"),
+    ("{query}", "Queries"),
+    ("{request}", "Requests"),
+    ("{instance}", "Instances"),
+    ("{pool}", "Pools"),
+    ("{listener}", "Listeners"),
+    ("{API call}", "API Calls"),
+    ("m{CPU}", "MilliCPUs"),  # millicores: no fractional unit quantity in FOCUS
+    ("k{request}", "1000 Requests"),
+    ("10*6{query}", "1000000 Queries"),
+    ("10*3{query}", "1000 Queries"),
+    ("10^3{query}", "1000 Queries"),
+    ("{vCPU}.h", "vCPU-Hours"),
+    ("h.{vCPU}", "vCPU-Hours"),
+    ("{CPU}.h", "CPU-Hours"),
+    ("m{CPU}.h", "MilliCPU-Hours"),
+    ("GiBy.h", "GiB-Hours"),
+    ("GiBy.mo", "GiB-Months"),
+    ("GiBy.mo_cal", "GiB-Months"),
+    ("MiBy.s", "MiB-Seconds"),
+    ("10*3{query}.h", "Thousand Query-Hours"),  # the validator takes no digits here
+    ("GBy/s", "GB/Second"),
+    ("{request}/s", "Requests/Second"),
+    ("10*3{request}/s", "Thousand Requests/Second"),
+    ("Mbit/s", "Mb/Second"),
+    ("GBy/wk", "GB/7 Days"),
+    ("1/h", "Units/Hour"),
+]
+
+
+@pytest.mark.parametrize(("ucum", "focus"), [*UNITS, (None, None)])
 def test_ucum_to_focus_units(ucum: str | None, focus: str | None) -> None:
     assert focus_unit(ucum) == focus
+
+
+def test_every_example_catalog_unit_is_in_the_table() -> None:
+    """The example catalog's price units and trait units are all covered by UNITS."""
+    from rating.load.catalog import load_catalog
+
+    catalog = load_catalog(EXAMPLES / "catalogs" / "private-cloud")
+    used = {p.usage.unit for p in catalog.products}
+    used |= {t.unit for rt in catalog.resource_types for t in rt.traits if t.unit}
+    assert used <= {ucum for ucum, _ in UNITS}, used - {ucum for ucum, _ in UNITS}
 
 
 def test_rejects_tables_of_another_schema() -> None:
@@ -204,7 +376,7 @@ def test_costs_beyond_list_cost_precision_are_a_clear_error() -> None:
 
 def test_our_own_conformance_rules() -> None:
     """Rules the validator does not check: allowed values, x_ prefixes, non-null usage fields."""
-    focus = to_focus(example_items())
+    focus = example_focus()
     standard = {f for f in FOCUS_SCHEMA.names if not f.startswith("x_")}
     assert all(name[0].isupper() for name in standard)
     for row in focus.to_pylist():
@@ -295,7 +467,7 @@ def test_finops_validator_accepts_our_export(
     focus_python: Path, tmp_path: Path, encoding: str
 ) -> None:
     data_file = tmp_path / f"focus.{encoding}"
-    data_file.write_bytes(encode(to_focus(example_items()), encoding))
+    data_file.write_bytes(encode(example_focus(), encoding))
     results = run_validator(focus_python, data_file, tmp_path)
     assert sum(1 for r in results.values() if r.get("ok") is True) > 250
     assert real_failures(results) == {}
@@ -344,7 +516,24 @@ def test_finops_validator_accepts_the_rated_example_fleet(
         ],
     )
     assert result.exit_code == 0, result.output
-    data_file = out / "period=2026-10" / "focus-csv" / "part-00000.csv"
+    (data_file,) = (out / "period=2026-10" / "focus-csv").rglob("part-*.csv")
     rows = list(csv.DictReader(io.StringIO(data_file.read_text())))
-    assert rows and {r["ChargeCategory"] for r in rows} <= {"Usage", "Adjustment"}
+    assert {r["ChargeCategory"] for r in rows} == {"Usage", "Adjustment", "Credit"}
     assert real_failures(run_validator(focus_python, data_file, tmp_path)) == {}
+
+
+@pytest.mark.slow
+def test_finops_validator_accepts_every_unit(focus_python: Path, tmp_path: Path) -> None:
+    """One usage row per unit of the table; the validator's FormatUnit rule passes on all."""
+    rows = [
+        item(resource_id=f"r-{index}", unit=ucum, product_id=f"p-{index}")
+        for index, (ucum, _) in enumerate(UNITS)
+    ]
+    data_file = tmp_path / "units.parquet"
+    data_file.write_bytes(
+        parquet_bytes(to_focus(pa.Table.from_pylist(rows, schema=LINE_ITEM_SCHEMA)))
+    )
+    results = run_validator(focus_python, data_file, tmp_path)
+    for rule in ("PricingUnit-C-003-O", "ConsumedUnit-C-003-O"):
+        assert results[rule]["ok"] is True, results[rule]
+    assert real_failures(results) == {}

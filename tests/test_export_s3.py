@@ -15,8 +15,9 @@ from s3server import ACCESS_KEY, S3Endpoint, s3_client
 from test_export_focus import example_items, item
 
 from rating.errors import RatecardError
-from rating.export import Dataset, DirectorySink, S3Options, S3Sink, publish, to_focus
-from rating.rate.result import LINE_ITEM_SCHEMA
+from rating.export import Dataset, DirectorySink, S3Options, S3Sink, publish, to_focus, verify
+from rating.model import Catalog
+from rating.rate.result import LINE_ITEM_SCHEMA, Counts, RatingResult
 
 s3_endpoint = s3server.s3_endpoint  # the module-scoped fixture, used by name below
 PERIOD = "2026-10"
@@ -30,7 +31,7 @@ def many_items(n: int) -> pa.Table:
 
 
 def focus_dataset(table: pa.Table, rows_per_file: int = 1_000_000) -> Dataset:
-    return Dataset("focus", PERIOD, to_focus(table), "parquet", rows_per_file)
+    return Dataset("focus", PERIOD, to_focus(table), "parquet", rows_per_file, "cat-1")
 
 
 @pytest.fixture
@@ -51,23 +52,34 @@ def objects(endpoint_url: str, bucket: str) -> dict[str, tuple[bytes, str]]:
     return found
 
 
+def data_objects(found: dict[str, tuple[bytes, str]], prefix: str) -> list[bytes]:
+    """The bytes of the files the manifest under ``prefix`` names, in manifest order."""
+    manifest = json.loads(found[f"{prefix}/manifest.json"][0])
+    return [found[f"{prefix}/{entry['key']}"][0] for entry in manifest["files"]]
+
+
 def test_directory_export_layout_and_manifest(tmp_path: Path) -> None:
     dataset = focus_dataset(many_items(5), rows_per_file=2)
-    files = publish(dataset, DirectorySink(tmp_path))
-    assert [f.rows for f in files] == [2, 2, 1]
+    done = publish(dataset, DirectorySink(tmp_path))
+    assert [f.rows for f in done.files] == [2, 2, 1]
     manifest = json.loads((tmp_path / FOCUS_PREFIX / "manifest.json").read_text())
     assert manifest["rows"] == 5
-    assert manifest["catalog_versions"] == ["cat-1"]
-    assert manifest["ratecard_version"]
+    assert manifest["catalog_version"] == "cat-1"
+    assert manifest["ratecard_version"] and manifest["run_id"] == done.run_id
     for entry in manifest["files"]:
+        assert entry["key"].startswith(f"runs/{done.run_id}/part-")
         data = (tmp_path / FOCUS_PREFIX / entry["key"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == entry["sha256"]
-        assert len(data) == entry["bytes"]
-    # A smaller re-export removes the parts the new manifest no longer lists.
-    publish(focus_dataset(many_items(1), rows_per_file=2), DirectorySink(tmp_path))
-    assert sorted(p.name for p in (tmp_path / FOCUS_PREFIX).iterdir()) == [
+        assert len(data) == entry["size"]
+    # A smaller re-export removes the run the new manifest no longer names.
+    again = publish(focus_dataset(many_items(1), rows_per_file=2), DirectorySink(tmp_path))
+    assert sorted(
+        str(p.relative_to(tmp_path / FOCUS_PREFIX)) for p in (tmp_path / FOCUS_PREFIX).rglob("*")
+    ) == [
         "manifest.json",
-        "part-00000.parquet",
+        "runs",
+        f"runs/{again.run_id}",
+        f"runs/{again.run_id}/part-00000.parquet",
     ]
 
 
@@ -81,24 +93,19 @@ def test_s3_and_directory_exports_are_identical_and_idempotent(
     publish(dataset, S3Sink(f"s3://{bucket}/exports", options))
     publish(dataset, DirectorySink(tmp_path))
     first = objects(s3_endpoint.url, bucket)
-    assert sorted(first) == [
-        f"exports/{FOCUS_PREFIX}/{name}"
-        for name in (
-            "manifest.json",
-            "part-00000.parquet",
-            "part-00001.parquet",
-            "part-00002.parquet",
-        )
-    ]
-    for key, (data, _etag) in first.items():
-        assert (tmp_path / key.removeprefix("exports/")).read_bytes() == data
+    assert len(first) == 4  # the manifest and three parts; no lease, nothing else
+    in_s3 = data_objects(first, f"exports/{FOCUS_PREFIX}")
+    in_directory = {
+        str(p.relative_to(tmp_path)): (p.read_bytes(), "") for p in tmp_path.rglob("*.*")
+    }
+    assert in_s3 == data_objects(in_directory, FOCUS_PREFIX)
     head = s3_client(s3_endpoint.url).head_object(Bucket=bucket, Key=next(iter(first)))
     assert head["ServerSideEncryption"] == "AES256"
     publish(
         focus_dataset(many_items(3000), rows_per_file=1000),
         S3Sink(f"s3://{bucket}/exports", options),
     )
-    assert objects(s3_endpoint.url, bucket) == first  # same keys, bytes and ETags
+    assert objects(s3_endpoint.url, bucket) == first  # same data: the manifest is kept as is
 
 
 def test_large_file_goes_multipart_with_checksums(s3_endpoint: S3Endpoint, bucket: str) -> None:
@@ -111,11 +118,11 @@ def test_large_file_goes_multipart_with_checksums(s3_endpoint: S3Endpoint, bucke
     dataset = Dataset("focus", PERIOD, to_focus(many_items(20000)), "csv")
     publish(dataset, S3Sink(f"s3://{bucket}", options))
     found = objects(s3_endpoint.url, bucket)
-    data, etag = found[f"{FOCUS_PREFIX}/part-00000.csv"]
+    manifest = json.loads(found[f"{FOCUS_PREFIX}/manifest.json"][0])
+    data, etag = found[f"{FOCUS_PREFIX}/{manifest['files'][0]['key']}"]
     assert len(data) > 10 * 1024 * 1024
     parts = -(-len(data) // (5 * 1024 * 1024))
     assert parts >= 2 and etag.strip('"').endswith(f"-{parts}")  # multipart ETag: md5-of-md5s-N
-    manifest = json.loads(found[f"{FOCUS_PREFIX}/manifest.json"][0])
     assert manifest["files"][0]["sha256"] == hashlib.sha256(data).hexdigest()
     head = s3_client(s3_endpoint.url).head_object(
         Bucket=bucket, Key=f"{FOCUS_PREFIX}/manifest.json", ChecksumMode="ENABLED"
@@ -140,22 +147,24 @@ def test_transient_part_failure_is_retried(s3_endpoint: S3Endpoint, bucket: str)
     assert f"{FOCUS_PREFIX}/manifest.json" in objects(s3_endpoint.url, bucket)
 
 
-def test_refused_part_leaves_no_manifest_and_says_what_landed(
+def test_refused_part_keeps_the_previous_export_and_says_so(
     s3_endpoint: S3Endpoint, bucket: str
 ) -> None:
     url = f"s3://{bucket}/x"
     direct = S3Options(endpoint_url=s3_endpoint.url)
     publish(focus_dataset(many_items(10), rows_per_file=5), S3Sink(url, direct))  # an older export
+    before = objects(s3_endpoint.url, bucket)
     s3_endpoint.proxy.faults.fail_keys = {"part-00001.parquet"}  # refused forever
     flaky = S3Options(endpoint_url=s3_endpoint.proxy.url, max_attempts=2)
     with pytest.raises(RatecardError) as error:
         publish(focus_dataset(many_items(12), rows_per_file=5), S3Sink(url, flaky))
     message = str(error.value)
     assert "\n" not in message
-    assert f"published: s3://{bucket}/x/{FOCUS_PREFIX}/part-00000.parquet;" in message
-    assert f"not published: s3://{bucket}/x/{FOCUS_PREFIX}/part-00001.parquet, " in message
-    assert "part-00002.parquet" in message and "InternalError" in message
-    assert f"x/{FOCUS_PREFIX}/manifest.json" not in objects(s3_endpoint.url, bucket)
+    assert "part-00001.parquet" in message and "InternalError" in message
+    assert "1 part(s) stored under" in message and "removed again" in message
+    assert f"s3://{bucket}/x/{FOCUS_PREFIX}/manifest.json was not changed" in message
+    assert objects(s3_endpoint.url, bucket) == before  # the older export, untouched and whole
+    assert verify(S3Sink(url, direct), FOCUS_PREFIX).rows == 10
 
 
 def test_wrong_bucket_is_one_clear_error(s3_endpoint: S3Endpoint) -> None:
@@ -183,8 +192,9 @@ def test_cli_exports_rated_line_items_to_s3(
     """The CLI end to end; rating is replaced by a fixed table (the rater is tested elsewhere)."""
     from rating.cli import cli, export_cmd
 
+    rated = RatingResult(example_items(), Counts(read=4, rated=4), [], "v1")
     monkeypatch.setattr(
-        export_cmd, "rate_line_items", lambda *_args: (example_items(), {"vm-vcpu": "Usage-Based"})
+        export_cmd, "rate_line_items", lambda *_args: (rated, Catalog("test", "v1", (), ()))
     )
     catalog = tmp_path / "catalog.dhall"
     samples = tmp_path / "samples.jsonl"
@@ -195,8 +205,8 @@ def test_cli_exports_rated_line_items_to_s3(
     result = runner.invoke(cli, ["export", *args, "--endpoint-url", s3_endpoint.url])
     assert result.exit_code == 0, result.output
     found = objects(s3_endpoint.url, bucket)
-    assert f"cli/{FOCUS_PREFIX}/part-00000.parquet" in found
-    assert "4 rows" in result.output
+    assert len(data_objects(found, f"cli/{FOCUS_PREFIX}")) == 1
+    assert "5 rows" in result.output  # 4 line items + the rounding row of 0.02405 EUR → 0.02
     wrong = runner.invoke(
         cli, ["export", *args[:-1], "s3://missing-bucket", "--endpoint-url", s3_endpoint.url]
     )
@@ -206,4 +216,4 @@ def test_cli_exports_rated_line_items_to_s3(
         cli, ["export", *args, "--format", "csv", "--to", str(tmp_path / "out")]
     )
     assert csv_run.exit_code == 0, csv_run.output
-    assert (tmp_path / "out" / f"period={PERIOD}/line-items-csv/part-00000.csv").exists()
+    assert verify(DirectorySink(tmp_path / "out"), f"period={PERIOD}/line-items-csv").rows == 4

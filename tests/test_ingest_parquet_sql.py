@@ -10,6 +10,7 @@ differently are left to the reader.
 
 from __future__ import annotations
 
+import math
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +31,7 @@ from rating.load.samples import (
     open_samples,
     sample_schema,
 )
+from rating.load.samples.records import MAX_MAGNITUDE
 from rating.load.samples.schema import arrow_type
 from rating.model import ResourceType, Trait, TraitType
 from rating.rate import ingest
@@ -56,12 +58,15 @@ SMALL = ResourceType(
         Trait("integer", TraitType.NATURAL, True, None, ""),
         Trait("text", TraitType.TEXT, False, None, ""),
         Trait("naturalOpt", TraitType.NATURAL, False, None, ""),
+        Trait("double", TraitType.DOUBLE, True, "By", ""),  # measured here: never negative
     ),
 )
 TYPES = (EVERY, SMALL)
 TRAITS = {trait.name: trait.type for trait in EVERY.traits}
 NAMES = [n for n in sample_schema(TYPES).names if n not in ("source_file", "source_line")]
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
+BEFORE_1970 = datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC)  # outside the supported times
+YEAR_9999 = datetime(9999, 6, 1, tzinfo=UTC)
 
 _SCALARS = {
     "Text": st.sampled_from(["a", "b", ""]),
@@ -70,7 +75,11 @@ _SCALARS = {
     "Double": st.sampled_from([0.5, -1.5]),
     "Bool": st.booleans(),
 }
-_BAD_SCALARS = {"Natural": st.just(-1)}
+_BAD_SCALARS = {
+    "Natural": st.just(-1),
+    "Integer": st.sampled_from([MAX_MAGNITUDE, -(2**63)]),
+    "Double": st.sampled_from([math.nan, math.inf, -math.inf, 1e20, -1e15]),
+}
 # Compatible with the trait but not its normalized type: DuckDB would cast them.
 _NARROW = {"Integer": pa.int32(), "Natural": pa.int32(), "Double": pa.float32()}
 SHAPES = ["exact", "absent", "null", "wrong", "narrow"]
@@ -111,6 +120,8 @@ def trait_column(draw, kind: TraitType, values: list, shape: str) -> pa.Array | 
         rows = [None if v is None else draw(wrong) for v in values]
         return pa.array(rows, pa.int64() if text else pa.string())
     narrow = _NARROW.get(kind.value) if shape == "narrow" else None
+    if narrow == pa.int32():  # what int32 cannot hold is left out
+        values = [v if v is None or -(2**31) <= v < 2**31 else None for v in values]
     return pa.array(values, narrow or arrow_type(kind))
 
 
@@ -126,13 +137,14 @@ def sample_files(draw) -> tuple[pa.Table, int]:
 
     columns = {
         "time": pa.array(
-            column([T0, T0 + timedelta(hours=1)], [None, T0]), pa.timestamp("us", tz="UTC")
+            column([T0, T0 + timedelta(hours=1)], [None, T0, BEFORE_1970, YEAR_9999]),
+            pa.timestamp("us", tz="UTC"),
         ),
         "event": column([None, None, "create", "delete"], ["bogus", None]),
-        "resource.id": column(["r1", "r2"], ["", None, "r1"]),
+        "resource.id": column(["r1", "r2"], ["", None, "r1", "r\n1"]),
         "resource.type": [rt.id if rt else draw(st.sampled_from(["nope", None])) for rt in types],
-        "scope.platformType": column(["P"], ["", None, "P"]),
-        "scope.tenant": column(["t", None], ["t", None]),
+        "scope.platformType": column(["P"], ["", None, "P", "P\x00"]),
+        "scope.tenant": column(["t", None], ["t", None, "", "t\x7f"]),
     }
     clean = draw(st.booleans())
     for name, kind in TRAITS.items():

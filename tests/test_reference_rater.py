@@ -127,10 +127,10 @@ def test_recurring_prorated_by_days_with_coverage():
     fee = make_product("ip", kind=UsageKind.RECURRING, unit="1", unit_price="31", prorate=True)
     # days covered: Oct 1, Oct 3 and (the 23:30 sample holds until 00:30) Oct 4 → 3/31
     rows = [{"time": "2026-10-01T10:00Z"}, {"time": "2026-10-03T23:30Z"}]
-    # 3/31 = 0.096774193548|387… → 0.096774193548; × 31 = 2.999999999988 (priced on the
-    # rounded quantity, as every line is)
+    # 3/31 = 0.096774193548|387… → the quantity column shows 0.096774193548, but the
+    # amount is priced on the exact 3/31: × 31 = 3 exactly (issue #15, item 5)
     assert brief(run([fee], rows)) == [
-        ("vm-1", "ip", D("0.096774193548"), D("2.999999999988"), "01 10:00", "04 00:30")
+        ("vm-1", "ip", D("0.096774193548"), D("3.000000000000"), "01 10:00", "04 00:30")
     ]
 
 
@@ -166,16 +166,17 @@ def test_most_specific_scope_wins_regardless_of_catalog_order():
     assert amounts == {"a": D(3), "b": D(2), "c": D(1)}  # 1 h each
 
 
-def test_validity_switch_mid_month_uses_the_sample_time():
+def test_validity_switch_mid_interval_splits_the_interval():
     products = [
         make_product(unit_price="1", valid_until="2026-10-15T00:00Z"),
         make_product(unit_price="2", valid_from="2026-10-15T00:00Z"),
     ]
-    # 23:30 on the 14th holds 1 h (into the 15th) at price A; 00:30 on the 15th at B
+    # 23:30 on the 14th holds 1 h: its 30 min before midnight at price A (0.5 × 1), its
+    # 30 min after at B, merged with 00:30's hour at B: 1.5 h × 2 = 3 (issue #15)
     rows = [{"time": "2026-10-14T23:30Z"}, {"time": "2026-10-15T00:30Z"}]
     assert brief(run(products, rows)) == [
-        ("vm-1", "vm-hours", D(1), D(1), "14 23:30", "15 00:30"),
-        ("vm-1", "vm-hours", D(1), D(2), "15 00:30", "15 01:30"),
+        ("vm-1", "vm-hours", D("0.5"), D("0.5"), "14 23:30", "15 00:00"),
+        ("vm-1", "vm-hours", D("1.5"), D(3), "15 00:00", "15 01:30"),
     ]
 
 

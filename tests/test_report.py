@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ratefixtures import make_catalog, make_price, make_product, samples_table
 
 from rating.errors import RatecardError
 from rating.model import (
@@ -18,12 +19,12 @@ from rating.model import (
     Discount,
     DiscountRule,
     DiscountScope,
+    DiscountSelector,
     DiscountTier,
     FxRate,
-    ScopeLevel,
-    ScopeSelector,
 )
 from rating.period import Period
+from rating.rate import engine, reference
 from rating.rate.result import LINE_ITEM_SCHEMA
 from rating.report import build_reports, chargeback_summary
 from rating.report.discounts import choose_tier
@@ -34,7 +35,7 @@ from rating.report.render_table import render_chargeback_table, render_table
 
 PERIOD = Period.parse("2026-10")
 START = PERIOD.start
-OPENSTACK = ScopeSelector(ScopeLevel.PLATFORM_TYPE, "OpenStack")
+OPENSTACK = DiscountSelector(platform_type="OpenStack")
 
 
 def catalog(*discounts: Discount, fx: tuple[FxRate, ...] = ()) -> Catalog:
@@ -90,6 +91,7 @@ def discount(rule: DiscountRule, **fields) -> Discount:
         "rule": rule,
         "scope": OPENSTACK,
         "discount_scope": DiscountScope(),
+        "currency": "EUR",
     }
     return Discount(**(defaults | fields))
 
@@ -173,6 +175,18 @@ def test_top_level_lines_group_by_seller_group_currency_with_drill_down():
         ("EUR", Decimal("18.00")),
         ("USD", Decimal("5.00")),
     ]
+
+
+def test_slices_of_a_resource_are_in_time_order():
+    """Time decides before any other column: a 5-hour slice from 00:00 comes before 05:00."""
+    rows = [
+        item(hour=5, quantity="1", amount="1", location="eu-de-1"),
+        item(hour=0, quantity="5", amount="5", location="eu-de-2"),  # migrated at 05:00
+        item(hour=6, quantity="1", amount="1", location="eu-de-1"),
+    ]
+    rows[1]["end"] = START + timedelta(hours=5)
+    (resource,) = one(rows).lines[0].details[0].resources
+    assert [(s.start.hour, s.end.hour) for s in resource.slices] == [(0, 5), (5, 6), (6, 7)]
 
 
 def test_metadata_defaults_make_output_reproducible():
@@ -276,7 +290,7 @@ def test_discount_scope_regexes_full_match_and_scope_selector():
         DiscountRule.FIXED_PERCENTAGE,
         percentage=Decimal("-10"),
         discount_scope=regex,
-        scope=ScopeSelector(ScopeLevel.PLATFORM_INSTANCE, "OpenStack", "eu-de-2", "pike"),
+        scope=DiscountSelector("OpenStack", "eu-de-2", "pike"),
     )
     assert one(rows, located).discounts[0].source_amount == Decimal("20")
 
@@ -292,14 +306,121 @@ def test_discount_validity():
     assert one(rows, expired).discounts == ()
 
 
-def test_discount_per_currency_on_unrounded_source():
+def test_discount_on_unrounded_source_one_line_per_discount_currency():
     rows = [item(amount="0.333333", resource_id=f"vm-{i}") for i in range(3)]
     rows += [item(currency="USD", amount="10")]
-    rule = discount(DiscountRule.FIXED_PERCENTAGE, percentage=Decimal("-50"))
-    report = one(rows, rule)
+    half = {"rule": DiscountRule.FIXED_PERCENTAGE, "percentage": Decimal("-50")}
+    report = one(rows, discount(**half), discount(**half, id="usd", currency="USD"))
     assert [(d.currency, d.source_amount, d.amount) for d in report.discounts] == [
-        ("EUR", Decimal("0.999999"), Decimal("-0.50")),
+        ("EUR", Decimal("0.999999"), Decimal("-0.50")),  # -0.4999995 → -0.50
         ("USD", Decimal("10"), Decimal("-5.00")),
+    ]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"rule": DiscountRule.FIXED_PERCENTAGE, "percentage": Decimal("-10")},
+        {
+            "rule": DiscountRule.TIERED_PERCENTAGE,
+            "tiers": (DiscountTier(Decimal(0), Decimal(-10)),),
+        },
+        {
+            "rule": DiscountRule.TIERED_FIXED_AMOUNT,
+            "tiers": (DiscountTier(Decimal(50), Decimal(-7)),),
+        },
+    ],
+    ids=lambda fields: fields["rule"].value,
+)
+def test_every_rule_counts_only_line_items_in_its_currency(fields):
+    """One currency rule for all three kinds: CHF 40 + 30 count, EUR 1000 never does."""
+    rows = [
+        item(currency="CHF", amount="40"),
+        item(currency="CHF", amount="30", resource_id="vm-2"),
+        item(amount="1000", resource_id="vm-3"),
+    ]
+    report = one(rows, discount(**fields, currency="CHF"))
+    (line,) = report.discounts
+    # 70 CHF: -10 % = -7.00 CHF; the fixed tier (threshold 50 ≤ 70) is -7 CHF too
+    assert (line.currency, line.source_amount, line.amount) == (
+        "CHF",
+        Decimal("70"),
+        Decimal("-7.00"),
+    )
+    totals = {t.currency: t.amount for t in report.totals}
+    assert totals == {"CHF": Decimal("63.00"), "EUR": Decimal("1000.00")}
+
+
+def test_global_discount_spans_platforms():
+    """No platform in the selector: a commitment discount over OpenStack and Kubernetes."""
+    rows = [
+        item(amount="600"),
+        item(platform_type="Kubernetes", location="k8s-1", resource_id="pod-1", amount="500"),
+        item(platform_type="CloudFoundry", resource_id="app-1", amount="100", tenant="t1"),
+    ]
+    commitment = discount(
+        DiscountRule.TIERED_PERCENTAGE,
+        tiers=(DiscountTier(Decimal(0), Decimal(-1)), DiscountTier(Decimal(1000), Decimal(-3))),
+        scope=DiscountSelector(),
+    )
+    only_openstack = discount(DiscountRule.TIERED_PERCENTAGE, tiers=commitment.tiers, id="os")
+    report = one(rows, commitment, only_openstack)
+    # global: 600 + 500 + 100 = 1200 ≥ 1000 → -3 % = -36.00; OpenStack alone: 600 → -1 % = -6.00
+    assert [(d.discount_id, d.source_amount, d.amount) for d in report.discounts] == [
+        ("d-TieredPercentage", Decimal("1200"), Decimal("-36.00")),
+        ("os", Decimal("600"), Decimal("-6.00")),
+    ]
+    assert report.totals[0].amount == Decimal("1158.00")
+    per_tenant = discount(
+        DiscountRule.FIXED_PERCENTAGE,
+        percentage=Decimal("-10"),
+        scope=DiscountSelector(tenant="t2"),
+    )
+    assert one(rows, per_tenant).discounts == ()  # every field set must match, tenant too
+
+
+def _hours(resource_id: str, first_hour: int, count: int, location: str) -> list[dict]:
+    first = START + timedelta(hours=first_hour)
+    return [
+        {"time": first + timedelta(hours=i), "resource_id": resource_id, "location": location}
+        for i in range(count)
+    ]
+
+
+@pytest.mark.parametrize("rater", [engine, reference], ids=["duckdb", "reference"])
+@pytest.mark.parametrize(
+    ("second_location", "minimum_location", "located", "platform"),
+    [
+        # One location: the top-up line is in it, so the eu-de-1 discount reaches it:
+        # 8 h + 4 h at 1 EUR = 12, minimum 20 → top-up 8; -10 % of 20 = -2.00 either way.
+        ("eu-de-1", "eu-de-1", ("20", "-2.00"), ("20", "-2.00")),
+        # Two locations: the top-up belongs to neither (null), only to OpenStack as a whole.
+        ("eu-de-2", None, ("8", "-0.80"), ("20", "-2.00")),
+    ],
+)
+def test_scoped_discount_reaches_the_minimum_charge_line(
+    rater, second_location, minimum_location, located, platform
+):
+    product = make_product(price=make_price("1", minimum="20"))
+    samples = _hours("vm-1", 0, 8, "eu-de-1") + _hours("vm-2", 24, 4, second_location)
+    items = rater.rate(make_catalog([product]), samples_table(samples).to_batches(), PERIOD)
+    minimum = next(r for r in items.line_items.to_pylist() if r["usage_type"] == "minimum charge")
+    assert minimum["amount"] == Decimal(8)
+    assert (minimum["tenant"], minimum["platform_type"], minimum["platform_instance"]) == (
+        "t1",
+        "OpenStack",
+        "pike",
+    )
+    assert minimum["location"] == minimum_location
+    ten_percent = {"rule": DiscountRule.FIXED_PERCENTAGE, "percentage": Decimal("-10")}
+    rules = (
+        discount(**ten_percent, id="located", scope=DiscountSelector(location="eu-de-1")),
+        discount(**ten_percent, id="platform"),
+    )
+    (report,) = build_reports(catalog(*rules), items.line_items, PERIOD)
+    assert [(d.source_amount, d.amount) for d in report.discounts] == [
+        (Decimal(located[0]), Decimal(located[1])),
+        (Decimal(platform[0]), Decimal(platform[1])),
     ]
 
 
@@ -406,7 +527,7 @@ def test_chargeback_summary_per_tenant_seller_currency():
     assert [(r.tenant, r.seller_id, r.currency, r.amount) for r in summary] == [
         ("a", "operator", "EUR", Decimal("0.67") + Decimal("0.57")),  # fee: 10 % of 5.666666
         ("a", "partner", "EUR", Decimal("5.00")),
-        ("b", "operator", "USD", Decimal("2.20")),
+        ("b", "operator", "USD", Decimal("2.00")),  # an EUR fee: USD line items never count
     ]
     assert "Chargeback summary" in render_chargeback_table(summary)
 

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from rating.errors import RatecardError
 from rating.load.samples import RejectSink, open_samples, sample_schema
+from rating.load.samples.records import MAX_MAGNITUDE
 from rating.load.samples.writers import write_samples
 from rating.load.traits import builtin_resource_types, json_schema
 from rating.model import ResourceType, Trait, TraitType
@@ -269,7 +270,7 @@ def test_parquet_wrong_column_type_and_naive_time(tmp_path: Path) -> None:
     _, reader = read([str(path)])
     assert [(r.field, r.reason) for r in reader.rejects.first] == [
         ("traits.vcpu", 'expected Integer or null, got "4"'),
-        ("time", 'not an RFC 3339 timestamp with timezone: "2026-10-01T10:00:00"'),
+        ("time", 'not an RFC 3339 timestamp with timezone: "2026-10-01T10:00:00.000000"'),
     ]
 
 
@@ -315,13 +316,15 @@ def test_missing_file_is_unusable_input() -> None:
 
 
 def _values(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """Valid values: the JSON Schema's, within ±MAX_MAGNITUDE (and ≥ ``minimum``)."""
     kind = schema["type"]
     if isinstance(kind, list):
         return st.none() | _values(schema | {"type": kind[0]})
+    low = max(schema.get("minimum", -MAX_MAGNITUDE + 1), -MAX_MAGNITUDE + 1)
     if kind == "integer":
-        return st.integers(schema.get("minimum"), schema.get("maximum"))
+        return st.integers(low, MAX_MAGNITUDE - 1)
     if kind == "number":
-        return st.floats(allow_nan=False, allow_infinity=False)
+        return st.floats(low, MAX_MAGNITUDE, exclude_max=True)
     if kind == "boolean":
         return st.booleans()
     if kind == "array":
@@ -337,6 +340,8 @@ def records(draw: st.DrawFn, rt: ResourceType) -> dict[str, Any]:
     traits = {}
     for name, prop in schema["properties"].items():
         if name in required or draw(st.booleans()):
+            if rt.trait(name).unit is not None:  # a measured trait: not negative
+                prop = prop | {"minimum": 0}
             traits[name] = draw(_values(prop))
     moment = datetime(2026, 10, 1, tzinfo=UTC) + timedelta(
         microseconds=draw(st.integers(0, 10**12))

@@ -24,7 +24,8 @@ from rating.load.traits import (
 )
 from rating.model import ResourceType, Trait, TraitType
 
-SEED = next(Path("/work/shared/seeds").glob("001_*.txt"), None)
+# meshStack's documented OpenStack trait types, vendored so the check runs anywhere.
+SEED = Path(__file__).resolve().parent / "data" / "meshstack-openstack-traits.md"
 
 FILES = {
     "openstack.neutron.floating-ip": "openstack/neutron/floating-ip.dhall",
@@ -91,7 +92,6 @@ def _seed_blocks() -> list[tuple[str, str, str]]:
     return [(name, types[name], literal) for name, literal in examples]
 
 
-@pytest.mark.skipif(SEED is None, reason="seed documents not available")
 def test_seed_types_equal_ours_and_examples_typecheck() -> None:
     for name, seed_type, literal in _seed_blocks():
         file = FILES[SEED_TYPES[name]]

@@ -28,6 +28,14 @@ def _location(finding: Finding, catalog_path: str = "") -> str:
     return f"{file}:{finding.line}" if finding.line else file
 
 
+def one_line(finding: Finding, catalog_path: str) -> str:
+    """``file:line: severity[code] message``, the file relative to the working directory."""
+    file = _relative(finding.file or catalog_path)
+    location = f"{file}:{finding.line}" if finding.line else file
+    message = " ".join(finding.message.replace(str(Path.cwd()) + os.sep, "").split())
+    return f"{location}: {finding.severity}[{finding.code}] {message}"
+
+
 def human(findings: list[Finding], catalog_path: str) -> str:
     """``file:line: severity[code] message`` lines, one block per file, then a summary.
 

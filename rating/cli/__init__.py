@@ -3,12 +3,16 @@
 Each subcommand lives in its own module and is imported only when invoked,
 so ``ratecard --help`` and quick commands do not pay for DuckDB, PyArrow or
 boto3 start-up. Every :class:`~rating.errors.RatecardError` becomes one line on
-stderr and a non-zero exit code; tracebacks are reserved for real bugs.
+stderr and a non-zero exit code (docs/errors.md); even a bug is one line, exit 70.
 """
 
 import importlib
 import importlib.util
+import os
 import sys
+import traceback
+from collections.abc import Sequence
+from typing import NoReturn
 
 import click
 
@@ -25,10 +29,21 @@ _COMMANDS = {
     "rate": "rating.cli.rate_cmd:rate",
     "report": "rating.cli.report_cmd:report",
     "export": "rating.cli.export_cmd:export",
+    "verify-export": "rating.cli.verify_cmd:verify_export",
 }
 
 
+class _StdoutClosed(Exception):
+    """stdout's reader went away; raised past click, which would turn it into exit 1."""
+
+
 class _LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as error:
+            raise _StdoutClosed from error
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(name for name in _COMMANDS if self._spec(name) is not None)
 
@@ -54,20 +69,72 @@ def cli() -> None:
     """Price a private cloud: Dhall product catalogs, rated samples, reports, exports."""
 
 
-def main() -> None:
-    """Console-script entry point: run the CLI, turning user errors into one line."""
+INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug in ratecard, not in the user's input
+INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+
+
+def main(args: Sequence[str] | None = None) -> None:
+    """Console-script entry point: every way out is one line on stderr and a documented code.
+
+    User errors (:class:`RatecardError`, click usage errors) exit with their
+    code; Ctrl-C exits 130; a closed stdout (``ratecard rate … | head``) exits
+    quietly; anything else is a bug: exit 70 with a one-line "internal error"
+    and a request to report it, the traceback only with ``RATECARD_DEBUG=1``.
+    """
     try:
         # In non-standalone mode click returns ctx.exit()'s code instead of exiting.
-        code = cli.main(standalone_mode=False)
-        sys.exit(code if isinstance(code, int) else 0)
+        code = cli.main(args=args, prog_name="ratecard", standalone_mode=False)
+    except click.UsageError as error:
+        _fail(f"{error.format_message()} (see '{_command_path(error)} --help')", error.exit_code)
     except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
-    except click.Abort:
-        click.echo("ratecard: aborted", err=True)
-        sys.exit(130)
+        _fail(error.format_message(), error.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        _fail("interrupted", INTERRUPTED, prefix="ratecard: ")
     except RatecardError as error:
-        click.echo(f"ratecard: error: {error}", err=True)
-        sys.exit(error.exit_code)
-    except BrokenPipeError:
-        sys.exit(0)
+        _fail(_one_line(str(error)), error.exit_code)
+    except _StdoutClosed:
+        _quiet_exit_on_closed_stdout()
+    except Exception as error:
+        if os.environ.get("RATECARD_DEBUG") == "1":
+            traceback.print_exc()
+        _fail(
+            f"internal error: {type(error).__name__}: {_one_line(str(error))} — this is a bug "
+            "in ratecard; please report it with the command line "
+            "(RATECARD_DEBUG=1 shows the traceback)",
+            INTERNAL_ERROR,
+        )
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int, *, prefix: str = "ratecard: error: ") -> NoReturn:
+    try:
+        sys.stderr.write(f"{prefix}{message}\n")
+        sys.stderr.flush()
+    except OSError:  # stderr gone too: the exit code is all that is left
+        pass
+    sys.exit(code)
+
+
+def _one_line(text: str) -> str:
+    """A message as one line: the first of several (third-party errors run to pages)."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[0] if lines else "(no message)"
+
+
+def _command_path(error: click.UsageError) -> str:
+    return error.ctx.command_path if error.ctx is not None else "ratecard"
+
+
+def _quiet_exit_on_closed_stdout() -> NoReturn:
+    """The reader of stdout went away: stop without "Exception ignored … BrokenPipeError".
+
+    Python flushes stdout once more at exit, which fails again on the closed
+    pipe; pointing stdout at /dev/null first makes that flush harmless.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is no file (tests capture it): nothing to flush
+        pass
+    sys.exit(0)

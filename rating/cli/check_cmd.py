@@ -12,20 +12,23 @@ from pathlib import Path
 import click
 
 from rating.check.findings import Finding, Severity
+from rating.cli.catalog_options import catalog_options
 from rating.errors import RatecardError
+from rating.load.imports import ImportPolicy
 from rating.model import Catalog
 
 
-def _load(catalog_path: Path, fmt: str = "human") -> Catalog:
+def _load(catalog_path: Path, fmt: str = "human", imports: ImportPolicy | None = None) -> Catalog:
     """Load the catalog, or report the loader's message and exit 2.
 
     Machine formats also get the problem as an ``unusable-input`` finding on
-    stdout, so a CI annotation points at the Dhall syntax or type error.
+    stdout, so a CI annotation points at the Dhall syntax or type error (or
+    the refused import).
     """
     from rating.load.catalog import load_catalog
 
     try:
-        return load_catalog(catalog_path)
+        return load_catalog(catalog_path, imports=imports)
     except RatecardError as error:
         message = str(error)
         if fmt != "human":
@@ -63,13 +66,17 @@ def unusable_input_finding(message: str, catalog_path: str) -> Finding:
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @click.option("--no-examples", is_flag=True, help="Do not run the catalog's examples.")
-def check(catalog_path: Path, fmt: str, strict: bool, no_examples: bool) -> None:
+@catalog_options
+def check(
+    catalog_path: Path, fmt: str, strict: bool, no_examples: bool, imports: ImportPolicy
+) -> None:
     """Validate CATALOG (a catalog.dhall) and run its examples; exit 1 on errors."""
-    from rating.check import check_catalog, has_failures
+    from rating.check import has_failures
+    from rating.check.gate import catalog_findings
     from rating.check.output import render
 
-    catalog = _load(catalog_path, fmt)
-    findings = check_catalog(catalog, run_examples=not no_examples)
+    catalog = _load(catalog_path, fmt, imports)
+    findings = catalog_findings(catalog, run_examples=not no_examples)
     click.echo(render(findings, str(catalog_path), fmt))
     if has_failures(findings, strict=strict):
         raise click.exceptions.Exit(1)
@@ -77,11 +84,17 @@ def check(catalog_path: Path, fmt: str, strict: bool, no_examples: bool) -> None
 
 @click.command()
 @click.argument("catalog_path", metavar="CATALOG", type=click.Path(path_type=Path))
-def test(catalog_path: Path) -> None:
-    """Price CATALOG's examples with the reference rater; exit 1 on a mismatch."""
-    from rating.check.examples import run_example
+@catalog_options
+def test(catalog_path: Path, imports: ImportPolicy) -> None:
+    """Price CATALOG's examples with the reference rater; exit 1 on a mismatch.
 
-    catalog = _load(catalog_path)
+    A catalog with ``check`` errors is refused first (exit 1), as by every command that rates.
+    """
+    from rating.check.examples import run_example
+    from rating.check.gate import require_no_errors
+
+    catalog = _load(catalog_path, imports=imports)
+    require_no_errors(catalog, catalog_path, run_examples=False)
     if not catalog.examples:
         click.echo(f"{catalog_path}: no examples")
         return

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pyarrow as pa
 
+from rating.cli.catalog_options import catalog_options
+from rating.cli.progress import bytes_bar, samples_bar
+from rating.cli.reconciliation import add_rejects, reconcile, strict_option
 from rating.errors import RatecardError
+from rating.load.imports import ImportPolicy
 from rating.period import Period
+
+if TYPE_CHECKING:
+    from rating.model import Catalog
+    from rating.rate.result import RatingResult
 
 # --format → (dataset name in the key layout, file encoding, FOCUS mapping?). Each encoding
 # has its own prefix: a manifest describes exactly one dataset and prunes its stale parts.
@@ -24,33 +30,22 @@ _FORMATS = {
 
 
 def rate_line_items(
-    catalog_path: Path, sample_paths: tuple[str, ...], period: Period
-) -> tuple[pa.Table, dict[str, str]]:
-    """Line items rated by the DuckDB engine, and each product's FOCUS ChargeFrequency."""
-    from rating.export.focus import frequencies_from_catalog
-    from rating.load.catalog import load_catalog
+    catalog_path: Path,
+    sample_paths: tuple[str, ...],
+    period: Period,
+    imports: ImportPolicy | None = None,
+) -> tuple[RatingResult, Catalog]:
+    """The DuckDB engine's rating (rejects counted in), and the catalog (FOCUS needs it)."""
+    from rating.check.gate import load_checked_catalog
     from rating.load.samples import open_samples
     from rating.rate.engine import rate
 
-    catalog = load_catalog(catalog_path)
-    batches = open_samples(list(sample_paths), catalog.resource_types)
-    return rate(catalog, batches, period).line_items, frequencies_from_catalog(catalog)
-
-
-def _progress_bar(total_bytes: int, label: str) -> Callable[[int], None] | None:
-    """A tqdm byte counter on a terminal; nothing when stderr is a file or pipe."""
-    if not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
-
-    bar = tqdm(total=total_bytes, unit="B", unit_scale=True, desc=label, leave=False)
-
-    def update(sent: int) -> None:
-        bar.update(sent)
-        if bar.n >= total_bytes:
-            bar.close()
-
-    return update
+    catalog = load_checked_catalog(catalog_path, imports)
+    reader = open_samples(list(sample_paths), catalog.resource_types)
+    with samples_bar() as progress:
+        result = rate(catalog, reader, period, progress=progress)
+    add_rejects(result.counts, reader.total.rejected)
+    return result, catalog
 
 
 @click.command("export")
@@ -81,6 +76,8 @@ def _progress_bar(total_bytes: int, label: str) -> Callable[[int], None] | None:
     help="Bytes above which an object is uploaded in parts.",
 )
 @click.option("--max-attempts", type=click.IntRange(min=1), default=5, show_default=True)
+@strict_option
+@catalog_options
 def export(
     catalog: Path,
     samples: tuple[str, ...],
@@ -96,20 +93,26 @@ def export(
     rows_per_file: int,
     multipart_threshold: int,
     max_attempts: int,
+    strict: bool,
+    imports: ImportPolicy,
 ) -> None:
     """Rate SAMPLES against CATALOG for a period and publish the result.
 
-    Objects go to <to>/period=<P>/<dataset>/part-NNNNN.<ext>, then
-    manifest.json (rows, bytes, sha256 per file) last. Re-running rewrites the
-    same bytes; a failed run leaves no manifest.
+    Objects go to <to>/period=<P>/<dataset>/runs/<run-id>/part-NNNNN.<ext>,
+    then manifest.json (rows, size, sha256 per file, reconciliation) replaces
+    the previous one atomically. A failed or killed run leaves the previous
+    export intact; re-running with the same data leaves the manifest as it is.
     """
-    from rating.export import Dataset, S3Options, SinkError, open_sink, publish, to_focus
+    from rating.export import Dataset, S3Options, SinkError, open_sink, publish
+    from rating.export.focus import focus_dataset
 
     period = Period.parse(period_text)
     dataset_name, encoding, focus = _FORMATS[format_name]
-    table, frequencies = rate_line_items(catalog, samples, period)
+    result, rated_catalog = rate_line_items(catalog, samples, period, imports)
+    reconcile(period.label, result.counts, result.unmatched, strict=strict)
+    table = result.line_items
     if focus:
-        table = to_focus(table, provider_name=provider_name, frequencies=frequencies)
+        table = focus_dataset(rated_catalog, table, period, provider_name=provider_name)
     options = S3Options(
         endpoint_url=endpoint_url,
         region=region,
@@ -123,15 +126,20 @@ def export(
         sink = open_sink(target, options)
     except SinkError as error:
         raise RatecardError(f"--to: {error}") from error
-    dataset = Dataset(dataset_name, period.label, table, encoding, rows_per_file)
-    keys = dataset.part_keys()
-    files = publish(
-        dataset,
-        sink,
-        on_progress=lambda index, size: _progress_bar(size, keys[index].rsplit("/", 1)[-1]),
+    dataset = Dataset(
+        dataset_name,
+        period.label,
+        table,
+        encoding,
+        rows_per_file,
+        catalog_version=result.catalog_version,
+        counts=result.counts,  # the manifest records the reconciliation
     )
-    total = sum(f.bytes for f in files)
+    done = publish(dataset, sink, on_progress=lambda name, size: bytes_bar(size, name))
+    files = done.files
+    state = "unchanged, same data" if done.unchanged else "written"
     click.echo(
-        f"exported {sum(f.rows for f in files)} rows in {len(files)} file(s), {total} bytes, "
-        f"manifest {sink.url(dataset.prefix + '/manifest.json')}"
+        f"exported {sum(f.rows for f in files)} rows in {len(files)} file(s), "
+        f"{sum(f.size for f in files)} bytes, run {done.run_id}, "
+        f"manifest {sink.url(done.manifest_key)} ({state})"
     )

@@ -6,6 +6,9 @@ from pathlib import Path
 
 import click
 
+from rating.cli.outputs import writable_directory
+from rating.errors import RatecardError
+
 
 @click.command()
 @click.argument("directory", metavar="DIR", type=click.Path(path_type=Path))
@@ -14,7 +17,12 @@ def init(directory: Path, force: bool) -> None:
     """Scaffold a catalog repository in DIR (catalog.dhall, libraries, samples, CI)."""
     from rating.scaffold import scaffold
 
-    written = scaffold(directory, force=force)
+    writable_directory(directory, "DIR")
+    try:
+        written = scaffold(directory, force=force)
+    except OSError as error:  # a full disk, a file appearing meanwhile: say where, not how
+        where = error.filename or directory
+        raise RatecardError(f"DIR {directory}: cannot write {where}: {error.strerror}") from None
     for path in written:
         click.echo(f"created {path}")
     click.echo(f"next: cd {directory} && ratecard check catalog.dhall")

@@ -3,7 +3,8 @@
 Line items go to ``--out`` (or stdout) as JSON Lines, CSV, Parquet or a table;
 the reconciliation (read = rated + unmatched + rejected + duplicates + outside
 period), totals per currency and unmatched samples with a hint go to stderr.
-Rejected or unmatched samples do not fail the run: they are shown, not hidden.
+Rejected or unmatched samples do not fail the run: they are shown, not hidden;
+``--strict`` makes them fail it (exit 1).
 """
 
 from __future__ import annotations
@@ -19,12 +20,18 @@ from pathlib import Path
 
 import click
 
+from rating.cli.catalog_options import catalog_options
 from rating.cli.engine_options import EngineChoice, engine_options
+from rating.cli.outputs import writable_file
+from rating.cli.progress import samples_bar
+from rating.cli.reconciliation import add_rejects, reconcile, strict_option
 from rating.errors import RatecardError
+from rating.load.imports import ImportPolicy
 
 _FORMATS = ("jsonl", "csv", "parquet", "table")
 _SUFFIXES = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
-_DURATION = re.compile(r"^(\d+)(s|m|min|h|d)$")
+_DURATION = re.compile(r"^(\d+)(s|m|min|h|d)$", re.ASCII)
+_LONGEST = timedelta(days=366)  # a sample covering more than a year is a typo, not a setting
 _UNITS = {"s": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "days"}
 
 
@@ -33,7 +40,11 @@ def parse_duration(text: str, option: str) -> timedelta:
     match = _DURATION.match(text.strip())
     if not match or int(match[1]) == 0:
         raise RatecardError(f"{option} {text!r}: expected a positive duration like 30m, 1h, 1d")
-    return timedelta(**{_UNITS[match[2]]: int(match[1])})
+    amount = min(int(match[1]), 10**8)  # anything this large is over the limit in any unit
+    duration = timedelta(**{_UNITS[match[2]]: amount})
+    if duration > _LONGEST:
+        raise RatecardError(f"{option} {text!r}: at most 366d")
+    return duration
 
 
 def _options(interval: str, interval_for: tuple[str, ...]):
@@ -83,7 +94,9 @@ def _output_format(fmt: str | None, out: str | None) -> str:
     type=click.Path(path_type=Path),
     help="Dhall file declaring extra resource types.",
 )
+@strict_option
 @engine_options
+@catalog_options
 def rate(
     catalog: Path,
     samples: tuple[str, ...],
@@ -94,18 +107,24 @@ def rate(
     fmt: str | None,
     rejects_file: Path | None,
     traits_file: Path | None,
+    strict: bool,
     engine: EngineChoice,
+    imports: ImportPolicy,
 ) -> None:
     """Rate SAMPLES (files, '-' = stdin) against CATALOG into line items."""
-    from rating.load.catalog import load_catalog
+    from rating.check.gate import load_checked_catalog
     from rating.load.samples import RejectSink, open_samples
     from rating.period import Period
 
     started = time.perf_counter()
     options = _options(interval, interval_for)
-    chosen = Period.parse(period) if period else None
+    chosen = Period.parse(period) if period is not None else None
     fmt = _output_format(fmt, out)
-    loaded = load_catalog(catalog)
+    if out and out != "-" and "://" not in out:
+        writable_file(Path(out), "--out")
+    if rejects_file is not None:
+        writable_file(rejects_file, "--rejects")
+    loaded = load_checked_catalog(catalog, imports)
     types = loaded.resource_types
     if traits_file is not None:
         from rating.load.traits import load_resource_types, merge_resource_types
@@ -121,7 +140,7 @@ def rate(
 
         sink = RejectSink(rejects_file)
         reader = open_samples(list(samples), types, rejects=sink)
-        with _progress_bar() as progress:
+        with samples_bar() as progress:
             summary = _rate_out(
                 lambda target, written: rate_to_file(
                     loaded, reader, chosen, target, written, options, progress=progress
@@ -129,9 +148,9 @@ def rate(
                 out,
                 fmt,
             )
-        summary.counts.read += reader.total.rejected
-        summary.counts.rejected = reader.total.rejected
+        add_rejects(summary.counts, reader.total.rejected)
     _report(summary, time.perf_counter() - started)
+    reconcile(summary.period.label, summary.counts, summary.unmatched, strict=strict)
 
 
 _TABLE_COLUMNS = (
@@ -209,44 +228,10 @@ def _cell(value: object) -> object:
     return format(value, "f") if isinstance(value, Decimal) else value
 
 
-class _progress_bar:
-    """A tqdm bar of samples loaded, on a terminal only; yields the update callback."""
-
-    def __enter__(self):
-        if not sys.stderr.isatty():
-            self._bar = None
-            return None
-        from tqdm import tqdm
-
-        self._bar = tqdm(unit=" samples", unit_scale=True, file=sys.stderr, leave=False)
-        return self._bar.update
-
-    def __exit__(self, *exc) -> None:
-        if self._bar is not None:
-            self._bar.close()
-
-
 def _report(summary, seconds: float) -> None:
-    """The reconciliation, totals and unmatched groups, on stderr."""
+    """Line items, speed and totals per currency on stderr (the reconciliation follows)."""
     c = summary.counts
-
-    def echo(text: str) -> None:
-        click.echo(text, err=True, nl=False)
-
-    echo(
-        f"period {summary.period.label}: samples read {c.read:,}, rated {c.rated:,}, "
-        f"unmatched {c.unmatched:,}, rejected {c.rejected:,}, duplicates {c.duplicates:,}, "
-        f"outside period {c.outside_period:,}\n"
-    )
     rate = f", {c.read / seconds:,.0f} samples/s" if seconds > 0 and c.read else ""
-    echo(f"line items {summary.line_items:,} in {seconds:.2f} s{rate}\n")
+    click.echo(f"line items {summary.line_items:,} in {seconds:.2f} s{rate}", err=True)
     for currency, total in sorted(summary.totals.items()):
-        echo(f"total {currency} {total}\n")
-    for group in summary.unmatched:
-        hint = f" — {group.hint}" if group.hint else ""
-        echo(
-            f"unmatched {group.resource_type}: {group.samples:,} samples of "
-            f"{group.resources:,} resources{hint}\n"
-        )
-    if not c.reconciles:  # a bug, never the user's input
-        echo("warning: counts do not reconcile\n")
+        click.echo(f"total {currency} {total}", err=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,9 +10,15 @@ import click
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from rating.cli.catalog_options import catalog_options
 from rating.cli.engine_options import EngineChoice, engine_options
+from rating.cli.outputs import writable_directory
+from rating.cli.progress import Progress, samples_bar
 from rating.cli.rate_cmd import parse_duration
+from rating.cli.reconciliation import add_rejects, reconcile, strict_option
+from rating.currencies import is_currency
 from rating.errors import RatecardError
+from rating.load.imports import ImportPolicy
 from rating.load.samples import open_samples
 from rating.period import Period
 from rating.rate.result import RateOptions, RatingResult
@@ -47,7 +54,9 @@ from rating.report.rounding import ROUNDING_MODES
     "--generated-at",
     help="Timestamp shown in the report (ISO 8601); default: the period end, for reproducibility.",
 )
+@strict_option
 @engine_options
+@catalog_options
 def report(
     catalog: Path,
     samples: tuple[str, ...],
@@ -60,26 +69,37 @@ def report(
     interval: str,
     rounding: str,
     generated_at: str | None,
+    strict: bool,
     engine: EngineChoice,
+    imports: ImportPolicy,
 ) -> None:
     """Rate SAMPLES against CATALOG and build one usage report per tenant.
 
     With --out DIR, writes <tenant>.<ext> per tenant plus chargeback.<ext>;
     otherwise prints to stdout (json: one document per line).
     """
-    from rating.load.catalog import load_catalog  # written in parallel; import when run
+    from rating.check.gate import load_checked_catalog
 
     period = Period.parse(period_text)
     options = RateOptions(interval=parse_duration(interval, "--interval"))
     stamp = _parse_timestamp(generated_at) if generated_at else None
     fx = read_fx_csv(fx_path) if fx_path else None
-    loaded = load_catalog(catalog)
+    if out is not None:
+        writable_directory(out, "--out")
+    if base_currency is not None and not is_currency(base_currency):
+        raise RatecardError(
+            f"--base-currency {base_currency!r}: not an ISO 4217 currency code (e.g. EUR)"
+        )
+    loaded = load_checked_catalog(catalog, imports)
     result: RatingResult
     if engine.spark:
         result = engine.rate_on_spark(loaded, samples, period, options).collect()
     else:
         reader = open_samples(list(samples), loaded.resource_types)
-        result = _rate_function()(loaded, reader, period, options)
+        with samples_bar() as progress:
+            result = _rate_function(progress)(loaded, reader, period, options)
+        add_rejects(result.counts, reader.total.rejected)
+    reconcile(period.label, result.counts, result.unmatched, strict=strict)
     items = result.line_items
     if tenants:
         items = items.filter(pc.is_in(items.column("tenant"), pa.array(tenants)))
@@ -97,7 +117,6 @@ def report(
         rounding=rounding_mode(rounding),
         generated_at=stamp,
     )
-    _warn_about_unrated(result)
     if out is not None:
         for path in write_directory(reports, fmt, out):
             click.echo(f"wrote {path}", err=True)
@@ -105,11 +124,11 @@ def report(
         click.echo(render_stream(reports, fmt), nl=False)
 
 
-def _rate_function():
+def _rate_function(progress: Progress | None = None):
     """The DuckDB engine's ``rate``, looked up at call time so tests can stand it in."""
     from rating.rate.engine import rate
 
-    return rate
+    return functools.partial(rate, progress=progress)
 
 
 def _parse_timestamp(text: str) -> datetime:
@@ -120,14 +139,3 @@ def _parse_timestamp(text: str) -> datetime:
             f"--generated-at {text!r}: expected ISO 8601, e.g. 2026-11-01T00:00:00Z"
         ) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _warn_about_unrated(result: RatingResult) -> None:
-    """Nothing is dropped silently: point at samples that did not reach the report."""
-    counts = result.counts
-    if counts.rejected or counts.unmatched:
-        click.echo(
-            f"ratecard: warning: {counts.unmatched} sample(s) matched no product, "
-            f"{counts.rejected} rejected (run `ratecard rate` for details)",
-            err=True,
-        )

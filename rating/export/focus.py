@@ -1,13 +1,18 @@
-"""Line items (``LINE_ITEM_SCHEMA``) → a FOCUS 1.2 cost-and-usage dataset.
+"""Line items (``LINE_ITEM_SCHEMA``) and tenant reports → a FOCUS 1.2 cost-and-usage dataset.
 
-The mapping is documented column by column in ``docs/focus-mapping.md``. It is
-vectorized with Arrow compute so a million line items map in about a second;
-Python only runs once per *distinct* value (units, resource types, periods).
+The mapping is documented column by column in ``docs/focus-mapping.md``. Line
+items map vectorized with Arrow compute, so a million of them take about a
+second; Python only runs once per *distinct* value (units, resource types,
+periods). The reports add a few rows per tenant — discounts (``Credit``), fees
+and rounding (``Adjustment``) — so that per tenant and currency the BilledCost
+sum is exactly the report's total: line items keep their unrounded amounts and
+each top-level line's rounding difference is a row of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
@@ -18,6 +23,8 @@ from rating.export.units import ascii_text, focus_unit
 from rating.model import Catalog, UsageKind
 from rating.period import Period
 from rating.rate.result import LINE_ITEM_SCHEMA, MONEY, TIMESTAMP
+from rating.report.build import NO_TENANT, build_reports
+from rating.report.model import DiscountLine, TenantReport, TopLine
 
 FOCUS_VERSION = "1.2"
 # Unit price × quantity keeps all 24 decimals so ListCost = ListUnitPrice × PricingQuantity exactly.
@@ -83,8 +90,12 @@ FOCUS_SCHEMA = pa.schema(
         ("x_PlatformInstance", pa.string()),
         ("x_ProductId", pa.string()),
         ("x_UsageType", pa.string()),
+        ("x_DiscountId", pa.string()),
     ]
 )
+# Report-level rows: the service they are filed under, and its category (FOCUS wants one).
+ROUNDING_SERVICE = "Rounding"
+_REPORT_SERVICE = ("Other", "Other (Other)")
 
 # (ServiceCategory, ServiceSubcategory) by keywords in the resource type id, first match wins.
 _SERVICE_BY_KEYWORD = (
@@ -128,16 +139,34 @@ def charge_frequency(usage_type: str | None) -> str:
     return "Usage-Based"
 
 
+def focus_dataset(
+    catalog: Catalog, line_items: pa.Table, period: Period, *, provider_name: str = "ratecard"
+) -> pa.Table:
+    """The FOCUS rows of a rating run: line items, then each tenant's report-level rows.
+
+    The reports are built with their defaults (half-even rounding), as ``ratecard
+    report`` does without options, so both agree cent for cent.
+    """
+    return to_focus(
+        line_items,
+        provider_name=provider_name,
+        frequencies=frequencies_from_catalog(catalog),
+        reports=build_reports(catalog, line_items, period),
+    )
+
+
 def to_focus(
     line_items: pa.Table,
     *,
     provider_name: str = "ratecard",
     frequencies: Mapping[str, str] | None = None,
+    reports: Iterable[TenantReport] = (),
 ) -> pa.Table:
     """Map line items to FOCUS 1.2 columns (plus ``x_`` extensions), same row order.
 
     ``frequencies`` (product id → ChargeFrequency, see :func:`frequencies_from_catalog`)
     overrides the guess from usage-type labels; minimum charges are always Recurring.
+    ``reports`` (of the same line items) append their discount, fee and rounding rows.
     """
     if _shape(line_items.schema) != _shape(LINE_ITEM_SCHEMA):
         raise RatecardError("export: line items do not follow rating.rate.result.LINE_ITEM_SCHEMA")
@@ -242,7 +271,18 @@ def to_focus(
         "x_PlatformInstance": column("platform_instance"),
         "x_ProductId": column("product_id"),
         "x_UsageType": column("usage_type"),
+        "x_DiscountId": pa.nulls(rows, pa.string()),
     }
+    usage_rows = _focus_table(columns)
+    report_rows = [row for report in reports for row in _report_rows(report, provider_name)]
+    if not report_rows:
+        return usage_rows
+    extra = pa.Table.from_pylist(report_rows, schema=FOCUS_SCHEMA)
+    return pa.concat_tables([usage_rows, _focus_table({n: extra[n] for n in extra.column_names})])
+
+
+def _focus_table(columns: Mapping[str, Any]) -> pa.Table:
+    """Columns in FOCUS_SCHEMA order and types, strings folded to ASCII for the validator."""
     arrays = []
     for name in FOCUS_SCHEMA.names:
         values = columns[name]
@@ -253,6 +293,99 @@ def to_focus(
             values = _ascii(values)
         arrays.append(values)
     return pa.Table.from_arrays(arrays, schema=FOCUS_SCHEMA)
+
+
+def _report_rows(report: TenantReport, provider_name: str) -> list[dict[str, Any]]:
+    """One tenant's rows beyond its line items: rounding differences, then discounts and fees.
+
+    A rounding row per top-level line whose rounded amount differs from its exact
+    one (``Adjustment``): with the line items' exact amounts they sum to the
+    rounded line. A discount is a ``Credit`` granted after the fact, a fee an
+    ``Adjustment``; both carry the report's rounded amount. Such a charge relates
+    to no single row, so FOCUS wants List-, Contracted- and EffectiveCost equal to
+    its BilledCost, and no quantity, unit or price.
+    """
+    rows = [
+        _report_row(
+            report,
+            provider_name,
+            category="Adjustment",
+            amount=line.rounding_difference,
+            currency=line.currency,
+            description=f"Rounding to the {line.currency} minor unit: "
+            f"{line.seller_id} {line.seller_product_group}",
+            service=ROUNDING_SERVICE,
+            line=line,
+        )
+        for line in report.lines
+        if line.rounding_difference
+    ]
+    rows += [
+        _report_row(
+            report,
+            provider_name,
+            category="Credit" if discount.rate < 0 else "Adjustment",
+            amount=discount.amount,
+            currency=discount.currency,
+            description=f"{discount.display_name} ({discount.rule})",
+            service=discount.display_name,
+            line=discount,
+        )
+        for discount in report.discounts
+    ]
+    return rows
+
+
+def _report_row(
+    report: TenantReport,
+    provider_name: str,
+    *,
+    category: str,
+    amount: Decimal,
+    currency: str,
+    description: str,
+    service: str,
+    line: TopLine | DiscountLine,
+) -> dict[str, Any]:
+    tenant = None if report.tenant == NO_TENANT else report.tenant
+    category_name, subcategory = _REPORT_SERVICE
+    row: dict[str, Any] = dict.fromkeys(FOCUS_SCHEMA.names)
+    row.update(
+        {
+            "BillingAccountId": tenant,
+            "BillingAccountName": tenant,
+            "BillingAccountType": "Tenant",
+            "SubAccountId": tenant,
+            "SubAccountName": tenant,
+            "SubAccountType": "Project",
+            "BillingCurrency": currency,
+            "BillingPeriodStart": report.period_start,
+            "BillingPeriodEnd": report.period_end,
+            "ChargePeriodStart": report.period_start,
+            "ChargePeriodEnd": report.period_end,
+            "ChargeCategory": category,
+            "ChargeFrequency": "Recurring",  # once per billing period, like a minimum charge
+            "ChargeDescription": description,
+            "ListCost": amount,
+            "ContractedCost": amount,
+            "BilledCost": amount,
+            "EffectiveCost": amount,
+            "PricingCurrency": currency,
+            "PricingCurrencyEffectiveCost": amount,
+            "InvoiceId": f"INV-{tenant}-{report.period}-provisional" if tenant else None,
+            "InvoiceIssuerName": provider_name,
+            "ProviderName": provider_name,
+            "PublisherName": line.seller_id,
+            "ServiceName": service,
+            "ServiceCategory": category_name,
+            "ServiceSubcategory": subcategory,
+            "x_SellerId": line.seller_id,
+            "x_SellerProductGroup": line.seller_product_group,
+            "x_CatalogVersion": report.catalog_version,
+            "x_DiscountId": line.discount_id if isinstance(line, DiscountLine) else None,
+        }
+    )
+    return row
 
 
 def _services(service_name: pa.Array, resource_type: pa.Array) -> pa.StructArray:

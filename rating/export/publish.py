@@ -1,146 +1,220 @@
-"""Publishing a dataset so readers can trust it: data objects first, manifest last.
+"""Publishing a dataset so readers can trust it under concurrency and crashes.
 
-Layout under the sink: ``period=<P>/<dataset>/part-00000.<ext>`` … and
-``period=<P>/<dataset>/manifest.json``. The old manifest is deleted before any
-data object is touched, so at no moment does a manifest describe files that
-are being replaced; the new one is written only after every part is stored.
-Parts the new manifest does not list (left over from a larger earlier run) are
-removed afterwards. Same input → same bytes → same keys and ETags.
+Layout under the sink, per dataset (``period=<P>/<name>``)::
+
+    manifest.json                     the only entry point, replaced atomically
+    runs/<run-id>/lease.json          while the run is in progress
+    runs/<run-id>/part-00000.<ext>    data objects, never shared between runs
+
+A run writes its lease, then its parts under its own run id (so concurrent runs
+never overwrite each other's objects), then — if the content differs from
+what the current manifest describes — the manifest in one atomic put. The
+previous manifest stays in place until then, so a run that fails or is killed
+leaves the last complete export readable. Only after the manifest is in place
+are objects no manifest needs removed (:mod:`rating.export.collect`). Two runs
+racing for the manifest: the last writer wins, and its manifest is true.
+
+Data bytes are deterministic, and a re-run whose data equals the current
+manifest's leaves the manifest (and so every key a reader sees) untouched.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import json
+import os
+import secrets
+import signal
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
-import rating
 from rating.errors import RatecardError
+from rating.export.collect import LEASE, RUNS, garbage, lease_bytes
 from rating.export.encode import encode
+from rating.export.manifest import (
+    MANIFEST,
+    ManifestFields,
+    PublishedFile,
+    manifest_bytes,
+    manifest_document,
+    parse_manifest,
+    same_content,
+)
 from rating.export.sinks import Progress, Sink, SinkError
+from rating.rate.result import Counts
 
-MANIFEST = "manifest.json"
-MANIFEST_FORMAT = "ratecard-export/1"
 _EXTENSIONS = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl"}
+# Test hook, read by the fault tests only: the process SIGKILLs itself at this step
+# ("after-part:<n>", "before-manifest", "during-manifest" or "during-cleanup").
+KILL_AT = "RATECARD_TEST_KILL_AT"
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """One table to publish: its name in the key layout, period label and file encoding."""
+    """One table to publish: its name in the key layout, period label, encoding and provenance."""
 
-    name: str  # "focus" or "line-items"
+    name: str  # "focus", "line-items", …
     period: str
     table: pa.Table
     encoding: str  # "parquet", "csv" or "jsonl"
     rows_per_file: int = 1_000_000
-    metadata: dict[str, Any] = field(default_factory=dict)  # extra manifest fields
+    catalog_version: str | None = None
+    counts: Counts | None = None  # the rating run's reconciliation
 
     @property
     def prefix(self) -> str:
         return f"period={self.period}/{self.name}"
 
-    def part_keys(self) -> list[str]:
-        parts = max(1, -(-self.table.num_rows // self.rows_per_file))
-        ext = _EXTENSIONS[self.encoding]
-        return [f"{self.prefix}/part-{index:05d}.{ext}" for index in range(parts)]
-
     def parts(self) -> Iterator[tuple[str, pa.Table]]:
-        """(key, slice) pairs in order; an empty table still yields one (empty) part."""
-        for index, key in enumerate(self.part_keys()):
-            yield key, self.table.slice(index * self.rows_per_file, self.rows_per_file)
+        """(file name, slice) pairs in order; an empty table still yields one (empty) part."""
+        count = max(1, -(-self.table.num_rows // self.rows_per_file))
+        ext = _EXTENSIONS[self.encoding]
+        for index in range(count):
+            part = self.table.slice(index * self.rows_per_file, self.rows_per_file)
+            yield f"part-{index:05d}.{ext}", part
 
 
 @dataclass(frozen=True)
-class PublishedFile:
-    key: str
-    rows: int
-    bytes: int
-    sha256: str
+class Publication:
+    """What a publish left readers: the manifest and the files it names."""
 
-
-def manifest_bytes(dataset: Dataset, files: list[PublishedFile]) -> bytes:
-    """The manifest: deterministic JSON (sorted keys, no timestamps) naming every data object."""
-    catalog_versions: list[str] = []
-    for name in ("catalog_version", "x_CatalogVersion"):  # line items or FOCUS
-        if name in dataset.table.column_names:
-            distinct = pc.unique(dataset.table.column(name)).to_pylist()
-            catalog_versions = sorted(v for v in distinct if v is not None)
-    document = {
-        "format": MANIFEST_FORMAT,
-        "dataset": dataset.name,
-        "period": dataset.period,
-        "encoding": dataset.encoding,
-        "ratecard_version": rating.__version__,
-        "catalog_versions": catalog_versions,
-        "rows": sum(f.rows for f in files),
-        "columns": dataset.table.column_names,
-        "files": [
-            {"key": f.key.rsplit("/", 1)[-1], "rows": f.rows, "bytes": f.bytes, "sha256": f.sha256}
-            for f in files
-        ],
-        **dataset.metadata,
-    }
-    return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    manifest_key: str
+    run_id: str  # the run whose manifest is current
+    files: list[PublishedFile]
+    unchanged: bool  # the data equalled the current manifest's, which was kept
 
 
 def publish(
     dataset: Dataset,
     sink: Sink,
     *,
-    on_progress: Callable[[int, int], Progress | None] | None = None,
-) -> list[PublishedFile]:
-    """Publish ``dataset`` to ``sink``; on failure raise one RatecardError saying what landed.
+    on_progress: Callable[[str, int], Progress | None] | None = None,
+) -> Publication:
+    """Publish ``dataset`` to ``sink``; on failure raise one RatecardError saying what happened.
 
-    ``on_progress(key_index, nbytes)`` may return a byte-count callback for a progress bar.
+    ``on_progress(file_name, nbytes)`` may return a byte-count callback for a progress bar.
     """
-    keys = dataset.part_keys()
+    now = datetime.now(UTC).replace(microsecond=0)
+    run_id = f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+    run_prefix = f"{dataset.prefix}/{RUNS}/{run_id}"
+    lease_key, lease = f"{run_prefix}/{LEASE}", lease_bytes(run_id)
     manifest_key = f"{dataset.prefix}/{MANIFEST}"
-    published: list[PublishedFile] = []
     try:
         sink.check()
-        sink.delete(manifest_key)
+        sink.put(lease_key, lease)
     except SinkError as error:
         raise RatecardError(f"export: nothing published: {error}") from error
-    for index, (key, part) in enumerate(dataset.parts()):
-        data = encode(part, dataset.encoding)
-        progress = on_progress(index, len(data)) if on_progress else None
-        try:
-            sink.put(key, data, progress)
-        except SinkError as error:
-            raise RatecardError(
-                _failure(sink, error, published, keys[index:], manifest_key)
-            ) from error
-        published.append(
-            PublishedFile(key, part.num_rows, len(data), hashlib.sha256(data).hexdigest())
+    files: list[PublishedFile] = []
+    try:
+        for name, part in dataset.parts():
+            data = encode(part, dataset.encoding)
+            key = f"{run_prefix}/{name}"
+            sink.put(key, data, on_progress(name, len(data)) if on_progress else None)
+            sink.put(lease_key, lease)  # heartbeat: still running, to exports on other hosts
+            files.append(PublishedFile(key, part.num_rows, len(data), _sha256(data)))
+            _kill_point(f"after-part:{len(files)}")
+        _kill_point("before-manifest")
+        _check_stored(sink, run_prefix, files)
+        fields = ManifestFields(
+            run_id,
+            now.isoformat().replace("+00:00", "Z"),
+            dataset.name,
+            dataset.period,
+            dataset.encoding,
+            dataset.table.column_names,
+            dataset.catalog_version,
+            dataset.counts,
         )
-    try:
-        sink.put(manifest_key, manifest_bytes(dataset, published))
+        document = manifest_document(fields, dataset.prefix, files)
+        current = _current_manifest(sink, manifest_key)
     except SinkError as error:
-        raise RatecardError(_failure(sink, error, published, [], manifest_key)) from error
+        raise RatecardError(_failure(sink, error, run_prefix, files, manifest_key)) from error
+    unchanged = current is not None and same_content(current, document)
+    if not unchanged:
+        try:
+            sink.put(manifest_key, manifest_bytes(document), _manifest_progress)
+        except SinkError as error:
+            # The PUT may have landed with only its answer lost: keep the parts it would name,
+            # but drop the lease, so they are protected only if that manifest is current.
+            with contextlib.suppress(SinkError):
+                sink.delete(lease_key)
+            raise RatecardError(
+                f"export failed: {error}; {sink.url(manifest_key)} names either the previous "
+                f"export or this complete one (`ratecard verify-export` checks); objects no "
+                "manifest names are removed by the next export"
+            ) from error
+    _collect(sink, dataset.prefix, run_id, lease_key, manifest_key)
+    if unchanged:
+        kept = [
+            PublishedFile(f"{dataset.prefix}/{f['key']}", f["rows"], f["size"], f["sha256"])
+            for f in current["files"]
+        ]
+        return Publication(manifest_key, current["run_id"], kept, unchanged=True)
+    return Publication(manifest_key, run_id, files, unchanged=False)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _kill_point(step: str) -> None:
+    """Test hook: die here, as abruptly as a power cut, when :data:`KILL_AT` names this step."""
+    if os.environ.get(KILL_AT) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _manifest_progress(_sent: int) -> None:
+    """Called once the manifest's bytes are on their way but not yet visible."""
+    _kill_point("during-manifest")
+
+
+def _check_stored(sink: Sink, run_prefix: str, files: list[PublishedFile]) -> None:
+    """Every part still there with its size: a manifest must never name a vanished object."""
+    sizes = {stored.key: stored.size for stored in sink.list(run_prefix)}
+    for stored in files:
+        if sizes.get(stored.key) != stored.size:
+            raise SinkError(f"{sink.url(stored.key)}: gone before the manifest was written")
+
+
+def _current_manifest(sink: Sink, key: str) -> dict | None:
+    """The manifest readers see now; None when there is none or it is unreadable (replace it)."""
+    data = sink.get(key)
     try:
-        for stale in sorted(set(sink.list(dataset.prefix)) - set(keys) - {manifest_key}):
-            if stale.rsplit("/", 1)[-1].startswith("part-"):
-                sink.delete(stale)
+        return parse_manifest(data) if data is not None else None
+    except ValueError:
+        return None
+
+
+def _collect(sink: Sink, prefix: str, run_id: str, lease_key: str, manifest_key: str) -> None:
+    """Remove what no manifest needs; a failure here leaves garbage, never a wrong manifest."""
+    try:
+        for index, key in enumerate(garbage(sink, prefix, run_id)):
+            sink.delete(key)
+            if index == 0:
+                _kill_point("during-cleanup")
+        sink.delete(lease_key)
     except SinkError as error:
         raise RatecardError(
             f"export published {sink.url(manifest_key)} (complete and correct), but could not "
-            f"remove parts of an earlier run that it does not list: {error}"
+            f"remove objects no manifest names (the next export will): {error}"
         ) from error
-    return published
 
 
 def _failure(
-    sink: Sink, error: SinkError, done: list[PublishedFile], missing: list[str], manifest: str
+    sink: Sink, error: SinkError, run_prefix: str, stored: list[PublishedFile], manifest: str
 ) -> str:
-    """One line: the cause, what was published, what was not, and that no manifest exists."""
-    done_text = ", ".join(sink.url(f.key) for f in done) or "none"
-    missing_text = ", ".join(sink.url(key) for key in missing) or "none"
+    """Before the manifest: remove this run's objects; one line saying readers are unaffected."""
+    try:
+        for key in [f.key for f in stored] + [f"{run_prefix}/{LEASE}"]:
+            sink.delete(key)
+        leftovers = "removed again"
+    except SinkError:
+        leftovers = "left for the next export to remove"
     return (
-        f"export failed: {error}; published: {done_text}; not published: {missing_text}; "
-        f"no manifest at {sink.url(manifest)}, so readers ignore this partial export"
+        f"export failed: {error}; {len(stored)} part(s) stored under {sink.url(run_prefix)} "
+        f"were {leftovers}; {sink.url(manifest)} was not changed, readers still see the "
+        "previous export (if any)"
     )

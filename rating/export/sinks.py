@@ -1,38 +1,69 @@
 """Where exported objects go: a local directory or S3-compatible object storage.
 
-A sink stores, deletes and lists objects under relative keys. Failures become
-:class:`SinkError` (one readable line); the publisher turns them into a
-:class:`~rating.errors.RatecardError` that says what was and was not published.
+A sink stores, reads, deletes and lists objects under relative keys; storing one
+object is atomic (an S3 PUT; a directory writes a temp file, fsyncs it and
+renames it into place), which is what lets the publisher make a manifest appear
+all at once. Failures become :class:`SinkError` (one readable line); the
+publisher turns them into a :class:`~rating.errors.RatecardError`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import socket
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
 Progress = Callable[[int], None]
 
+# A directory sink's temp files are named ``.tmp-<host>-<pid>-<random>`` so that clean-up
+# can tell a crashed writer's leftovers from a file another process is writing right now.
+TEMP_PREFIX = ".tmp-"
+
 
 class SinkError(Exception):
-    """One object could not be stored, deleted or listed; the message is one line."""
+    """One object could not be stored, read, deleted or listed; the message is one line."""
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """A listed object: its key, size and last modification (the age clean-up judges by)."""
+
+    key: str
+    size: int
+    modified: datetime
 
 
 class Sink(Protocol):
     def url(self, key: str) -> str: ...
     def check(self) -> None: ...
     def put(self, key: str, data: bytes, progress: Progress | None = None) -> None: ...
+    def get(self, key: str) -> bytes | None: ...
     def delete(self, key: str) -> None: ...
-    def list(self, prefix: str) -> list[str]: ...
+    def list(self, prefix: str) -> list[StoredObject]: ...
+
+
+def temp_owner(name: str) -> tuple[str, int] | None:
+    """(host, pid) of the process writing temp file ``name``; None when it is no temp file."""
+    if not name.startswith(TEMP_PREFIX):
+        return None
+    host, _, rest = name.removeprefix(TEMP_PREFIX).rpartition("-")[0].rpartition("-")
+    return (host, int(rest)) if host and rest.isdigit() else None
 
 
 class DirectorySink:
-    """Files under a root directory; each file is written to a temp name and renamed into place."""
+    """Files under a root directory; each file is written to a temp name and renamed into place.
+
+    Each file is fsynced before the rename and the directory after it, so a crash never
+    leaves a manifest that names data the disk does not hold.
+    """
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
@@ -45,32 +76,65 @@ class DirectorySink:
             raise SinkError(f"{self.root}: not a directory")
 
     def put(self, key: str, data: bytes, progress: Progress | None = None) -> None:
+        """Write a temp file, report progress, fsync, rename: readers see all or nothing."""
         target = self.root / key
+        owner = f"{TEMP_PREFIX}{socket.gethostname()}-{os.getpid()}-"
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            handle, temp = tempfile.mkstemp(dir=target.parent, prefix=owner)
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
+                out.flush()
+                if progress:
+                    progress(len(data))
+                os.fsync(out.fileno())
             os.chmod(temp, 0o644)
             os.replace(temp, target)
+            _fsync_directory(target.parent)
         except OSError as error:
             raise SinkError(f"{target}: {error.strerror or error}") from error
-        if progress:
-            progress(len(data))
 
-    def delete(self, key: str) -> None:
+    def get(self, key: str) -> bytes | None:
         try:
-            (self.root / key).unlink(missing_ok=True)
+            return (self.root / key).read_bytes()
+        except FileNotFoundError:
+            return None
         except OSError as error:
             raise SinkError(f"{self.root / key}: {error.strerror or error}") from error
 
-    def list(self, prefix: str) -> list[str]:
+    def delete(self, key: str) -> None:
+        """Remove a file, and its directory once empty (a collected run leaves nothing)."""
+        path = self.root / key
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:
+            raise SinkError(f"{path}: {error.strerror or error}") from error
+        with contextlib.suppress(OSError):  # not empty: only the last file's delete removes it
+            path.parent.rmdir()
+
+    def list(self, prefix: str) -> list[StoredObject]:
         base = self.root / prefix
         if not base.is_dir():
             return []
-        return sorted(
-            str(path.relative_to(self.root)) for path in base.rglob("*") if path.is_file()
-        )
+        found = []
+        for path in base.rglob("*"):
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                continue  # removed by a concurrent export between listing and stat
+            if path.is_file():
+                modified = datetime.fromtimestamp(stat.st_mtime, UTC)
+                found.append(StoredObject(str(path.relative_to(self.root)), stat.st_size, modified))
+        return sorted(found, key=lambda stored: stored.key)
+
+
+def _fsync_directory(path: Path) -> None:
+    """Make a rename durable: the directory entry is what a crash would otherwise lose."""
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 @dataclass(frozen=True)
@@ -160,23 +224,38 @@ class S3Sink:
         except Exception as error:
             raise SinkError(f"{self.url(key)}: {describe_s3_error(error)}") from error
 
+    def get(self, key: str) -> bytes | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None
+            raise SinkError(f"{self.url(key)}: {describe_s3_error(error)}") from error
+        except Exception as error:
+            raise SinkError(f"{self.url(key)}: {describe_s3_error(error)}") from error
+
     def delete(self, key: str) -> None:
         try:
             self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
         except Exception as error:
             raise SinkError(f"{self.url(key)}: {describe_s3_error(error)}") from error
 
-    def list(self, prefix: str) -> list[str]:
+    def list(self, prefix: str) -> list[StoredObject]:
         full = self._key(prefix).rstrip("/") + "/"
         strip = len(self.prefix) + 1 if self.prefix else 0
-        keys: list[str] = []
+        found: list[StoredObject] = []
         try:
             paginator = self.client.get_paginator("list_objects_v2")
             for page in paginator.paginate(Bucket=self.bucket, Prefix=full):
-                keys.extend(item["Key"][strip:] for item in page.get("Contents", []))
+                found.extend(
+                    StoredObject(item["Key"][strip:], item["Size"], item["LastModified"])
+                    for item in page.get("Contents", [])
+                )
         except Exception as error:
             raise SinkError(f"s3://{self.bucket}/{full}: {describe_s3_error(error)}") from error
-        return sorted(keys)
+        return sorted(found, key=lambda stored: stored.key)
 
 
 _HINTS = {

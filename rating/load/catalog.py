@@ -12,6 +12,8 @@ ids), and a product's ``source`` is the line of its ``id = "…"``.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
 import math
 import os
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from rating import model as model_module
-from rating.cache import cache_dir
+from rating.cache import private_cache_dir, write_private
 from rating.errors import RatecardError
 from rating.library import catalog_dir, traits_dir
 from rating.load import traits as traits_module
@@ -36,6 +38,7 @@ from rating.load.dhall import (
     evaluate_tracked,
     imported_files,
 )
+from rating.load.imports import ImportPolicy, scan_imports
 from rating.load.traits import builtin_resource_types, merge_resource_types, parse_resource_types
 from rating.model import (
     Catalog,
@@ -46,8 +49,11 @@ from rating.model import (
     Discount,
     DiscountRule,
     DiscountScope,
+    DiscountSelector,
     DiscountTier,
+    ExpectedReport,
     FxRate,
+    PartnerDeclaration,
     Price,
     PriceModel,
     Product,
@@ -73,16 +79,26 @@ def catalog_file(path: Path) -> Path:
     return candidate.resolve()
 
 
-def load_catalog(path: Path) -> Catalog:
+def load_catalog(path: Path, imports: ImportPolicy | None = None) -> Catalog:
     """Evaluate and convert the catalog at ``path`` (a ``.dhall`` file or a directory).
 
-    The converted model is cached (pickled) next to the evaluated JSON, keyed
-    by the catalog's files, the built-in trait schemas and this loader's code,
-    so an unchanged catalog loads without evaluating or converting anything.
+    Every import is checked against ``imports`` (default: only the catalog's
+    directory and the libraries) before anything is evaluated. The converted
+    model is cached (pickled) next to the evaluated JSON, keyed by the
+    catalog's files, the built-in trait schemas and this loader's code, so an
+    unchanged catalog loads without evaluating or converting anything. A
+    catalog reading the environment or the network is never cached.
     """
     root = catalog_file(path)
+    scan = scan_imports(root, imports or ImportPolicy())
+    if not scan.cacheable:
+        catalog = _convert(root, None)
+        return dataclasses.replace(
+            catalog, remote_imports=scan.remote, reads_environment=scan.uses_env
+        )
     splice = product_splice()
-    model_file = cache_dir() / f"catalog-{_model_key(imported_files(root, splice.scanned))}.pickle"
+    model_key = _model_key(imported_files(root, splice.scanned))
+    model_file = private_cache_dir() / f"catalog-{model_key}.pickle"
     try:
         cached = pickle.loads(model_file.read_bytes())
         if isinstance(cached, Catalog):
@@ -90,13 +106,8 @@ def load_catalog(path: Path) -> Catalog:
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError):
         pass
     catalog = _convert(root, splice)
-    try:
-        model_file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = model_file.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_bytes(pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(temporary, model_file)
-    except OSError:
-        pass  # an unwritable cache only costs speed
+    with contextlib.suppress(OSError):  # an unwritable cache only costs speed
+        write_private(model_file, pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL))
     return catalog
 
 
@@ -140,14 +151,17 @@ def product_splice() -> Splice:
     )
 
 
-def _convert(root: Path, splice: Splice) -> Catalog:
-    raw, files = evaluate_tracked(root, splice)
+def _convert(root: Path, splice: Splice | None) -> Catalog:
+    """The catalog model; ``splice=None``: evaluated as written, never cached."""
+    raw, files = evaluate_tracked(root, splice, cache=splice is not None)
     sources = _Sources(root, files)
     where = _Where(str(root))
     if not isinstance(raw, dict):
         raise RatecardError(f"{root}: a catalog must evaluate to a record (use C.Catalog::{{…}})")
     name = where.text(raw, "name")
-    parts = _parts(raw, name, sources, where)
+    partners = partner_declarations(where.list(raw, "partners"), root, where.at("partners"))
+    owners = _partner_owners(partners, where.list(raw, "parts"), files, splice)
+    parts = _parts(raw, name, sources, where, owners)
     extra_types = parse_resource_types(where.list(raw, "resourceTypes"), str(root))
     return Catalog(
         name=name,
@@ -158,6 +172,7 @@ def _convert(root: Path, splice: Splice) -> Catalog:
         base_currency=where.optional(raw, "baseCurrency"),
         examples=tuple(_example(item, where) for item in where.list(raw, "examples")),
         files=tuple(str(file) for file in files),
+        partners=partners,
     )
 
 
@@ -300,8 +315,14 @@ class _Where:
 # ---------------------------------------------------------------- conversion
 
 
-def _parts(raw: dict, name: str, sources: _Sources, where: _Where) -> tuple[CatalogPart, ...]:
-    """The base part (the catalog's own products and discounts) followed by ``parts``."""
+def _parts(
+    raw: dict, name: str, sources: _Sources, where: _Where, owners: dict[int, _Owner]
+) -> tuple[CatalogPart, ...]:
+    """The base part (the catalog's own products and discounts) followed by ``parts``.
+
+    A part the root declared as a partner's (``owners``) takes its name, file
+    and seller ids from the declaration, whatever the partner's file says.
+    """
     own_products, own_discounts = where.list(raw, "products"), where.list(raw, "discounts")
     raw_parts = where.list(raw, "parts")
     parts = []
@@ -314,19 +335,24 @@ def _parts(raw: dict, name: str, sources: _Sources, where: _Where) -> tuple[Cata
         part_where = where.at(f"parts[{index}]")
         part_name = part_where.text(item, "name")
         products = part_where.list(item, "products")
-        ids = [p.get("id", "") for p in products if isinstance(p, dict)]
-        file = sources.file_of_part(part_name, ids)
-        parts.append(
-            _part(
-                part_name,
-                part_where.text(item, "sellerId"),
-                part_where.bool(item, "isPartner", True),
-                products,
-                part_where.list(item, "discounts"),
-                file,
-                sources,
-            )
+        owner = owners.get(index)
+        if owner is None:
+            ids = [p.get("id", "") for p in products if isinstance(p, dict)]
+            file = sources.file_of_part(part_name, ids)
+        else:
+            part_name, file = owner.partner.name, owner.file
+        part = _part(
+            part_name,
+            part_where.text(item, "sellerId"),
+            owner is not None or part_where.bool(item, "isPartner", True),
+            products,
+            part_where.list(item, "discounts"),
+            file,
+            sources,
         )
+        if owner is not None:
+            part = dataclasses.replace(part, seller_ids=owner.partner.seller_ids)
+        parts.append(part)
     return tuple(parts)
 
 
@@ -392,6 +418,70 @@ def _product(raw: dict, where: _Where, source: str | None) -> Product:
         valid_until=where.instant(raw, "validUntil"),
         source=source,
     )
+
+
+# ---------------------------------------------------------------- partners
+
+
+def partner_declarations(
+    raw: list[Any], root: Path, where: _Where
+) -> tuple[PartnerDeclaration, ...]:
+    """The root's ``partners``: files resolved under the catalog's directory."""
+    declared = []
+    for index, item in enumerate(raw):
+        item_where = where.at(f"[{index}]")
+        name = item_where.text(item, "name")
+        seller_ids = item_where.list(item, "sellerIds")
+        if not seller_ids or not all(isinstance(s, str) and s for s in seller_ids):
+            raise item_where.fail("sellerIds", f"partner {name!r} needs at least one seller id")
+        files = []
+        for file in item_where.list(item, "files"):
+            if not isinstance(file, str) or not file:
+                raise item_where.fail("files", f"expected relative paths, got {file!r}")
+            resolved = Path(os.path.normpath(root.parent / file))
+            if Path(file).is_absolute() or not resolved.is_relative_to(root.parent):
+                raise item_where.fail(
+                    "files", f"{file!r} of partner {name!r} is outside the catalog's directory"
+                )
+            files.append(str(resolved))
+        declared.append(PartnerDeclaration(name, tuple(seller_ids), tuple(files)))
+    return tuple(declared)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Owner:
+    """The declared partner a part belongs to, and the file it comes from."""
+
+    partner: PartnerDeclaration
+    file: Path
+
+
+def _partner_owners(
+    partners: tuple[PartnerDeclaration, ...],
+    raw_parts: list[Any],
+    files: Sequence[Path],
+    splice: Splice | None,
+) -> dict[int, _Owner]:
+    """Which of ``raw_parts`` each declared partner file evaluates to (by value).
+
+    The root imports partner files as it likes; the file's own value is the
+    only reliable link between a part and the file, so each declared file the
+    catalog imports is evaluated on its own (cached by content like any file).
+    """
+    owners: dict[int, _Owner] = {}
+    imported = {str(file) for file in files}
+    for partner in partners:
+        for file in partner.files:
+            if file not in imported:
+                continue  # the check reports a declared file the catalog does not use
+            value = evaluate_tracked(Path(file), splice, cache=splice is not None)[0]
+            for index, item in enumerate(raw_parts):
+                if index not in owners and item == value:
+                    owners[index] = _Owner(partner, Path(file))
+    return owners
+
+
+# ---------------------------------------------------------------- values
 
 
 def _scope(raw: Any, where: _Where) -> ScopeSelector:
@@ -464,12 +554,13 @@ def _discount(raw: dict, where: _Where, source: str | None) -> Discount:
         id=where.text(raw, "id"),
         display_name=where.text(raw, "displayName"),
         rule=rule_where.enum(rule, "kind", DiscountRule),
-        scope=_scope(where.get(raw, "scope"), where.at("scope")),
+        scope=_discount_selector(where.get(raw, "scope"), where.at("scope")),
         discount_scope=DiscountScope(
             seller_id=where.optional(scope, "sellerId") or ".*",
             product_display_name=where.optional(scope, "productDisplayName") or ".*",
             usage_type_display_name=where.optional(scope, "usageTypeDisplayName") or ".*",
         ),
+        currency=rule_where.text(rule, "currency"),
         percentage=rule_where.optional_decimal(rule, "percentage"),
         tiers=tuple(
             DiscountTier(
@@ -478,11 +569,20 @@ def _discount(raw: dict, where: _Where, source: str | None) -> Discount:
             )
             for index, item in enumerate(rule_where.list(rule, "tiers"))
         ),
-        currency=rule_where.optional(rule, "currency"),
         seller=None if seller is None else _seller(seller, where.at("seller")),
         valid_from=where.instant(raw, "validFrom"),
         valid_until=where.instant(raw, "validUntil"),
         source=source,
+    )
+
+
+def _discount_selector(raw: Any, where: _Where) -> DiscountSelector:
+    """A discount's scope: every field optional, so no field set means every platform."""
+    return DiscountSelector(
+        platform_type=where.optional(raw, "platformType"),
+        location=where.optional(raw, "location"),
+        platform_instance=where.optional(raw, "platformInstance"),
+        tenant=where.optional(raw, "tenant"),
     )
 
 
@@ -504,6 +604,18 @@ def _example(raw: Any, where: _Where) -> CatalogExample:
         expected_total=example_where.decimal(raw, "expectedTotal"),
         currency=example_where.text(raw, "currency"),
         product_id=example_where.optional(raw, "productId"),
+        expected_report=_expected_report(raw.get("expectedReport"), example_where),
+    )
+
+
+def _expected_report(raw: Any, where: _Where) -> ExpectedReport | None:
+    if raw is None:
+        return None
+    report_where = where.at("expectedReport")
+    return ExpectedReport(
+        tenant=report_where.text(raw, "tenant"),
+        currency=report_where.text(raw, "currency"),
+        total=report_where.decimal(raw, "total"),
     )
 
 

@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,34 +31,51 @@ from typing import Any
 
 import dhall
 
-from rating.cache import cache_dir
+from rating.cache import private_cache_dir, write_private
 from rating.errors import RatecardError
 from rating.load import dhall_rewrite
 
 CACHE_FORMAT = "2"
 
-# Text that can hide an import path (comments, text literals) is matched first
-# and skipped; only the ``path`` group is an import. A path must start a token:
-# ``//`` (record merge) and ``/\`` never match because a component is non-empty.
-# ``skip`` swallows runs that cannot start any token, which keeps scanning fast.
+# Text that can hide an import (comments, text literals) is matched first and
+# skipped; the ``path``, ``env`` and ``url`` groups are imports. A path must
+# start a token: ``//`` (record merge) and ``/\`` never match because a
+# component is non-empty. ``skip`` swallows runs that cannot start any token
+# (an ``e`` or ``h`` only inside a word: ``env:``/``http`` start one), which
+# keeps scanning fast.
 _TOKENS = re.compile(
     r"""
-    (?P<skip>[^-{'"./~]+)
+    (?P<skip>(?:[^-{'"./~eh]+|\B[eh])+)
     | (?P<block>\{-.*?-\})
     | (?P<line>--[^\n]*)
+    | (?P<env>(?<![\w-])env:(?:[A-Za-z_]\w*|"(?:\\.|[^"\\])*"))
+    | (?P<url>(?<![\w-])https?://[^\s()\[\]{},]+)
     | (?P<path>(?<![\w.~/"-])(?:\.\.?|~)?(?:/(?:"[^"\n]*"|[^\s/\\()\[\]{},"\#]+))+)
     | (?P<multi>''.*?'')
     | (?P<text>"(?:\\.|[^"\\])*")
     """,
     re.VERBOSE | re.DOTALL,
 )
+IMPORT_KINDS = ("path", "env", "url")
+
+
+def import_tokens(text: str) -> Iterator[tuple[str, str, int]]:
+    """Yield ``(kind, token, offset)`` for every import written in ``text``.
+
+    ``kind`` is ``path`` (local file), ``env`` (``env:NAME``) or ``url``
+    (``http(s)://…``); suffixes such as ``sha256:…`` or ``as Text`` are not
+    part of the token.
+    """
+    for match in _TOKENS.finditer(text):
+        if match.lastgroup in IMPORT_KINDS:
+            yield match.lastgroup, match.group(), match.start()
 
 
 def import_paths(text: str) -> Iterator[tuple[str, int]]:
     """Yield each local import path literally written in ``text`` with its offset."""
-    for match in _TOKENS.finditer(text):
-        if match.lastgroup == "path":
-            yield match.group("path"), match.start()
+    for kind, token, offset in import_tokens(text):
+        if kind == "path":
+            yield token, offset
 
 
 def resolve_import(token: str, base_dir: Path) -> Path:
@@ -134,16 +152,23 @@ class Splice:
     """Each file's own imports, for :func:`imported_files`: one load scans each file once."""
 
 
-def evaluate_tracked(path: Path, splice: Splice | None = None) -> tuple[Any, tuple[Path, ...]]:
+def evaluate_tracked(
+    path: Path, splice: Splice | None = None, *, cache: bool = True
+) -> tuple[Any, tuple[Path, ...]]:
     """Like :func:`evaluate`, also returning every local file the expression imports.
 
     With ``splice``, the files the root imports are evaluated in parallel and
-    cached one by one (see :func:`_evaluate_spliced`).
+    cached one by one (see :func:`_evaluate_spliced`). ``cache=False`` is for
+    expressions reading the environment or the network: their value can change
+    while no file does, and must not be written to disk, so nothing is read
+    from or written to the cache.
     """
     path = Path(os.path.abspath(path))
     if not path.is_file():
         raise RatecardError(f"{path}: no such file")
     files = imported_files(path, splice.scanned if splice else None)
+    if not cache:
+        return _without_panic_text(lambda: _evaluate_uncached(path), path), files
     key = content_key(files)
     cached = _read_cache(key)
     if cached is not None:
@@ -204,6 +229,31 @@ def _evaluate_uncached(path: Path) -> Any:
         raise RatecardError(explain(str(failure), path)) from None
     except UnicodeDecodeError as failure:
         raise RatecardError(f"{path}: not UTF-8 text ({failure.reason})") from None
+
+
+def _without_panic_text(evaluate: Callable[[], Any], path: Path) -> Any:
+    """Run a binding call that may fetch from the network, as one line if it fails.
+
+    The binding panics on a failed fetch: Rust prints the panic to file
+    descriptor 2 and Python gets a ``PanicException`` (a ``BaseException``).
+    Remote imports are fetched with a timeout before (:mod:`rating.load.imports`),
+    so this only catches a server failing between the two fetches.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+        return evaluate()
+    except BaseException as failure:
+        if type(failure).__name__ != "PanicException":
+            raise
+        reason = re.search(r'message: "([^"]+)"', str(failure))
+        what = f"a remote import failed ({reason[1]})" if reason else "a remote import failed"
+        raise RatecardError(f"{path}: {what}") from None
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 _MISSING = object()
@@ -482,7 +532,7 @@ def _marker_tag(item: Any, spliced: dict[str, _Spliced]) -> str | None:
 
 def _read_cache(key: str) -> dict[str, Any] | None:
     try:
-        with (cache_dir() / f"{key}.json").open(encoding="utf-8") as handle:
+        with (private_cache_dir() / f"{key}.json").open(encoding="utf-8") as handle:
             return json.load(handle)
     except (OSError, ValueError):
         return None
@@ -490,12 +540,9 @@ def _read_cache(key: str) -> dict[str, Any] | None:
 
 def _write_cache(key: str, payload: dict[str, Any]) -> None:
     """Best effort: an unwritable cache only costs speed, never correctness."""
-    directory = cache_dir()
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        temporary = directory / f".{key}.{os.getpid()}.tmp"
-        temporary.write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
-        os.replace(temporary, directory / f"{key}.json")
+        data = json.dumps(payload, separators=(",", ":")).encode()
+        write_private(private_cache_dir() / f"{key}.json", data)
     except OSError:
         return
 

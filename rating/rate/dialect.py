@@ -4,8 +4,14 @@
 through a :class:`Dialect`, so the semantics exist once and each engine gets its
 own rendering of them. Everything else in the plan is SQL both engines accept
 as written (window functions, ``min_by``, ``any_value``, ``FILTER``, ``IS NOT
-DISTINCT FROM``, double-quoted identifiers — Spark with ANSI mode and
-``spark.sql.ansi.doubleQuotedIdentifiers``).
+DISTINCT FROM`` — Spark with ANSI mode).
+
+Escaping: no name or value from a catalog or a sample reaches SQL text but
+through :meth:`Dialect.identifier` and :meth:`Dialect.literal`, the engine's own
+lexical rules. They differ: a Spark string literal unescapes backslashes, and a
+Spark double-quoted identifier cannot end in one. The Spark rules hold under the
+settings :data:`rating.rate.spark.PLAN_CONF` puts on every session (no
+``${…}`` variable substitution in SQL text, backslash escapes on).
 
 Exactness: the plan keeps quantities and money as integers in 10^-12 units.
 DuckDB has a 128-bit integer; Spark's widest exact integer is DECIMAL(38,0),
@@ -16,6 +22,9 @@ numbers that divide exactly (see :meth:`SparkDialect.idiv`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
+
+SqlValue = str | int | Decimal | bool | None
 
 
 @dataclass(frozen=True)
@@ -24,6 +33,29 @@ class Dialect:
 
     name: str = "duckdb"
     wide_int: str = "HUGEINT"  # exact integer of at least 38 digits
+
+    def identifier(self, name: str) -> str:
+        """A column name, exact for any text (trait names are the user's: dots, quotes…)."""
+        return '"' + name.replace('"', '""') + '"'
+
+    def string_literal(self, text: str) -> str:
+        """Standard SQL: only the quote is special, and doubling it is exact."""
+        return "'" + text.replace("'", "''") + "'"
+
+    def literal(self, value: SqlValue) -> str:
+        """A SQL literal for a trait value, bound or label; numbers exact, in plain notation.
+
+        (``1E+3`` would be a DOUBLE literal; ``1000`` is an exact integer.)
+        """
+        if value is None:
+            return "NULL"
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, Decimal):
+            return format(value, "f")
+        if isinstance(value, int):
+            return str(value)
+        return self.string_literal(value)
 
     def wide(self, expr: str) -> str:
         """``expr`` as the wide exact integer type."""
@@ -42,8 +74,8 @@ class Dialect:
         return f"make_timestamptz({micros})"
 
     def full_match(self, text: str, pattern: str) -> str:
-        """Does the regex (a SQL string literal) match the whole text?"""
-        return f"regexp_full_match(CAST({text} AS VARCHAR), {pattern})"
+        """Does the regex ``pattern`` (its text, not SQL) match the whole text?"""
+        return f"regexp_full_match(CAST({text} AS VARCHAR), {self.string_literal(pattern)})"
 
     def any_element(self, array: str, var: str, predicate: str) -> str:
         """Does ``predicate`` (over ``var``) hold for some element of ``array``?"""
@@ -69,6 +101,16 @@ class SparkDialect(Dialect):
     name: str = "spark"
     wide_int: str = "DECIMAL(38,0)"
 
+    def identifier(self, name: str) -> str:
+        # In double quotes Spark pairs a backslash with the next character, so a
+        # name ending in one cannot be written; in backquotes only ` is special.
+        return "`" + name.replace("`", "``") + "`"
+
+    def string_literal(self, text: str) -> str:
+        # Spark unescapes \n, \t, \u0041 … in string literals: escaping every
+        # backslash and quote leaves no escape sequence but these two.
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
     def idiv(self, num: str, den: str) -> str:
         # ``div`` returns a 64-bit long (too narrow for 10^-12 money) and decimal ``/``
         # rounds; subtracting the remainder first makes the division exact, and the
@@ -83,7 +125,9 @@ class SparkDialect(Dialect):
         return f"timestamp_micros({micros})"
 
     def full_match(self, text: str, pattern: str) -> str:
-        anchored = "'^(?:' || " + pattern + " || ')$'"
+        # RLIKE finds the pattern anywhere; Java's ``$`` would also match before a
+        # final line break, ``\z`` only at the very end.
+        anchored = self.string_literal("\\A(?:" + pattern + ")\\z")
         return f"(CAST({text} AS STRING) RLIKE {anchored})"
 
     def any_element(self, array: str, var: str, predicate: str) -> str:

@@ -176,7 +176,9 @@ def _duplicates_differ(con: duckdb.DuckDBPyConnection) -> bool:
     Only the repeated keys the plan found (stage ``dupkeys``) are grouped, not every sample.
     """
     listed = ", ".join(
-        f"s.{_q(c)}" for c in con.table("s").columns if c not in ("resource_id", "time")
+        f"s.{DUCKDB.identifier(c)}"
+        for c in con.table("s").columns
+        if c not in ("resource_id", "time")
     )
     return con.execute(
         f"""SELECT EXISTS (
@@ -201,8 +203,8 @@ def _session(settings: EngineSettings | None) -> Iterator[duckdb.DuckDBPyConnect
     ) as scratch:
         con = duckdb.connect(str(Path(scratch) / "samples.duckdb"))
         try:
-            con.execute(f"SET memory_limit = '{settings.memory_limit}'")
-            con.execute(f"SET temp_directory = '{scratch}'")
+            con.execute(f"SET memory_limit = {DUCKDB.string_literal(settings.memory_limit)}")
+            con.execute(f"SET temp_directory = {DUCKDB.string_literal(scratch)}")
             con.execute("SET preserve_insertion_order = false")
             if settings.threads:
                 con.execute(f"SET threads = {int(settings.threads)}")
@@ -261,8 +263,9 @@ def _materialize(con: duckdb.DuckDBPyConnection, stage: Stage) -> None:
 
 def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Drop the table or view ``name`` if there is one (DuckDB drops each kind by its name)."""
+    where = f"table_name = {DUCKDB.string_literal(name)}"
     found = con.execute(
-        f"SELECT table_type FROM information_schema.tables WHERE table_name = '{name}'"
+        f"SELECT table_type FROM information_schema.tables WHERE {where}"
     ).fetchall()
     for (kind,) in found:
         con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {name}")
@@ -311,7 +314,3 @@ def _first_unmatched_row(
 def _conform(table: pa.Table) -> pa.Table:
     """DuckDB's Arrow output cast to exactly :data:`LINE_ITEM_SCHEMA`."""
     return table.select(LINE_ITEM_SCHEMA.names).cast(LINE_ITEM_SCHEMA)
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'

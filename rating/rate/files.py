@@ -13,6 +13,7 @@ import duckdb
 import pyarrow as pa
 
 from rating.errors import RatecardError
+from rating.rate.dialect import DUCKDB
 from rating.rate.result import LINE_ITEM_ORDER, LINE_ITEM_SCHEMA
 
 FILE_FORMATS = ("parquet", "csv", "jsonl")
@@ -21,15 +22,16 @@ _COPY_OPTIONS = {
     "csv": "FORMAT csv, HEADER true",
     "jsonl": "FORMAT json",
 }
-ORDER_BY = ", ".join(f'"{c}" NULLS FIRST' for c in LINE_ITEM_ORDER)
+_q = DUCKDB.identifier
+ORDER_BY = ", ".join(f"{_q(c)} NULLS FIRST" for c in LINE_ITEM_ORDER)
 
 
 def _iso(column: str) -> str:
     """ISO 8601 UTC text, with microseconds only when there are any."""
-    local = f'CAST("{column}" AS TIMESTAMP)'
+    local = f"CAST({_q(column)} AS TIMESTAMP)"
     return (
         f"CASE WHEN microsecond({local}) = 0 THEN strftime({local}, '%Y-%m-%dT%H:%M:%SZ') "
-        f"ELSE strftime({local}, '%Y-%m-%dT%H:%M:%S.%fZ') END AS \"{column}\""
+        f"ELSE strftime({local}, '%Y-%m-%dT%H:%M:%S.%fZ') END AS {_q(column)}"
     )
 
 
@@ -42,9 +44,9 @@ def _columns(file_format: str) -> str:
         if name in ("start", "end"):
             columns.append(_iso(name))
         elif file_format == "jsonl" and pa.types.is_decimal(LINE_ITEM_SCHEMA.field(name).type):
-            columns.append(f'CAST("{name}" AS VARCHAR) AS "{name}"')
+            columns.append(f"CAST({_q(name)} AS VARCHAR) AS {_q(name)}")
         else:
-            columns.append(f'"{name}"')
+            columns.append(_q(name))
     return ", ".join(columns)
 
 
@@ -54,10 +56,10 @@ def copy_line_items(
     """COPY the line items in DuckDB relation ``relation`` (a table or view name) to ``out``."""
     if file_format not in FILE_FORMATS:
         raise RatecardError(f"--format {file_format!r}: expected one of {FILE_FORMATS}")
-    target = str(out).replace("'", "''")
     select = f"SELECT {_columns(file_format)} FROM {relation} ORDER BY {ORDER_BY}"
+    target = DUCKDB.string_literal(str(out))
     try:
-        con.execute(f"COPY ({select}) TO '{target}' ({_COPY_OPTIONS[file_format]})")
+        con.execute(f"COPY ({select}) TO {target} ({_COPY_OPTIONS[file_format]})")
     except duckdb.IOException as error:
         raise RatecardError(f"{out}: cannot write line items: {error}") from error
 

@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from rating.load.samples import SampleBatches, SampleInput, SampleReader
 from rating.load.samples.parquet_sql import ParquetQuery
+from rating.rate.dialect import DUCKDB
 
 Progress = Callable[[int], None]  # called with the number of samples just loaded
 
@@ -283,4 +284,4 @@ def _loaded_columns(schema: pa.Schema) -> list[str]:
 
 
 def _listed(names: Sequence[str]) -> str:
-    return ", ".join('"' + n.replace('"', '""') + '"' for n in names)
+    return ", ".join(map(DUCKDB.identifier, names))

@@ -13,16 +13,23 @@ Exactness: times are BIGINT microseconds; quantities and amounts are wide
 integers (DuckDB HUGEINT, Spark DECIMAL(38,0)) in units of 10^-12 (``*12``
 columns), computed with exact integer division and ``%``, rounded half-even by
 :func:`round_half_even`, then turned into DECIMAL(38,12). No DOUBLE and no
-rounding decimal division is ever involved in money.
+rounding decimal division is ever involved in money. A line's quantity is
+priced *exactly*: it is carried as an integer ``qx`` in units of 10^-12/``qden``
+(``qden`` is one denominator per product id that every quantity of it divides),
+so ranges, tiers and amounts are exact and each amount is rounded once
+(:func:`_round_sum_ctes`); only the reported quantity is rounded to 12 places.
 
 Engine-specific spellings (integer division, the wide integer type, epoch
 conversions, regex full match, list predicates, exploding a range, exact
 money) come from a :class:`~rating.rate.dialect.Dialect`, so DuckDB and Spark
 run the same plan (docs/spark.md). The rest is SQL both accept as written.
+Every trait column name and every value from the catalog or the samples is
+written by the dialect's ``identifier`` and ``literal``, never quoted here.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,34 +51,24 @@ from rating.model import (
 from rating.period import Period, from_epoch_us
 from rating.rate.dialect import DUCKDB, Dialect
 from rating.rate.result import Counts, RateOptions
+from rating.rate.timeline import (
+    is_calendar,
+    measure_factor,
+    month_weight,
+    months,
+    split_points,
+    validity_boundaries,
+)
 
 SCALE12 = 10**12
 US_PER_S = 10**6
 US_PER_DAY = 86_400 * US_PER_S
 NEG_INF_US = -(2**62)  # validity segment start before every boundary
-INF12 = 10**30  # "no upper bound" for tiers, in 10^-12 units
+INFX = 10**37  # "no upper bound" for tiers, in exact-quantity units (see ``qden``)
 DOUBLE_SCALE = 10**9  # Double trait values enter integer arithmetic as value × 10^9
 
 SCOPE_COLUMNS = ("platform_type", "location", "platform_instance", "tenant")
 _SPECIFICITY = {level: level.specificity for level in ScopeLevel}
-
-
-def q(name: str) -> str:
-    """Quote an identifier (trait columns contain dots)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(value: object) -> str:
-    """A SQL literal for a trait value or bound."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | Decimal):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def time_range_sql(d: Dialect) -> str:
@@ -95,6 +92,34 @@ def round_half_even(num: str, den: str, d: Dialect) -> str:
         return f"({quo} + {bump})"
 
     return f"(CASE WHEN ({num}) >= 0 THEN {nonneg(num)} ELSE -{nonneg('-(' + num + ')')} END)"
+
+
+def _round_sum_ctes(source: str, whole: str, part: str, den: str, d: Dialect) -> str:
+    """CTEs ending in ``rounded``: ``source`` plus ``amount12``, the exact amount rounded once.
+
+    The amount is ``whole``/10^12 + ``part``/(10^12 · ``den``) (10^-24 units and
+    a fraction of them). Multiplying ``whole`` by ``den`` to add them could
+    overflow 38 digits, so the whole 10^-12 units of ``whole`` are kept apart
+    and only its remainder joins the fraction: base = those units + floor of
+    the fraction, then half-even on what is left (parity taken on the sum, so
+    ties go to an even amount).
+    """
+    s = str(SCALE12)
+    return f"""u AS (
+          SELECT {source}.*, {d.idiv(whole, s)} AS wq, ({whole} % {s}) * {den} + {part} AS fn,
+            {s} * {den} AS fd
+          FROM {source}
+        ),
+        v AS (
+          SELECT u.*, wq + {d.idiv("fn", "fd")} - CASE WHEN fn % fd < 0 THEN 1 ELSE 0 END AS base,
+            fn % fd + CASE WHEN fn % fd < 0 THEN fd ELSE 0 END AS rest
+          FROM u
+        ),
+        rounded AS (
+          SELECT v.*, base + CASE WHEN 2 * rest > fd OR (2 * rest = fd AND base % 2 <> 0)
+                                  THEN 1 ELSE 0 END AS amount12
+          FROM v
+        )"""
 
 
 def ceil_div(num: str, den: str, d: Dialect) -> str:
@@ -139,10 +164,11 @@ class RatingPlan:
     stages: tuple[Stage, ...]  # in order, for inputs without repeated (resource, time) keys
     deduplication: tuple[Stage, ...]  # redone after stage ``dupkeys`` when it has rows
     line_items_sql: str  # final SELECT in LINE_ITEM_SCHEMA, sorted by LINE_ITEM_ORDER
-    counts_sql: str  # one row: duplicates, rated, unmatched, outside_period (see counts)
+    counts_sql: str  # one row: duplicates, rated, unmatched, outside_period, missing_state
     duplicates_sql: str  # one row, one boolean: do some samples repeat a (resource, time)?
     unmatched_sql: str  # per resource type: samples, resources, first unmatched resource
     kept_columns: tuple[str, ...]  # of stage ``kept``: ``t`` (µs) and the columns rating reads
+    dialect: Dialect  # the engine the SQL is spelled for
 
     def run_order(self, has_duplicates: Callable[[], bool]) -> Iterator[Stage]:
         """The stages to materialize, in order.
@@ -158,7 +184,7 @@ class RatingPlan:
 
     def counts(self, row: Sequence[int], read: int, rejected: int = 0) -> Counts:
         """The reconciliation from :attr:`counts_sql`'s one row."""
-        duplicates, rated, unmatched, outside = row
+        duplicates, rated, unmatched, outside, missing_state = row
         return Counts(
             read=read,
             rejected=rejected,
@@ -166,6 +192,7 @@ class RatingPlan:
             outside_period=outside,
             rated=rated,
             unmatched=unmatched,
+            missing_state=missing_state,
         )
 
     @staticmethod
@@ -175,39 +202,25 @@ class RatingPlan:
 
     def first_unmatched_sql(self, resource_id: str) -> str:
         """The earliest unmatched sample of a resource (for the nearest-product hint)."""
-        listed = ", ".join(f"k.{q(c)}" for c in self.kept_columns)
+        d = self.dialect
+        listed = ", ".join(f"k.{d.identifier(c)}" for c in self.kept_columns)
         return f"""SELECT {listed}
             FROM kept k JOIN status x ON x.resource_id = k.resource_id AND x.t = k.t
-            WHERE x.status = 'unmatched' AND k.resource_id = {lit(resource_id)}
+            WHERE x.status = 'unmatched' AND k.resource_id = {d.literal(resource_id)}
             ORDER BY k.t LIMIT 1"""
 
 
-def _unit_factor(product: Product, catalog: Catalog, double: bool) -> Fraction:
-    """Exact factor from the integer measure to 10^-12 usage units.
+def _quantity_factor(product: Product, catalog: Catalog, days: int, double: bool) -> Fraction:
+    """10^-12 usage units per unit of a line's raw count (exact; its denominator matters).
 
-    The measure is µs (Time), trait value × µs (TimeQuantity) or the trait value
-    (Quantity); Double trait values enter as value × DOUBLE_SCALE.
+    The count is the raw measure of :mod:`rating.rate.timeline` for Time,
+    TimeQuantity and Quantity (Double trait values enter as value ×
+    DOUBLE_SCALE), the days present for a prorated Recurring fee, else 1.
     """
-    from rating import units
-
-    usage = product.usage
-    trait_unit = "1"
-    if usage.kind in (UsageKind.TIME_QUANTITY, UsageKind.QUANTITY):
-        rtype = catalog.resource_type(product.resource_type)
-        trait = rtype.trait(usage.trait) if rtype and usage.trait else None
-        trait_unit = (trait.unit if trait else None) or "1"
-    if usage.kind == UsageKind.TIME:
-        base = Fraction(units.conversion_factor("s", usage.unit)) / US_PER_S
-    elif usage.kind == UsageKind.TIME_QUANTITY:
-        measured = "s" if trait_unit == "1" else units.multiply(trait_unit, "s")
-        base = Fraction(units.conversion_factor(measured, usage.unit)) / US_PER_S
-    elif usage.kind == UsageKind.QUANTITY:
-        base = Fraction(units.conversion_factor(trait_unit, usage.unit))
-    else:
-        base = Fraction(1)
-    if double:
-        base /= DOUBLE_SCALE
-    return base * SCALE12
+    if product.usage.kind == UsageKind.RECURRING and product.usage.prorate:
+        return Fraction(SCALE12, days)
+    factor = measure_factor(product, catalog) * SCALE12
+    return factor / DOUBLE_SCALE if double else factor
 
 
 def _condition_sql(
@@ -219,7 +232,7 @@ def _condition_sql(
     numerically, list traits hold when any element does (NotOneOf: when none
     equals a listed value), Regex sees the value's text.
     """
-    col = q(column) if column else "NULL"
+    col = d.identifier(column) if column else "NULL"
     op = cond.op
     if op is ConditionOp.PRESENT:
         return f"({col} IS NOT NULL)"
@@ -234,23 +247,22 @@ def _condition_sql(
 
     def one_of(x: str) -> str:
         values = [v for v in cond.values if _comparable(v, numeric, boolean)]
-        listed = ", ".join(lit(_as_sql_value(v)) for v in values)
+        listed = ", ".join(d.literal(_as_sql_value(v)) for v in values)
         return f"COALESCE({x} IN ({listed}), FALSE)" if values else "FALSE"
 
     def holds(x: str) -> str:
         if op in (ConditionOp.EQUALS, ConditionOp.ONE_OF, ConditionOp.NOT_ONE_OF):
             return one_of(x)
         if op is ConditionOp.REGEX:
-            pattern = lit(cond.pattern or "")
-            return f"COALESCE({d.full_match(x, pattern)}, FALSE)"
+            return f"COALESCE({d.full_match(x, cond.pattern or '')}, FALSE)"
         if op is ConditionOp.RANGE:
             if not numeric:
                 return "FALSE"
             parts = [f"{x} IS NOT NULL"]
             if cond.at_least is not None:
-                parts.append(f"{x} >= {lit(cond.at_least)}")
+                parts.append(f"{x} >= {d.literal(cond.at_least)}")
             if cond.below is not None:
-                parts.append(f"{x} < {lit(cond.below)}")
+                parts.append(f"{x} < {d.literal(cond.below)}")
             return "(" + " AND ".join(parts) + ")"
         raise RatecardError(f"condition on {cond.trait}: unsupported operator {op}")
 
@@ -274,34 +286,35 @@ def _as_sql_value(value: object) -> object:
     return value
 
 
-def _tier_rows(idx: int, product: Product) -> list[dict]:
-    """Price tiers in cumulative 10^-12 units; PerUnit and Package become one open tier."""
+def _tier_rows(idx: int, product: Product, qden: int) -> list[dict]:
+    """Price tiers as cumulative bounds in exact-quantity units (10^-12/``qden``), prices
+    in 10^-12; PerUnit and Package become one open tier."""
     price = product.price
     where = f"{product.source or product.id}: price"
     if price.model in (PriceModel.GRADUATED, PriceModel.VOLUME) and price.tiers:
         rows, low = [], 0
         for number, tier in enumerate(price.tiers):
-            high = INF12 if tier.up_to is None else to12(tier.up_to, where)
+            high = INFX if tier.up_to is None else to12(tier.up_to, where) * qden
             rows.append(
                 dict(
                     entry_idx=idx,
                     tier_no=number,
-                    lo12=low,
-                    hi12=high,
-                    vhi12=high,
+                    lox=low,
+                    hix=high,
+                    vhix=high,
                     price12=to12(tier.unit_price, where),
                 )
             )
             low = high
-        rows[-1]["vhi12"] = INF12  # Volume: beyond every bound means the last tier
+        rows[-1]["vhix"] = INFX  # Volume: beyond every bound means the last tier
         return rows
     return [
         dict(
             entry_idx=idx,
             tier_no=0,
-            lo12=0,
-            hi12=INF12,
-            vhi12=INF12,
+            lox=0,
+            hix=INFX,
+            vhix=INFX,
             price12=to12(price.unit_price, where),
         )
     ]
@@ -333,8 +346,9 @@ _ENTRY_SCHEMA = pa.schema(
         ("vu", pa.int64()),
         ("kind", pa.string()),
         ("utrait", pa.int64()),
-        ("fnum", pa.string()),
-        ("fden", pa.string()),
+        ("cal", pa.bool_()),
+        ("qmul", pa.string()),
+        ("qden", pa.string()),
         ("prorate", pa.bool_()),
         ("product_name", pa.string()),
         ("seller_id", pa.string()),
@@ -344,8 +358,8 @@ _ENTRY_SCHEMA = pa.schema(
         ("currency", pa.string()),
         ("model", pa.string()),
         ("list_price", pa.string()),
-        ("inc12", pa.string()),
-        ("pkg12", pa.string()),
+        ("incx", pa.string()),
+        ("pkgx", pa.string()),
         ("min12", pa.string()),
     ]
 )
@@ -353,9 +367,9 @@ _TIER_SCHEMA = pa.schema(
     [
         ("entry_idx", pa.int64()),
         ("tier_no", pa.int64()),
-        ("lo12", pa.string()),
-        ("hi12", pa.string()),
-        ("vhi12", pa.string()),
+        ("lox", pa.string()),
+        ("hix", pa.string()),
+        ("vhix", pa.string()),
         ("price12", pa.string()),
     ]
 )
@@ -378,8 +392,7 @@ def compile_plan(
     products = catalog.products
     usage_traits: dict[str, int] = {}
     cond_traits: list[str] = []
-    entry_rows, tier_rows, filters = [], [], []
-    boundaries: set[int] = set()
+    entry_rows, tier_rows, filters, factors = [], [], [], []
     for idx, p in enumerate(products):
         conds = []
         for cond in p.filter:
@@ -396,14 +409,11 @@ def compile_plan(
             if column in types:
                 utrait = usage_traits.setdefault(column, len(usage_traits))
                 double = pa.types.is_floating(types[column])
-                conds.append(q(f"present_{utrait}"))
+                conds.append(dialect.identifier(f"present_{utrait}"))
             else:
                 conds.append("FALSE")
         filters.append(" AND ".join(conds) if conds else "TRUE")
-        vf = to_us(p.valid_from) if p.valid_from else None
-        vu = to_us(p.valid_until) if p.valid_until else None
-        boundaries.update(b for b in (vf, vu) if b is not None)
-        factor = _unit_factor(p, catalog, double)
+        factors.append(_quantity_factor(p, catalog, period.days, double))
         price = p.price
         where = f"{p.source or p.id}: price"
         entry_rows.append(
@@ -416,12 +426,11 @@ def compile_plan(
                 e_platform_instance=p.scope.platform_instance,
                 e_tenant=p.scope.tenant,
                 spec=_SPECIFICITY[p.scope.level],
-                vf=vf,
-                vu=vu,
+                vf=to_us(p.valid_from) if p.valid_from else None,
+                vu=to_us(p.valid_until) if p.valid_until else None,
                 kind=str(p.usage.kind),
                 utrait=utrait,
-                fnum=str(factor.numerator),
-                fden=str(factor.denominator),
+                cal=is_calendar(p),
                 prorate=bool(p.usage.prorate),
                 product_name=p.display_name,
                 seller_id=p.seller.seller_id,
@@ -431,17 +440,31 @@ def compile_plan(
                 currency=price.currency,
                 model=str(price.model),
                 list_price=str(_list_price(p)),
-                inc12=str(to12(price.included_quantity, where)),
-                pkg12=str(to12(price.package_size, where)) if price.package_size else None,
+                incx=to12(price.included_quantity, where),
+                pkgx=to12(price.package_size, where) if price.package_size else None,
                 min12=None
                 if price.minimum_charge is None
                 else str(to12(price.minimum_charge, where)),
             )
         )
-        tier_rows.extend(
-            {**row, **{k: str(row[k]) for k in ("lo12", "hi12", "vhi12", "price12")}}
-            for row in _tier_rows(idx, p)
+    # One denominator per product id: its lines share a pricing group, so their exact
+    # quantities add up without rounding.
+    qden: dict[str, int] = {}
+    for row, factor in zip(entry_rows, factors, strict=True):
+        qden[row["product_id"]] = math.lcm(qden.get(row["product_id"], 1), factor.denominator)
+    for row, factor, p in zip(entry_rows, factors, products, strict=True):
+        den = qden[p.id]
+        row.update(
+            qmul=str(int(factor * den)),
+            qden=str(den),
+            incx=str(row["incx"] * den),
+            pkgx=None if row["pkgx"] is None else str(row["pkgx"] * den),
         )
+        tier_rows.extend(
+            {**tier, **{k: str(tier[k]) for k in ("lox", "hix", "vhix", "price12")}}
+            for tier in _tier_rows(row["entry_idx"], p, den)
+        )
+    calendar = any(is_calendar(p) for p in products)
     key_columns = sorted(n for n in schema.names if n not in _NOT_IN_KEY)
     shape = _Shape(
         d=dialect,
@@ -455,7 +478,9 @@ def compile_plan(
         cond_traits=tuple(cond_traits),
         usage_traits=usage_traits,
         usage_types={c: types[c] for c in usage_traits},
-        boundaries=sorted(boundaries),
+        boundaries=[to_us(b) for b in validity_boundaries(products)],
+        cuts=[to_us(c) for c in split_points(products, period)],
+        months=[(to_us(m), month_weight(m)) for m in months(period)] if calendar else [],
         filters=tuple(filters),
         one_time=any(p.usage.kind == UsageKind.ONE_TIME for p in products),
     )
@@ -466,10 +491,11 @@ def compile_plan(
         stages=(*scan, *_rating_stages(shape)),
         deduplication=deduplication,
         line_items_sql=_line_items_sql(shape, period.label, catalog.version),
-        counts_sql=_COUNTS_SQL,
+        counts_sql=_counts_sql(shape),
         duplicates_sql="SELECT EXISTS (SELECT 1 FROM dupkeys)",
         unmatched_sql=_UNMATCHED_SQL,
         kept_columns=shape.kept_columns,
+        dialect=dialect,
     )
 
 
@@ -488,7 +514,9 @@ class _Shape:
     cond_traits: tuple[str, ...]
     usage_traits: dict[str, int]
     usage_types: dict[str, pa.DataType]
-    boundaries: list[int]
+    boundaries: list[int]  # every validity boundary (µs): where entries start or stop
+    cuts: list[int]  # where intervals are cut into pieces (µs), inside the period
+    months: list[tuple[int, int]]  # (start µs, month weight) of each month, if any is calendar
     filters: tuple[str, ...]
     one_time: bool  # any OneTime entry: the resource's first sample time is needed
 
@@ -527,6 +555,14 @@ def _validity_start(sh: _Shape, time: str) -> str:
         return str(NEG_INF_US)
     cases = " ".join(f"WHEN {time} >= {b} THEN {b}" for b in reversed(sh.boundaries))
     return f"CASE {cases} ELSE {NEG_INF_US} END"
+
+
+def _month_weight(sh: _Shape, time: str) -> str:
+    """SQL: the weight of one µs of the month holding ``time`` (1 without calendar units)."""
+    if not sh.months:
+        return "1"
+    cases = " ".join(f"WHEN {time} >= {start} THEN {w}" for start, w in reversed(sh.months))
+    return f"CASE {cases} ELSE 1 END"
 
 
 def _coverage_end(sh: _Shape, t: str, t_next: str, iv: str, event: str, t_next_event: str) -> str:
@@ -579,12 +615,12 @@ def _scan_stages(sh: _Shape) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
     the window runs again, so inputs without duplicates pay nothing for them.
     """
     p0, d = sh.p0, sh.d
-    needed = ", ".join(q(c) for c in sh.kept_columns)
-    input_columns = ", ".join(q(c) for c in sh.input_columns if c != "time")
+    needed = ", ".join(d.identifier(c) for c in sh.kept_columns)
+    input_columns = ", ".join(d.identifier(c) for c in sh.input_columns if c != "time")
     timed = f"(SELECT {d.epoch_us('time')} AS t, {input_columns} FROM s)"
     kept_all = f"SELECT {needed} FROM {timed} x"
     # Of samples repeating a key the smallest by the canonical key is kept.
-    canon = ", ".join(f"{q(c)} NULLS FIRST" for c in sh.key_columns)
+    canon = ", ".join(f"{d.identifier(c)} NULLS FIRST" for c in sh.key_columns)
     same_key = "d.resource_id = x.resource_id AND d.t = x.t"
     kept_unique = f"""
         SELECT {needed} FROM {timed} x
@@ -599,7 +635,7 @@ def _scan_stages(sh: _Shape) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
     shape = ["resource_id", *sh.shape_columns]
     shapes = f"""
         SELECT *, DENSE_RANK() OVER (ORDER BY resource_id) AS res_no, {d.unique_id()} AS shape_no
-        FROM (SELECT DISTINCT {", ".join(q(c) for c in shape)} FROM kept)"""
+        FROM (SELECT DISTINCT {", ".join(d.identifier(c) for c in shape)} FROM kept)"""
     # Lifecycle events are few: their next event and the previous one (packed as
     # 2·t + is_delete) come from a small side table. It has one row per key even
     # before deduplication, so joining it never multiplies samples.
@@ -609,7 +645,7 @@ def _scan_stages(sh: _Shape) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
         FROM (SELECT resource_id, t, min(event) AS event FROM kept
               WHERE event IS NOT NULL GROUP BY resource_id, t)
         WINDOW e AS (PARTITION BY resource_id ORDER BY t)"""
-    iv_cases = " ".join(f"WHEN {lit(k)} THEN {v}" for k, v in sh.type_intervals.items())
+    iv_cases = " ".join(f"WHEN {d.literal(k)} THEN {v}" for k, v in sh.type_intervals.items())
     iv = str(sh.default_iv)
     if iv_cases:
         iv = f"CASE k.resource_type {iv_cases} ELSE {iv} END"
@@ -619,7 +655,9 @@ def _scan_stages(sh: _Shape) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
         if sh.one_time
         else "CAST(NULL AS BIGINT)"
     )
-    same_shape = " AND ".join(f"k.{q(c)} IS NOT DISTINCT FROM g.{q(c)}" for c in shape)
+    same_shape = " AND ".join(
+        f"k.{d.identifier(c)} IS NOT DISTINCT FROM g.{d.identifier(c)}" for c in shape
+    )
     ce = _coverage_end(sh, "t", "t_next", "iv", "event", "t_next_event")
     # An event always starts a run of its own (see _run_break), so the next row's
     # coverage only matters when it is a plain sample: its next event is not needed.
@@ -658,14 +696,15 @@ def _scan_stages(sh: _Shape) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
           FROM v
         )
         SELECT res_no, t, rn, event, cs, ce, covered, first_t, prev_event, shape_no,
-          brk, brk_next, dup, {_validity_start(sh, "t")} AS vstart
+          brk, brk_next, dup
         FROM b WHERE brk = 1 OR brk_next = 1 OR dup"""
     dupkeys = """
         SELECT g.resource_id, v.t, count(*) AS n
         FROM iv v JOIN shapes g ON g.shape_no = v.shape_no WHERE v.dup
         GROUP BY g.resource_id, v.t"""
     presence = "".join(
-        f", {q(c)} IS NOT NULL AS {q(f'present_{i}')}" for c, i in sh.usage_traits.items()
+        f", {d.identifier(c)} IS NOT NULL AS {d.identifier(f'present_{i}')}"
+        for c, i in sh.usage_traits.items()
     )
     # A run: its start row and the next row of iv, its end (or itself, alone).
     runs = f"""
@@ -675,12 +714,12 @@ def _scan_stages(sh: _Shape) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
         ),
         r AS (
           SELECT t, cs, ce AS first_ce, event, covered, first_t, prev_event,
-            vstart, shape_no,
+            shape_no,
             CASE WHEN brk_next = 1 THEN rn ELSE rn_after END - rn + 1 AS n,
             CASE WHEN brk_next = 1 THEN ce ELSE ce_after END AS ce
           FROM ends WHERE brk = 1
         )
-        SELECT r.*, r.ce - r.cs AS dur, {", ".join(f"g.{q(c)}" for c in shape)}{presence}
+        SELECT r.*, {", ".join(f"g.{d.identifier(c)}" for c in shape)}{presence}
         FROM r JOIN shapes g ON g.shape_no = r.shape_no"""
     scan = (
         Stage("kept", kept_all, view=True),
@@ -690,7 +729,53 @@ def _scan_stages(sh: _Shape) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
         Stage("dupkeys", dupkeys),
     )
     redo = (Stage("kept", kept_unique, view=True), Stage("events", events), Stage("iv", intervals))
-    return (*scan, Stage("runs", runs)), redo
+    return (*scan, Stage("runs", runs), _pieces_stage(sh)), redo
+
+
+def _pieces_stage(sh: _Shape) -> Stage:
+    """Runs cut at the split points (:mod:`rating.rate.timeline`): ``pieces``.
+
+    One row per piece ``[ps, pe)`` of a run's coverage, with the validity
+    segment it is matched in (``vstart``), its month weight (``mw``) and
+    whether it is the run's first piece (the one its samples' own times lie
+    in: Quantity and OneTime use only that one). A run that covers nothing
+    stays one piece.
+    """
+    validity, weight = _validity_start(sh, "ps"), _month_weight(sh, "ps")
+    if not sh.cuts:
+        return Stage(
+            "pieces",
+            f"""SELECT *, {validity} AS vstart, {weight} AS mw
+                FROM (SELECT *, cs AS ps, ce AS pe, TRUE AS first_piece FROM runs) r""",
+            view=True,
+        )
+
+    def segment(time: str) -> str:  # how many cuts lie at or before ``time``
+        numbered = reversed(list(enumerate(sh.cuts, 1)))
+        cases = " ".join(f"WHEN {time} >= {c} THEN {i}" for i, c in numbered)
+        return f"CASE {cases} ELSE 0 END"
+
+    def cut(k: str) -> str:  # the k-th cut (1-based)
+        cases = " ".join(f"WHEN {k} = {i} THEN {c}" for i, c in enumerate(sh.cuts, 1))
+        return f"CASE {cases} END"
+
+    explode = sh.d.explode_range("k0", "k1 + 1")
+    return Stage(
+        "pieces",
+        f"""
+        WITH x AS (SELECT r.*, {segment("cs")} AS k0, {segment("ce - 1")} AS k1 FROM runs r),
+        y AS (
+          SELECT x.*, {explode} AS k FROM x WHERE covered
+          UNION ALL
+          SELECT x.*, k0 AS k FROM x WHERE NOT covered
+        ),
+        z AS (
+          SELECT y.*, CASE WHEN k = k0 THEN cs ELSE {cut("k")} END AS ps,
+            CASE WHEN k >= k1 THEN ce ELSE {cut("k + 1")} END AS pe, k = k0 AS first_piece
+          FROM y
+        )
+        SELECT z.*, {validity} AS vstart, {weight} AS mw FROM z""",
+    )
 
 
 def _rating_stages(sh: _Shape) -> tuple[Stage, ...]:
@@ -698,26 +783,26 @@ def _rating_stages(sh: _Shape) -> tuple[Stage, ...]:
     p0, p1, d = sh.p0, sh.p1, sh.d
     wide = d.wide_int
     sig = sh.sig_columns
-    sig_list = ", ".join(q(c) for c in sig)
+    sig_list = ", ".join(d.identifier(c) for c in sig)
     filter_case = (
         "CASE e.entry_idx "
         + " ".join(f"WHEN {i} THEN ({f})" for i, f in enumerate(sh.filters))
         + " ELSE FALSE END"
     )
     uval_cases = " ".join(
-        f"WHEN {i} THEN {_trait_int('v.' + q(c), sh.usage_types[c], d)}"
+        f"WHEN {i} THEN {_trait_int('v.' + d.identifier(c), sh.usage_types[c], d)}"
         for c, i in sh.usage_traits.items()
     )
     one = f"CAST(1 AS {wide})"
     uval = f"CASE e.utrait {uval_cases} ELSE {one} END" if uval_cases else one
 
     # 3. Matching on distinct signatures only; most specific scope, then catalog order.
-    sigs = f"SELECT DISTINCT {sig_list} FROM runs WHERE covered"
+    sigs = f"SELECT DISTINCT {sig_list} FROM pieces WHERE covered"
     sig_match = f"""
         SELECT *, ROW_NUMBER() OVER (PARTITION BY {sig_list} ORDER BY product_id) AS pno
         FROM (
           SELECT g.*, e.entry_idx, e.product_id,
-            ROW_NUMBER() OVER (PARTITION BY {", ".join("g." + q(c) for c in sig)},
+            ROW_NUMBER() OVER (PARTITION BY {", ".join("g." + d.identifier(c) for c in sig)},
                                e.product_id ORDER BY e.spec DESC, e.entry_idx) AS rk
           FROM sigs g JOIN entries e
             ON e.resource_type = g.resource_type AND e.e_platform_type = g.platform_type
@@ -727,20 +812,25 @@ def _rating_stages(sh: _Shape) -> tuple[Stage, ...]:
             AND (e.vf IS NULL OR e.vf <= g.vstart) AND (e.vu IS NULL OR g.vstart < e.vu)
             AND ({filter_case})
         ) WHERE rk = 1"""
-    sig_on = " AND ".join(f"v.{q(c)} IS NOT DISTINCT FROM m.{q(c)}" for c in sig)
+    sig_on = " AND ".join(
+        f"v.{d.identifier(c)} IS NOT DISTINCT FROM m.{d.identifier(c)}" for c in sig
+    )
     joined = f"""
-        SELECT v.resource_id, v.t, v.n, v.dur, v.first_ce, v.event, v.covered, v.cs, v.ce,
-          v.first_t, v.prev_event, v.resource_type, m.entry_idx, m.product_id, m.pno, e.kind,
-          {uval} AS uval, {", ".join(f"v.{q(c)}" for c in SCOPE_COLUMNS)}
-        FROM runs v LEFT JOIN sig_match m ON v.covered AND {sig_on}
+        SELECT v.resource_id, v.t, v.n, v.pe - v.ps AS dur, v.first_ce, v.event, v.covered,
+          v.ps AS cs, v.pe AS ce, v.first_piece, v.mw, v.first_t, v.prev_event,
+          v.resource_type, m.entry_idx, m.product_id, m.pno, e.kind, e.cal,
+          {uval} AS uval, {", ".join(f"v.{d.identifier(c)}" for c in SCOPE_COLUMNS)}
+        FROM pieces v LEFT JOIN sig_match m ON v.covered AND {sig_on}
         LEFT JOIN entries e ON e.entry_idx = m.entry_idx"""
-    # 4. Status of every kept row; a delete inherits the interval it closes.
+    # 4. Status of every kept row: rated when some piece is; a delete inherits the
+    # interval it closes.
     status = f"""
         WITH st AS (
           SELECT resource_id, t, n, event, resource_type, prev_event,
-            CASE WHEN NOT covered THEN 'outside_period'
-                 WHEN entry_idx IS NULL THEN 'unmatched' ELSE 'rated' END AS status
+            CASE max(CASE WHEN NOT covered THEN 0 WHEN entry_idx IS NULL THEN 1 ELSE 2 END)
+                 WHEN 0 THEN 'outside_period' WHEN 1 THEN 'unmatched' ELSE 'rated' END AS status
           FROM joined WHERE entry_idx IS NULL OR pno = 1
+          GROUP BY resource_id, t, n, event, resource_type, prev_event
         )
         SELECT resource_id, t, n, resource_type, status FROM st
         WHERE event IS DISTINCT FROM 'delete'
@@ -757,11 +847,13 @@ def _rating_stages(sh: _Shape) -> tuple[Stage, ...]:
     # A resource that moves to another tenant or location starts a new slice, so
     # every line item is billed to the scope its usage happened in.
     same_scope = "".join(
-        f" AND LAG({q(c)}) OVER r IS NOT DISTINCT FROM {q(c)}" for c in SCOPE_COLUMNS
+        f" AND LAG({d.identifier(c)}) OVER r IS NOT DISTINCT FROM {d.identifier(c)}"
+        for c in SCOPE_COLUMNS
     )
+    timed = f"CAST(dur AS {wide}) * CASE WHEN cal THEN mw ELSE 1 END"
     weighted = f"""
-        SELECT *, CASE kind WHEN 'Time' THEN CAST(dur AS {wide})
-                            WHEN 'TimeQuantity' THEN CAST(dur AS {wide}) * uval
+        SELECT *, CASE kind WHEN 'Time' THEN {timed}
+                            WHEN 'TimeQuantity' THEN {timed} * uval
                             WHEN 'Quantity' THEN CAST(n AS {wide}) * uval
                             ELSE CAST(0 AS {wide}) END AS w,
           CASE WHEN LAG(ce) OVER r = cs AND LAG(entry_idx) OVER r = entry_idx
@@ -770,14 +862,14 @@ def _rating_stages(sh: _Shape) -> tuple[Stage, ...]:
                THEN 0 ELSE 1 END AS brk
         FROM joined
         WHERE entry_idx IS NOT NULL AND kind <> 'OneTime'
-          AND NOT (kind = 'Quantity' AND (t < {p0} OR t >= {p1}))
-        WINDOW r AS (PARTITION BY resource_id, product_id ORDER BY t)"""
+          AND NOT (kind = 'Quantity' AND (NOT first_piece OR t < {p0} OR t >= {p1}))
+        WINDOW r AS (PARTITION BY resource_id, product_id ORDER BY cs, t)"""
     slices = f"""
         WITH weighted AS ({weighted})
         SELECT resource_id, product_id, min(cs) AS start_us, max(ce) AS end_us,
-          min_by(entry_idx, t) AS entry_idx, min_by(kind, t) AS kind, sum(w) AS wsum,
-          min(t) AS first_sample
-        FROM (SELECT *, SUM(brk) OVER (PARTITION BY resource_id, product_id ORDER BY t
+          min_by(entry_idx, cs) AS entry_idx, min_by(kind, cs) AS kind, sum(w) AS wsum,
+          min_by(t, cs) AS first_sample
+        FROM (SELECT *, SUM(brk) OVER (PARTITION BY resource_id, product_id ORDER BY cs, t
                                       {RUNNING}) AS isl FROM weighted) x
         GROUP BY resource_id, product_id, isl"""
     cols = (
@@ -789,8 +881,7 @@ def _rating_stages(sh: _Shape) -> tuple[Stage, ...]:
         "tenant",
     )
     line_cols = ", ".join(f"v.{c}" for c in cols)
-    q12_measured = round_half_even(f"x.wsum * CAST(e.fnum AS {wide})", f"CAST(e.fden AS {wide})", d)
-    q12_prorated = round_half_even(f"CAST(n.n_days AS {wide}) * {SCALE12}", str(sh.days), d)
+    qmul = f"CAST(e.qmul AS {wide})"
     days = d.explode_range(
         d.idiv("start_us", str(US_PER_DAY)), d.idiv("end_us - 1", str(US_PER_DAY)) + " + 1"
     )
@@ -810,64 +901,69 @@ def _rating_stages(sh: _Shape) -> tuple[Stage, ...]:
         ),
         bare AS (
           SELECT x.resource_id, x.product_id, x.start_us, x.end_us, x.entry_idx,
-            x.first_sample AS sample_t, CAST({q12_measured} AS {wide}) AS q12
+            x.first_sample AS sample_t, x.wsum * {qmul} AS qx
           FROM slices x JOIN entries e USING (entry_idx)
           WHERE x.kind IN ('Time', 'TimeQuantity', 'Quantity')
           UNION ALL
           SELECT x.resource_id, x.product_id, x.start_us, x.end_us, x.entry_idx, x.sample_t,
-            CASE WHEN e.prorate THEN CAST({q12_prorated} AS {wide})
-                 ELSE CAST({SCALE12} AS {wide}) END AS q12
+            CASE WHEN e.prorate THEN CAST(n.n_days AS {wide}) * {qmul} ELSE {qmul} END AS qx
           FROM rec x JOIN entries e USING (entry_idx)
           LEFT JOIN day_counts n ON n.resource_id = x.resource_id AND n.product_id = x.product_id
           UNION ALL
           SELECT x.resource_id, x.product_id, x.t AS start_us, x.first_ce AS end_us, x.entry_idx,
-            x.t AS sample_t, CAST({SCALE12} AS {wide}) AS q12
-          FROM joined x
-          WHERE x.kind = 'OneTime' AND x.t = x.first_t AND x.t >= {p0} AND x.t < {p1}
+            x.t AS sample_t, {qmul} AS qx
+          FROM joined x JOIN entries e USING (entry_idx)
+          WHERE x.kind = 'OneTime' AND x.first_piece AND x.t = x.first_t
+            AND x.t >= {p0} AND x.t < {p1}
         )
-        SELECT b.resource_id, b.product_id, b.start_us, b.end_us, b.entry_idx, {line_cols}, b.q12
+        SELECT b.resource_id, b.product_id, b.start_us, b.end_us, b.entry_idx, {line_cols}, b.qx
         FROM bare b JOIN runs v ON v.resource_id = b.resource_id AND v.t = b.sample_t"""
     # 6. Aggregate pricing: each line prices its range [a, b) of the group's cumulative quantity.
     ranged = f"""
-        SELECT r.*, e.currency, CAST(e.inc12 AS {wide}) AS inc12, e.model,
-          CAST(e.pkg12 AS {wide}) AS pkg12,
-          SUM(q12) OVER g AS b12, (SUM(q12) OVER g) - q12 AS a12,
-          SUM(q12) OVER (PARTITION BY r.tenant, r.product_id, e.currency) AS total12,
+        SELECT r.*, e.currency, CAST(e.incx AS {wide}) AS incx, e.model,
+          CAST(e.pkgx AS {wide}) AS pkgx, CAST(e.qden AS {wide}) AS qden,
+          {round_half_even("r.qx", f"CAST(e.qden AS {wide})", d)} AS q12,
+          SUM(qx) OVER g AS bx, (SUM(qx) OVER g) - qx AS ax,
+          SUM(qx) OVER (PARTITION BY r.tenant, r.product_id, e.currency) AS totalx,
           ROW_NUMBER() OVER g AS gpos
         FROM raw r JOIN entries e USING (entry_idx)
         WINDOW g AS (PARTITION BY r.tenant, r.product_id, e.currency
-                     ORDER BY r.start_us, r.resource_id, r.entry_idx {RUNNING})"""
-    overlap = f"greatest(CAST(0 AS {wide}), least(b12, hi_eff) - greatest(a12, lo_eff, inc12))"
+                     ORDER BY r.start_us, r.resource_id, r.entry_idx, r.end_us {RUNNING})"""
+    overlap = f"greatest(CAST(0 AS {wide}), least(bx, hi_eff) - greatest(ax, lo_eff, incx))"
     blocks = (
-        f"({ceil_div('greatest(b12 - inc12, 0)', 'pkg12', d)}"
-        f" - {ceil_div('greatest(a12 - inc12, 0)', 'pkg12', d)})"
+        f"({ceil_div('greatest(bx - incx, 0)', 'pkgx', d)}"
+        f" - {ceil_div('greatest(ax - incx, 0)', 'pkgx', d)})"
     )
     priced = f"""
         WITH x AS (
           SELECT r.*, CAST(t.price12 AS {wide}) AS price12,
-            CASE WHEN r.model = 'Graduated' THEN CAST(t.lo12 AS {wide})
+            CASE WHEN r.model = 'Graduated' THEN CAST(t.lox AS {wide})
                  ELSE CAST(0 AS {wide}) END AS lo_eff,
-            CASE WHEN r.model = 'Graduated' THEN CAST(t.hi12 AS {wide})
-                 ELSE CAST({INF12} AS {wide}) END AS hi_eff
+            CASE WHEN r.model = 'Graduated' THEN CAST(t.hix AS {wide})
+                 ELSE CAST({INFX} AS {wide}) END AS hi_eff
           FROM ranged r JOIN tiers t USING (entry_idx)
-          WHERE r.model <> 'Volume' OR (r.total12 >= CAST(t.lo12 AS {wide})
-                                        AND r.total12 < CAST(t.vhi12 AS {wide}))
+          WHERE r.model <> 'Volume' OR (r.totalx >= CAST(t.lox AS {wide})
+                                        AND r.totalx < CAST(t.vhix AS {wide}))
         ),
+        o AS (SELECT *, {overlap} AS ov FROM x),
         y AS (
           SELECT *, CASE WHEN model = 'Package' THEN {blocks} * price12 * {SCALE12}
-                         ELSE {overlap} * price12 END AS exact24
-          FROM x
+                         ELSE {d.idiv("ov", "qden")} * price12 END AS whole24,
+            CASE WHEN model = 'Package' THEN CAST(0 AS {wide})
+                 ELSE (ov % qden) * price12 END AS part24
+          FROM o
         ),
         z AS (
           SELECT resource_id, product_id, currency, gpos, any_value(start_us) AS start_us,
             any_value(end_us) AS end_us, any_value(entry_idx) AS entry_idx,
             {", ".join(f"any_value({c}) AS {c}" for c in cols)}, any_value(q12) AS q12,
-            sum(exact24) AS exact24
+            any_value(qden) AS qden, sum(whole24) AS whole24, sum(part24) AS part24
           FROM y GROUP BY tenant, product_id, currency, gpos, resource_id
-        )
+        ),
+        {_round_sum_ctes("z", "whole24", "part24", "qden", d)}
         SELECT resource_id, product_id, currency, gpos, start_us, end_us, entry_idx,
-          {", ".join(cols)}, q12, {round_half_even("exact24", str(SCALE12), d)} AS amount12
-        FROM z"""
+          {", ".join(cols)}, q12, amount12
+        FROM rounded"""
     return tuple(
         Stage(name, sql)
         for name, sql in (
@@ -884,16 +980,21 @@ def _rating_stages(sh: _Shape) -> tuple[Stage, ...]:
 
 
 def _line_items_sql(sh: _Shape, label: str, version: str) -> str:
-    dec = "DECIMAL(38,12)"
-    wide = sh.d.wide_int
-    money = sh.d.money
+    d, dec = sh.d, "DECIMAL(38,12)"
+    wide = d.wide_int
+    money = d.money
 
     # Minimum charges compare and subtract in 10^-12 units: Spark's DECIMAL(38,12)
-    # subtraction would drop the last decimal place.
+    # subtraction would drop the last decimal place. The top-up line carries each scope
+    # field the group's lines share (null where they differ), so scoped discounts reach it.
+    shared = ", ".join(
+        f"CASE WHEN min(p.{c}) = max(p.{c}) AND count(p.{c}) = count(*) THEN min(p.{c}) END AS {c}"
+        for c in ("platform_type", "location", "platform_instance")
+    )
     return f"""
         WITH g AS (
           SELECT p.tenant, p.product_id, p.currency, sum(p.amount12) AS sum12,
-            max(CAST(e.min12 AS {wide})) AS min12
+            max(CAST(e.min12 AS {wide})) AS min12, {shared}
           FROM priced p JOIN entries e USING (entry_idx)
           GROUP BY p.tenant, p.product_id, p.currency
         ),
@@ -906,8 +1007,8 @@ def _line_items_sql(sh: _Shape, label: str, version: str) -> str:
           GROUP BY p.tenant, p.product_id, p.currency
         ),
         top_up AS (
-          SELECT g.tenant, g.product_id, g.currency, b.entry_idx,
-            {money("g.min12 - g.sum12")} AS amount
+          SELECT g.tenant, g.product_id, g.currency, b.entry_idx, g.platform_type,
+            g.location, g.platform_instance, {money("g.min12 - g.sum12")} AS amount
           FROM g JOIN biggest b
             ON b.tenant IS NOT DISTINCT FROM g.tenant AND b.product_id = g.product_id
                AND b.currency = g.currency
@@ -921,29 +1022,44 @@ def _line_items_sql(sh: _Shape, label: str, version: str) -> str:
             e.currency, p.start_us, p.end_us
           FROM priced p JOIN entries e USING (entry_idx)
           UNION ALL
-          SELECT u.tenant, NULL, NULL, NULL, NULL, e.resource_type, NULL, u.product_id,
+          SELECT u.tenant, u.platform_type, u.location, u.platform_instance, NULL,
+            e.resource_type, NULL, u.product_id,
             e.product_name, e.seller_id, e.seller_product_group, 'minimum charge',
             CAST(1 AS {dec}), '1', u.amount, u.amount, u.currency, {sh.p0}, {sh.p1}
           FROM top_up u JOIN entries e USING (entry_idx)
         )
-        SELECT {lit(label)} AS period, tenant, platform_type, location, platform_instance,
+        SELECT {d.literal(label)} AS period, tenant, platform_type, location, platform_instance,
           resource_id, resource_type, resource_name, product_id, product_name, seller_id,
           seller_product_group, usage_type, CAST(quantity AS {dec}) AS quantity, unit,
           unit_price, CAST(amount AS {dec}) AS amount, currency,
-          {sh.d.timestamp_us("start_us")} AS "start", {sh.d.timestamp_us("end_us")} AS "end",
-          {lit(version)} AS catalog_version
+          {d.timestamp_us("start_us")} AS {d.identifier("start")},
+          {d.timestamp_us("end_us")} AS {d.identifier("end")},
+          {d.literal(version)} AS catalog_version
         FROM lines
         ORDER BY tenant NULLS FIRST, product_id NULLS FIRST, resource_id NULLS FIRST,
           start_us NULLS FIRST, end_us NULLS FIRST, currency NULLS FIRST,
           quantity NULLS FIRST"""
 
 
-_COUNTS_SQL = """
+def _counts_sql(sh: _Shape) -> str:
+    """One row: duplicates, rated, unmatched, outside_period and missing_state.
+
+    missing_state counts resources whose earliest row is an update or delete
+    inside the period (a resource's first row always starts a run).
+    """
+    return f"""
     SELECT (SELECT COALESCE(sum(n - 1), 0) FROM dupkeys) AS duplicates,
       COALESCE(sum(n) FILTER (WHERE status = 'rated'), 0) AS rated,
       COALESCE(sum(n) FILTER (WHERE status = 'unmatched'), 0) AS unmatched,
-      COALESCE(sum(n) FILTER (WHERE status = 'outside_period'), 0) AS outside_period
+      COALESCE(sum(n) FILTER (WHERE status = 'outside_period'), 0) AS outside_period,
+      (SELECT count(*) FROM (
+         SELECT min(t) AS first_t,
+           min(CASE WHEN event IN ('update', 'delete') THEN t END) AS blind_t
+         FROM runs GROUP BY resource_id
+       ) f WHERE blind_t = first_t AND first_t >= {sh.p0} AND first_t < {sh.p1}
+      ) AS missing_state
     FROM status"""
+
 
 _UNMATCHED_SQL = """
     SELECT resource_type, sum(n) AS samples, count(DISTINCT resource_id) AS resources,

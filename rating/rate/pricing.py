@@ -4,15 +4,17 @@ Line items of a group, ordered by (start, resource_id), take consecutive
 ranges ``[a, b)`` of the group's cumulative quantity. Pricing each line on its
 own range lets tiers, allowances and packages apply to the aggregate while the
 line amounts still add up exactly to the group total — no division, no
-rounding residue to distribute. All arithmetic is exact Decimal; results are
-rounded half-even to 12 places once per line.
+rounding residue to distribute. All arithmetic is on exact rationals
+(``Fraction``: a line's quantity is never rounded before it is priced); each
+amount is rounded half-even to 12 places once.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Context, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 
 from rating.model import Price, PriceModel, Tier
@@ -21,6 +23,7 @@ from rating.rate.result import SCALE
 _QUANTUM = Decimal(1).scaleb(-SCALE)
 # Wide enough that products and sums of 38-digit money values stay exact.
 EXACT = Context(prec=120, rounding=ROUND_HALF_EVEN)
+Number = Decimal | Fraction | int
 
 
 def round_money(value: Decimal | Fraction | int) -> Decimal:
@@ -35,75 +38,72 @@ def round_money(value: Decimal | Fraction | int) -> Decimal:
     return Decimal(value).quantize(_QUANTUM, rounding=ROUND_HALF_EVEN, context=EXACT)
 
 
-def billable(a: Decimal, b: Decimal, included: Decimal) -> tuple[Decimal, Decimal]:
+def billable(a: Fraction, b: Fraction, included: Number) -> tuple[Fraction, Fraction]:
     """The part of ``[a, b)`` above the free allowance, as cumulative bounds."""
-    return max(a, included), max(b, included)
+    return max(a, Fraction(included)), max(b, Fraction(included))
 
 
-def tier_bounds(tiers: Sequence[Tier]) -> list[tuple[Decimal, Decimal | None, Decimal]]:
+def tier_bounds(tiers: Sequence[Tier]) -> list[tuple[Fraction, Fraction | None, Fraction]]:
     """Tiers as ``(low, high, unit_price)`` with ``high`` exclusive, ``None`` unbounded."""
     bounds = []
-    low = Decimal(0)
+    low = Fraction(0)
     for tier in tiers:
-        bounds.append((low, tier.up_to, tier.unit_price))
-        if tier.up_to is not None:
-            low = tier.up_to
+        high = None if tier.up_to is None else Fraction(tier.up_to)
+        bounds.append((low, high, Fraction(tier.unit_price)))
+        if high is not None:
+            low = high
     return bounds
 
 
-def _overlap(a: Decimal, b: Decimal, low: Decimal, high: Decimal | None) -> Decimal:
+def _overlap(a: Fraction, b: Fraction, low: Fraction, high: Fraction | None) -> Fraction:
     top = b if high is None else min(b, high)
-    return max(Decimal(0), EXACT.subtract(top, max(a, low)))
+    return max(Fraction(0), top - max(a, low))
 
 
-def graduated(a: Decimal, b: Decimal, tiers: Sequence[Tier], included: Decimal) -> Decimal:
+def graduated(a: Number, b: Number, tiers: Sequence[Tier], included: Number) -> Fraction:
     """Σ over tiers of |[a, b) ∩ tier ∩ billable| × tier price (tiers on the raw axis)."""
-    low_b, high_b = billable(a, b, included)
-    total = Decimal(0)
-    for low, high, unit_price in tier_bounds(tiers):
-        total = EXACT.add(total, EXACT.multiply(_overlap(low_b, high_b, low, high), unit_price))
-    return total
+    low_b, high_b = billable(Fraction(a), Fraction(b), included)
+    return sum(
+        (_overlap(low_b, high_b, low, high) * price for low, high, price in tier_bounds(tiers)),
+        Fraction(0),
+    )
 
 
-def volume_price(tiers: Sequence[Tier], group_total: Decimal) -> Decimal:
+def volume_price(tiers: Sequence[Tier], group_total: Number) -> Fraction:
     """Unit price of the tier the group total falls in (the last tier beyond all bounds)."""
     for low, high, unit_price in tier_bounds(tiers):
         if low <= group_total and (high is None or group_total < high):
             return unit_price
-    return tiers[-1].unit_price
+    return Fraction(tiers[-1].unit_price)
 
 
-def packages(a: Decimal, b: Decimal, size: Decimal, included: Decimal) -> Decimal:
+def packages(a: Number, b: Number, size: Number, included: Number) -> int:
     """Blocks started by this line: ceil(b'/N) − ceil(a'/N).
 
     ``a'``, ``b'`` count billable units from the end of the allowance, so the
     first block starts right after the free units.
     """
-    low = max(Decimal(0), EXACT.subtract(a, included))
-    high = max(Decimal(0), EXACT.subtract(b, included))
-
-    def ceil(x: Decimal) -> Decimal:
-        return EXACT.divide(x, size).to_integral_value(rounding=ROUND_CEILING)
-
-    return ceil(high) - ceil(low)
+    low = max(Fraction(0), Fraction(a) - Fraction(included))
+    high = max(Fraction(0), Fraction(b) - Fraction(included))
+    return math.ceil(high / Fraction(size)) - math.ceil(low / Fraction(size))
 
 
-def line_amount(price: Price, a: Decimal, b: Decimal, group_total: Decimal) -> Decimal:
+def line_amount(price: Price, a: Number, b: Number, group_total: Number) -> Fraction:
     """Exact (unrounded) cost of the range ``[a, b)`` of a group under ``price``."""
+    a, b = Fraction(a), Fraction(b)
     included = price.included_quantity
     if price.model == PriceModel.PER_UNIT:
         low, high = billable(a, b, included)
-        return EXACT.multiply(EXACT.subtract(high, low), price.unit_price)
+        return (high - low) * Fraction(price.unit_price)
     if price.model == PriceModel.GRADUATED:
         return graduated(a, b, price.tiers, included)
     if price.model == PriceModel.VOLUME:
         low, high = billable(a, b, included)
-        unit_price = volume_price(price.tiers, group_total)
-        return EXACT.multiply(EXACT.subtract(high, low), unit_price)
+        return (high - low) * volume_price(price.tiers, group_total)
     if price.model == PriceModel.PACKAGE:
         if price.package_size is None or price.package_size <= 0:
             raise ValueError("Package price without a positive package_size")
-        return EXACT.multiply(packages(a, b, price.package_size, included), price.unit_price)
+        return packages(a, b, price.package_size, included) * Fraction(price.unit_price)
     raise ValueError(f"unknown price model {price.model}")
 
 
@@ -116,20 +116,24 @@ def list_unit_price(price: Price) -> Decimal:
 
 @dataclass(frozen=True)
 class PricedLine:
-    """A line's place in its group and its rounded amount."""
+    """A line's place in its group (exact) and its rounded amount."""
 
-    a: Decimal
-    b: Decimal
+    a: Fraction
+    b: Fraction
     amount: Decimal
 
 
-def price_group(lines: Sequence[tuple[Decimal, Price]]) -> list[PricedLine]:
-    """Price one group's lines, given in group order as (rounded quantity, entry price)."""
-    group_total = sum((q for q, _ in lines), Decimal(0))
+def price_group(lines: Sequence[tuple[Number, Price]]) -> list[PricedLine]:
+    """Price one group's lines, given in group order as (exact quantity, entry price).
+
+    Ranges and amounts use the *exact* quantities, and each amount is rounded
+    once: a prorated 10/31 of a 3.10 fee costs 1.00, not 0.322580645161 × 3.10.
+    """
+    group_total = sum((Fraction(q) for q, _ in lines), Fraction(0))
     priced = []
-    cumulative = Decimal(0)
+    cumulative = Fraction(0)
     for quantity, price in lines:
-        end = EXACT.add(cumulative, quantity)
+        end = cumulative + Fraction(quantity)
         amount = round_money(line_amount(price, cumulative, end, group_total))
         priced.append(PricedLine(cumulative, end, amount))
         cumulative = end

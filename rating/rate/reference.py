@@ -13,9 +13,18 @@ Choices the semantics leave open, fixed here (engines must do the same):
 * A ``delete`` row inherits the status (rated / unmatched / outside_period) of
   the create/update interval it closes; with none open it is unmatched when
   its time lies in the period, else outside_period.
+* A row's interval is cut at the split points of :mod:`rating.rate.timeline`
+  and each piece matched at its own start; the row counts as rated when some
+  piece is rated, else unmatched (outside_period when no piece lies in the
+  period). An event before the period whose state reaches into it is rated
+  (or unmatched) like any other row, not outside_period.
+* ``counts.missing_state`` counts resources whose earliest row is an update or
+  delete inside the period: their time before it is not billed.
 * The minimum-charge line takes product name, seller and resource_type from
   the group entry with the largest minimum charge (first in group order);
-  its scope and resource columns are null except ``tenant``.
+  each scope column (platform type, location, platform instance) is the value
+  the group's lines share, null where they differ; ``tenant`` is the group's;
+  its resource columns are null.
 """
 
 from __future__ import annotations
@@ -26,12 +35,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from functools import lru_cache
 from typing import Any
 
 import pyarrow as pa
 
-from rating import units
 from rating.model import Catalog, Product, UsageKind
 from rating.period import Period
 from rating.rate.matching import (
@@ -50,32 +57,17 @@ from rating.rate.result import (
     RatingResult,
     UnmatchedGroup,
 )
+from rating.rate.timeline import (
+    is_calendar,
+    measure_factor,
+    month_weight,
+    pieces,
+    split_points,
+)
 
 _MICRO = timedelta(microseconds=1)
 _NOT_IN_KEY = frozenset({"resource_id", "time", "source_file", "source_line"})
 _TIME_KINDS = (UsageKind.TIME, UsageKind.TIME_QUANTITY, UsageKind.QUANTITY)
-
-
-# ---------------------------------------------------------------- units
-
-
-@lru_cache(maxsize=1024)
-def _factor(from_unit: str, to_unit: str) -> Fraction:
-    return units.conversion_factor(from_unit, to_unit)
-
-
-@lru_cache(maxsize=1024)
-def _per_second(trait_unit: str, usage_unit: str) -> Fraction:
-    """Factor turning (trait value × seconds) into the usage unit."""
-    if trait_unit == "1":
-        return _factor("s", usage_unit)
-    return _factor(units.multiply(trait_unit, "s"), usage_unit)
-
-
-def _trait_unit(catalog: Catalog, resource_type: str, trait: str) -> str:
-    declared = catalog.resource_type(resource_type)
-    found = declared.trait(trait) if declared is not None else None
-    return found.unit if found is not None and found.unit else "1"
 
 
 # ---------------------------------------------------------------- duplicates
@@ -121,17 +113,19 @@ class _Matcher:
         self.timed = [e for e in candidates if e.valid_from or e.valid_until]
         self.cache: dict[tuple, dict[str, Product]] = {}
 
-    def __call__(self, row: dict[str, Any]) -> dict[str, Product]:
+    def __call__(self, row: dict[str, Any], at: datetime) -> dict[str, Product]:
+        """The winners for ``row`` with validity judged at ``at`` (its piece's start)."""
         key = (
             row.get("resource_type"),
             *(row.get(f) for f in ("platform_type", "location", "platform_instance", "tenant")),
             *(_hashable(row.get(c)) for c in self.filter_columns),
             *(row.get(c) is None for c in self.usage_columns),
-            *(valid_at(e, row["time"]) for e in self.timed),
+            *(valid_at(e, at) for e in self.timed),
         )
         found = self.cache.get(key)
         if found is None:
-            found = self.cache[key] = select_entries(self.candidates, row)
+            timed = row if at == row["time"] else {**row, "time": at}
+            found = self.cache[key] = select_entries(self.candidates, timed)
         return found
 
 
@@ -144,13 +138,13 @@ def _hashable(value: Any) -> Any:
 
 @dataclass
 class _Interval:
-    """One kept row with its clipped coverage and the entries it matched."""
+    """One piece of a kept row's clipped coverage and the entries it matched there."""
 
     row: dict[str, Any]
     start: datetime
     end: datetime
     winners: dict[str, Product]
-    status: str  # "rated" | "unmatched" | "outside_period"
+    lead: bool = True  # the row's first piece: its samples' Quantity and OneTime fees
 
 
 def _coverage(rows: list[dict[str, Any]], i: int, interval: timedelta, period: Period):
@@ -171,33 +165,43 @@ def _resource_intervals(
     match: _Matcher,
     interval: timedelta,
     period: Period,
-) -> list[_Interval]:
-    """Intervals of one resource, rows sorted by time and already de-duplicated."""
+    cuts: list[datetime],
+) -> tuple[list[_Interval], list[tuple[dict[str, Any], str]]]:
+    """Pieces of one resource's intervals, and each row's status.
+
+    Rows are sorted by time and already de-duplicated. A status is "rated",
+    "unmatched" or "outside_period"; a delete takes the status of the
+    create/update interval it closes.
+    """
     result: list[_Interval] = []
-    open_event: _Interval | None = None
+    statuses: list[tuple[dict[str, Any], str]] = []
+    open_status: str | None = None
     for i, row in enumerate(rows):
         event = row.get("event")
         if event == "delete":
-            if open_event is not None:
-                status = open_event.status
-            elif period.start <= row["time"] < period.end:
-                status = "unmatched"
-            else:
-                status = "outside_period"
-            result.append(_Interval(row, row["time"], row["time"], {}, status))
-            open_event = None
+            if open_status is None:
+                open_status = (
+                    "unmatched" if period.start <= row["time"] < period.end else "outside_period"
+                )
+            statuses.append((row, open_status))
+            open_status = None
             continue
         raw_start, raw_end = _coverage(rows, i, interval, period)
         start, end = max(raw_start, period.start), min(raw_end, period.end)
         if start >= end:
-            current = _Interval(row, start, start, {}, "outside_period")
+            result.append(_Interval(row, start, start, {}))
+            status = "outside_period"
         else:
-            winners = match(row)
-            current = _Interval(row, start, end, winners, "rated" if winners else "unmatched")
-        result.append(current)
+            parts = [
+                _Interval(row, a, b, match(row, a), lead=a == start)
+                for a, b in pieces(start, end, cuts)
+            ]
+            result.extend(parts)
+            status = "rated" if any(p.winners for p in parts) else "unmatched"
+        statuses.append((row, status))
         if event is not None:
-            open_event = current
-    return result
+            open_status = status
+    return result, statuses
 
 
 # ---------------------------------------------------------------- slices
@@ -210,7 +214,7 @@ class _Slice:
     ``raw`` is the exact measure in base terms — microseconds (Time), trait
     value × microseconds (TimeQuantity), trait value (Quantity), the count
     itself (Recurring, OneTime) — kept as an integer where possible so summing
-    a month of samples stays cheap; :func:`_quantity` converts it once.
+    a month of samples stays cheap; :class:`_Quantities` converts it once.
     """
 
     row: dict[str, Any]
@@ -222,36 +226,44 @@ class _Slice:
 
 
 def _raw(entry: Product, iv: _Interval, value: Any) -> int | Fraction:
+    """The piece's raw measure (:mod:`rating.rate.timeline`)."""
     kind = entry.usage.kind
+    time = (iv.end - iv.start) // _MICRO
+    if is_calendar(entry):
+        time *= month_weight(iv.start)
     if kind == UsageKind.TIME:
-        return (iv.end - iv.start) // _MICRO
+        return time
     number = value if type(value) is int else as_fraction(value)
     if kind == UsageKind.TIME_QUANTITY:
-        return number * ((iv.end - iv.start) // _MICRO)
+        return number * time
     return number
 
 
-def _quantity(catalog: Catalog, s: _Slice) -> Fraction:
-    """The slice's exact quantity in the entry's usage unit."""
-    usage = s.entry.usage
-    if usage.kind == UsageKind.TIME:
-        return s.raw * _factor("s", usage.unit) / 1_000_000
-    if usage.kind in (UsageKind.TIME_QUANTITY, UsageKind.QUANTITY):
-        trait_unit = _trait_unit(catalog, s.entry.resource_type, usage.trait or "")
-        if usage.kind == UsageKind.TIME_QUANTITY:
-            return s.raw * _per_second(trait_unit, usage.unit) / 1_000_000
-        return s.raw * _factor(trait_unit, usage.unit)
-    return Fraction(s.raw)
+class _Quantities:
+    """Exact quantities of slices: raw measure × the entry's factor (computed once per entry)."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.factors: dict[int, Fraction] = {}
+
+    def __call__(self, s: _Slice) -> Fraction:
+        factor = self.factors.get(id(s.entry))
+        if factor is None:
+            factor = self.factors[id(s.entry)] = measure_factor(s.entry, self.catalog)
+        return s.raw * factor
 
 
 def _scope(row: dict[str, Any]) -> tuple:
     return tuple(row.get(c) for c in ("platform_type", "location", "platform_instance", "tenant"))
 
 
-def _merge(pieces: list[_Slice]) -> list[_Slice]:
-    """Merge contiguous pieces of one entry (and scope, so moves bill the right tenant)."""
+def _merge(parts: list[_Slice]) -> list[_Slice]:
+    """Merge contiguous pieces of one entry (and scope, so moves bill the right tenant).
+
+    Pieces are taken in order of (start, row time), as the engines' window does.
+    """
     merged: list[_Slice] = []
-    for piece in sorted(pieces, key=lambda p: p.start):
+    for piece in sorted(parts, key=lambda p: (p.start, p.row["time"])):
         last = merged[-1] if merged else None
         if (
             last is not None
@@ -274,20 +286,22 @@ def _days(start: datetime, end: datetime) -> set[date]:
 
 def _slices(intervals: list[_Interval], period: Period) -> list[_Slice]:
     """Line-item slices of one resource (before pricing)."""
-    pieces: dict[str, list[_Slice]] = defaultdict(list)
+    measured: dict[str, list[_Slice]] = defaultdict(list)
     recurring: dict[str, list[_Interval]] = defaultdict(list)
     for iv in intervals:
         for product_id, entry in iv.winners.items():
             kind = entry.usage.kind
             if kind in _TIME_KINDS:
-                if kind == UsageKind.QUANTITY and not period.start <= iv.row["time"] < period.end:
+                if kind == UsageKind.QUANTITY and not (
+                    iv.lead and period.start <= iv.row["time"] < period.end
+                ):
                     continue
                 value = iv.row.get(trait_column(entry.usage.trait or ""))
                 raw = _raw(entry, iv, value)
-                pieces[product_id].append(_Slice(iv.row, entry, iv.start, iv.end, raw, value))
+                measured[product_id].append(_Slice(iv.row, entry, iv.start, iv.end, raw, value))
             elif kind == UsageKind.RECURRING:
                 recurring[product_id].append(iv)
-    result = [s for product_pieces in pieces.values() for s in _merge(product_pieces)]
+    result = [s for product_pieces in measured.values() for s in _merge(product_pieces)]
     for product_id, ivs in recurring.items():
         first = ivs[0]
         entry = first.winners[product_id]
@@ -306,8 +320,9 @@ def _one_time(intervals: list[_Interval], period: Period) -> list[_Slice]:
     first = next((iv for iv in intervals if iv.row.get("event") != "delete"), None)
     if first is None or not period.start <= first.row["time"] < period.end:
         return []
+    end = max(iv.end for iv in intervals if iv.row is first.row)  # the row's, not the piece's
     return [
-        _Slice(first.row, entry, first.row["time"], first.end, Fraction(1))
+        _Slice(first.row, entry, first.row["time"], end, Fraction(1))
         for entry in first.winners.values()
         if entry.usage.kind == UsageKind.ONE_TIME
     ]
@@ -316,7 +331,7 @@ def _one_time(intervals: list[_Interval], period: Period) -> list[_Slice]:
 # ---------------------------------------------------------------- line items
 
 
-def _line(period: Period, catalog: Catalog, s: _Slice) -> dict[str, Any]:
+def _line(period: Period, catalog: Catalog, s: _Slice, quantity: Fraction) -> dict[str, Any]:
     entry = s.entry
     return {
         "period": period.label,
@@ -332,7 +347,7 @@ def _line(period: Period, catalog: Catalog, s: _Slice) -> dict[str, Any]:
         "seller_id": entry.seller.seller_id,
         "seller_product_group": entry.seller.seller_product_group,
         "usage_type": entry.usage_type,
-        "quantity": round_money(_quantity(catalog, s)),
+        "quantity": round_money(quantity),
         "unit": entry.usage.unit,
         "unit_price": round_money(list_unit_price(entry.price)),
         "amount": None,
@@ -343,11 +358,18 @@ def _line(period: Period, catalog: Catalog, s: _Slice) -> dict[str, Any]:
     }
 
 
-def _minimum_line(period: Period, catalog: Catalog, entry: Product, tenant, amount: Decimal):
+def _minimum_line(
+    period: Period, catalog: Catalog, entry: Product, group: list[dict[str, Any]], amount: Decimal
+) -> dict[str, Any]:
+    """The top-up line; it shares its group's scope so scoped discounts reach it too."""
+    shared = {
+        name: values.pop() if len(values := {line[name] for line in group}) == 1 else None
+        for name in ("tenant", "platform_type", "location", "platform_instance")
+    }
     return {
         **dict.fromkeys(LINE_ITEM_SCHEMA.names),
+        **shared,
         "period": period.label,
-        "tenant": tenant,
         "resource_type": entry.resource_type,
         "product_id": entry.id,
         "product_name": entry.display_name,
@@ -367,16 +389,21 @@ def _minimum_line(period: Period, catalog: Catalog, entry: Product, tenant, amou
 
 def _price(period: Period, catalog: Catalog, slices: list[_Slice]) -> list[dict[str, Any]]:
     groups: dict[tuple, list[tuple[_Slice, dict[str, Any]]]] = defaultdict(list)
+    quantities = _Quantities(catalog)
+    exact = {id(s): quantities(s) for s in slices}  # priced unrounded, rounded once
     for s in slices:
-        line = _line(period, catalog, s)
+        line = _line(period, catalog, s, exact[id(s)])
         groups[(line["tenant"], line["product_id"], line["currency"])].append((s, line))
     lines: list[dict[str, Any]] = []
     position = {entry: i for i, entry in reversed(list(enumerate(catalog.products)))}
-    for (tenant, _, _), members in groups.items():
+    for members in groups.values():
         # One resource can have lines of several entries of a product id starting
-        # together (a setup fee and its hours): catalog order breaks the tie.
-        members.sort(key=lambda m: (m[1]["start"], m[1]["resource_id"], position[m[0].entry]))
-        priced = price_group([(line["quantity"], s.entry.price) for s, line in members])
+        # together (a setup fee and its hours): catalog order breaks the tie, then the
+        # end (an event's piece and a sample's interval can start at one cut).
+        members.sort(
+            key=lambda m: (m[1]["start"], m[1]["resource_id"], position[m[0].entry], m[1]["end"])
+        )
+        priced = price_group([(exact[id(s)], s.entry.price) for s, _ in members])
         for (_, line), result in zip(members, priced, strict=True):
             line["amount"] = result.amount
             lines.append(line)
@@ -385,8 +412,14 @@ def _price(period: Period, catalog: Catalog, slices: list[_Slice]) -> list[dict[
         if top_up is not None:
             biggest = max(e.price.minimum_charge or 0 for e in entries)
             entry = next(e for e in entries if e.price.minimum_charge == biggest)
-            lines.append(_minimum_line(period, catalog, entry, tenant, top_up))
+            group = [line for _, line in members]
+            lines.append(_minimum_line(period, catalog, entry, group, top_up))
     return lines
+
+
+def _missing_state(first: dict[str, Any], period: Period) -> bool:
+    """Does a resource's first row, inside the period, update or delete an unknown state?"""
+    return first.get("event") in ("update", "delete") and period.start <= first["time"] < period.end
 
 
 def _order_key(line: dict[str, Any]) -> tuple:
@@ -421,17 +454,21 @@ def rate(
         candidates[entry.resource_type].append(entry)
     matchers = {type_id: _Matcher(entries) for type_id, entries in candidates.items()}
 
+    cuts = split_points(catalog.products, period)
     slices: list[_Slice] = []
     unmatched: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for resource_id in sorted(by_resource):
         rows = sorted(by_resource[resource_id], key=lambda r: r["time"])
         type_id = rows[0]["resource_type"]
         match = matchers.get(type_id) or _Matcher([])
-        intervals = _resource_intervals(rows, match, options.interval_for(type_id), period)
-        for iv in intervals:
-            setattr(counts, iv.status, getattr(counts, iv.status) + 1)
-            if iv.status == "unmatched":
-                unmatched[iv.row["resource_type"]].append(iv.row)
+        interval = options.interval_for(type_id)
+        intervals, statuses = _resource_intervals(rows, match, interval, period, cuts)
+        for row, status in statuses:
+            setattr(counts, status, getattr(counts, status) + 1)
+            if status == "unmatched":
+                unmatched[row["resource_type"]].append(row)
+        if _missing_state(rows[0], period):
+            counts.missing_state += 1
         slices.extend(_slices(intervals, period))
 
     lines = sorted(_price(period, catalog, slices), key=_order_key)

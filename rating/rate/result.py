@@ -72,6 +72,9 @@ class Counts:
     outside_period: int = 0
     rated: int = 0
     unmatched: int = 0
+    # Not part of the reconciliation: resources whose first row is an update or
+    # delete inside the period, with no earlier state in the input (a warning).
+    missing_state: int = 0
 
     @property
     def reconciles(self) -> bool:

@@ -44,7 +44,10 @@ if TYPE_CHECKING:
 # SQL settings the plan relies on; set on every session, whoever built it.
 PLAN_CONF = {
     "spark.sql.ansi.enabled": "true",  # overflow and bad casts fail instead of giving NULL
-    "spark.sql.ansi.doubleQuotedIdentifiers": "true",  # "traits.vcpu" is a column
+    "spark.sql.ansi.doubleQuotedIdentifiers": "true",  # "x" is a name, as in DuckDB
+    # SQL text is exactly what the dialect wrote (rating.rate.dialect: escaping):
+    "spark.sql.variable.substitute": "false",  # a ${…} in a value or name stays as written
+    "spark.sql.parser.escapedStringLiterals": "false",  # string literals unescape backslashes
     "spark.sql.caseSensitive": "true",  # trait names differ by case only
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",

@@ -21,7 +21,7 @@ from rating.load.samples.records import FLAT_ENVELOPE, RFC3339
 from rating.load.samples.schema import ENVELOPE_COLUMNS, sample_schema, trait_columns
 from rating.load.traits import EVENTS
 from rating.model import ResourceType, TraitType
-from rating.rate.plan import lit, q
+from rating.rate.dialect import SPARK
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -35,6 +35,7 @@ _SCALAR_SQL = {
     "Bool": "BOOLEAN",
 }
 _SOURCE_COLUMNS = ("source_file", "source_line")
+_q, _lit = SPARK.identifier, SPARK.literal  # every name and value in the SQL below
 
 
 @dataclass
@@ -80,7 +81,7 @@ def read_samples(
     schema = pa.schema([f for f in schema if f.name not in _SOURCE_COLUMNS])
     selected = [*_envelope(columns, paths[0]), *_traits(columns, resource_types)]
     reasons = " ".join(
-        f"WHEN NOT COALESCE({ok}, FALSE) THEN {lit(why)}"
+        f"WHEN NOT COALESCE({ok}, FALSE) THEN {_lit(why)}"
         for why, ok in _rules(columns, resource_types)
     )
     raw.createOrReplaceTempView("raw_samples")
@@ -93,15 +94,15 @@ def read_samples(
 def _envelope(columns: dict[str, DataType], where: str) -> list[str]:
     from pyspark.sql.types import NullType, StringType
 
-    selected = [f"{_time(columns)} AS {q('time')}"]
+    selected = [f"{_time(columns)} AS {_q('time')}"]
     for target, source in ENVELOPE_COLUMNS.items():
         if target == "time":
             continue
         found = columns.get(source)
         if found is not None and not isinstance(found, StringType | NullType):
             raise RatecardError(f"{where}: column {source!r} is {found.simpleString()}, not text")
-        value = q(source) if found is not None else "NULL"
-        selected.append(f"CAST({value} AS STRING) AS {q(target)}")
+        value = _q(source) if found is not None else "NULL"
+        selected.append(f"CAST({value} AS STRING) AS {_q(target)}")
     return selected
 
 
@@ -111,10 +112,10 @@ def _time(columns: dict[str, DataType]) -> str:
 
     found = columns.get("time")
     if isinstance(found, TimestampType):
-        return q("time")
+        return _q("time")
     if isinstance(found, StringType):
-        pattern = lit(RFC3339.pattern.replace("\\", "\\\\"))
-        return f"CASE WHEN {q('time')} RLIKE {pattern} THEN CAST({q('time')} AS TIMESTAMP) END"
+        pattern = SPARK.string_literal(RFC3339.pattern)
+        return f"CASE WHEN {_q('time')} RLIKE {pattern} THEN CAST({_q('time')} AS TIMESTAMP) END"
     return "CAST(NULL AS TIMESTAMP)"
 
 
@@ -124,8 +125,8 @@ def _traits(columns: dict[str, DataType], resource_types: Sequence[ResourceType]
         column = f"traits.{name}"
         found = columns.get(column)
         usable = found is not None and _compatible(found, trait_type)
-        value = q(column) if usable else "NULL"
-        selected.append(f"CAST({value} AS {_sql_type(trait_type)}) AS {q(column)}")
+        value = _q(column) if usable else "NULL"
+        selected.append(f"CAST({value} AS {_sql_type(trait_type)}) AS {_q(column)}")
     return selected
 
 
@@ -136,11 +137,11 @@ def _rules(
     ids = [rt.id for rt in resource_types]
 
     def of_types(types: Sequence[str]) -> str:
-        listed = ", ".join(lit(t) for t in types)
-        return f"{q('resource.type')} IN ({listed})" if types else "FALSE"
+        listed = ", ".join(_lit(t) for t in types)
+        return f"{_q('resource.type')} IN ({listed})" if types else "FALSE"
 
     def text(source: str) -> str:
-        return q(source) if source in columns else "NULL"
+        return _q(source) if source in columns else "NULL"
 
     rules = [
         ("time: missing or not a timestamp with a time zone", f"{_time(columns)} IS NOT NULL"),
@@ -149,7 +150,7 @@ def _rules(
         ("resource.type: unknown resource type", of_types(ids)),
         (
             "event: not one of " + ", ".join(EVENTS),
-            f"{text('event')} IS NULL OR {text('event')} IN ({', '.join(map(lit, EVENTS))})",
+            f"{text('event')} IS NULL OR {text('event')} IN ({', '.join(map(_lit, EVENTS))})",
         ),
     ]
     for name, trait_type in trait_columns(resource_types).items():
@@ -159,23 +160,23 @@ def _rules(
         found = columns.get(column)
         usable = found is not None and _compatible(found, trait_type)
         if found is not None and not usable:
-            rules.append((f"{column}: not a {trait_type.value}", f"{q(column)} IS NULL"))
+            rules.append((f"{column}: not a {trait_type.value}", f"{_q(column)} IS NULL"))
         if requiring:
-            present = f"{q(column)} IS NOT NULL" if usable else "FALSE"
+            present = f"{_q(column)} IS NOT NULL" if usable else "FALSE"
             rules.append((f"{column}: required", f"NOT ({of_types(requiring)}) OR {present}"))
         if usable:
             rules.append(
                 (
                     f"{column}: not a trait of this type",
-                    f"{q(column)} IS NULL OR {of_types(having)}",
+                    f"{_q(column)} IS NULL OR {of_types(having)}",
                 )
             )
-            if value_rule := _value_rule(q(column), trait_type):
-                rules.append((f"{column}: invalid value", f"{q(column)} IS NULL OR {value_rule}"))
+            if value_rule := _value_rule(_q(column), trait_type):
+                rules.append((f"{column}: invalid value", f"{_q(column)} IS NULL OR {value_rule}"))
     known = {f"traits.{name}" for name in trait_columns(resource_types)}
     for column in columns:
         if column.startswith("traits.") and column not in known:
-            rules.append((f"{column}: no resource type has this trait", f"{q(column)} IS NULL"))
+            rules.append((f"{column}: no resource type has this trait", f"{_q(column)} IS NULL"))
     return rules
 
 

@@ -62,12 +62,18 @@ from rating.report.rounding import EXACT, round_money, rounding_name
 Row = Mapping[str, Any]
 NO_TENANT = "(no tenant)"  # report name for line items whose sample had no tenant scope
 _COLUMNS = LINE_ITEM_SCHEMA.names
-# Grouping levels of a report; _CANONICAL orders rows by them, then by every other column.
+# Grouping levels of a report; _CANONICAL orders rows by them, then a resource's slices by
+# time (start, end), then by every other column so that no input order ever shows.
 _TOP = ("seller_id", "seller_product_group", "currency")
 _PRODUCT = ("product_id", "product_name", "usage_type", "unit")
 _RESOURCE = ("resource_id", "resource_name", "resource_type")
 _GROUPING = (*_TOP, *_PRODUCT, *_RESOURCE)
-_CANONICAL = (*_GROUPING, *(name for name in _COLUMNS if name not in _GROUPING))
+_TIME = ("start", "end")
+_CANONICAL = (
+    *_GROUPING,
+    *_TIME,
+    *(name for name in _COLUMNS if name not in (*_GROUPING, *_TIME)),
+)
 
 
 def build_reports(

@@ -1,23 +1,28 @@
 """Discounts and fees: meshStack's three report-level rules.
 
-A discount is computed from the tenant's line items it selects:
+A discount is computed from the tenant's line items it selects
+(:meth:`CompiledDiscount.selects`, the one place that decides):
 
-* its ``ScopeSelector``: every set field (platform type, location, platform
-  instance, tenant) equals the line item's;
+* its currency: every rule names one, and only line items in it count
+  (thresholds and fixed amounts are money in that currency);
+* its ``DiscountSelector``: every set field (platform type, location,
+  platform instance, tenant) equals the line item's; none set = every platform;
 * its ``DiscountScope``: three regexes, full match, on the seller id, the
   product display name and the usage type display name (compiled once);
 * its validity: the line item's ``start`` lies in ``[valid_from, valid_until)``
   (a discount whose validity does not overlap the period yields nothing).
 
-The source amount is the sum of the selected line items' unrounded amounts,
-per currency. Rules:
+A group's minimum-charge line carries the scope fields its group's line items
+share (null where they differ), so a scoped discount reaches it exactly when
+it would reach every line the minimum tops up.
+
+The source amount is the sum of the selected line items' unrounded amounts.
+Rules:
 
 * ``FixedPercentage``: source × percentage / 100.
 * ``TieredPercentage``: the tier with the highest threshold ≤ source wins,
   source × its value / 100; below the smallest threshold there is no line.
-* ``TieredFixedAmount``: same tier choice; the tier's value is the amount, in
-  the discount's currency (only line items in that currency count; without a
-  currency each currency is treated on its own).
+* ``TieredFixedAmount``: same tier choice; the tier's value is the amount.
 
 Positive results are fees, negative ones discounts. Exact results keep 12
 decimal places like line items; they are rounded to the minor unit once, on
@@ -34,7 +39,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from rating.errors import RatecardError
-from rating.model import Catalog, Discount, DiscountRule, DiscountTier, ScopeSelector
+from rating.model import Catalog, Discount, DiscountRule, DiscountSelector, DiscountTier
 from rating.period import Period
 from rating.rate.result import SCALE
 
@@ -52,13 +57,17 @@ class CompiledDiscount:
     seller_re: re.Pattern[str]
     product_re: re.Pattern[str]
     usage_type_re: re.Pattern[str]
+    own_sellers: frozenset[str] | None = None
+    """A partner's seller ids: its discounts and fees never touch anyone else's lines."""
 
     def selects(self, row: Mapping[str, Any]) -> bool:
         """Whether a line item (a ``LINE_ITEM_SCHEMA`` row) counts towards this discount."""
         discount = self.discount
         start = row["start"]
         return (
-            _scope_matches(discount.scope, row)
+            (self.own_sellers is None or row["seller_id"] in self.own_sellers)
+            and row["currency"] == discount.currency
+            and _scope_matches(discount.scope, row)
             and (discount.valid_from is None or start >= discount.valid_from)
             and (discount.valid_until is None or start < discount.valid_until)
             and self.seller_re.fullmatch(row["seller_id"] or "") is not None
@@ -69,7 +78,7 @@ class CompiledDiscount:
 
 @dataclass(frozen=True)
 class DiscountResult:
-    """One discount applied to one currency of one tenant's line items."""
+    """One discount applied to one tenant's line items in its currency."""
 
     compiled: CompiledDiscount
     currency: str
@@ -96,6 +105,7 @@ def compile_discounts(catalog: Catalog) -> tuple[CompiledDiscount, ...]:
                     usage_type_re=_compile(
                         discount, "usageTypeDisplayName", scope.usage_type_display_name
                     ),
+                    own_sellers=frozenset(part.allowed_sellers) if part.is_partner else None,
                 )
             )
     return tuple(compiled)
@@ -104,21 +114,18 @@ def compile_discounts(catalog: Catalog) -> tuple[CompiledDiscount, ...]:
 def apply_discounts(
     discounts: Iterable[CompiledDiscount], rows: list[Mapping[str, Any]], period: Period
 ) -> list[DiscountResult]:
-    """Every discount/fee line for one tenant's line items, in catalog then currency order."""
+    """Every discount/fee line for one tenant's line items, in catalog order.
+
+    A discount that selects no line item yields no line, even a fixed amount:
+    a fee is owed for usage it covers, not for merely existing in the catalog.
+    """
     results = []
     for compiled in discounts:
         if not _overlaps(compiled.discount, period.start, period.end):
             continue
-        sources: dict[str, Decimal] = {}
-        for row in rows:
-            if compiled.selects(row):
-                currency = row["currency"]
-                sources[currency] = sources.get(currency, Decimal(0)) + row["amount"]
-        fixed_currency = compiled.discount.currency
-        if compiled.discount.rule is DiscountRule.TIERED_FIXED_AMOUNT and fixed_currency:
-            sources = {c: a for c, a in sources.items() if c == fixed_currency}
-        for currency, source in sorted(sources.items()):
-            result = _evaluate(compiled, currency, source)
+        selected = [row["amount"] for row in rows if compiled.selects(row)]
+        if selected:
+            result = _evaluate(compiled, sum(selected, Decimal(0)))
             if result is not None:
                 results.append(result)
     return results
@@ -130,7 +137,7 @@ def choose_tier(tiers: Iterable[DiscountTier], source: Decimal) -> DiscountTier 
     return max(eligible, key=lambda tier: tier.threshold, default=None)
 
 
-def _evaluate(compiled: CompiledDiscount, currency: str, source: Decimal) -> DiscountResult | None:
+def _evaluate(compiled: CompiledDiscount, source: Decimal) -> DiscountResult | None:
     discount = compiled.discount
     if discount.rule is DiscountRule.FIXED_PERCENTAGE:
         if discount.percentage is None:
@@ -144,7 +151,7 @@ def _evaluate(compiled: CompiledDiscount, currency: str, source: Decimal) -> Dis
         rate, threshold = tier.value, tier.threshold
         exact = source * rate / 100 if discount.rule is DiscountRule.TIERED_PERCENTAGE else rate
     exact = exact.quantize(_QUANTUM, rounding=ROUND_HALF_EVEN)
-    return DiscountResult(compiled, currency, source, rate, threshold, exact)
+    return DiscountResult(compiled, discount.currency, source, rate, threshold, exact)
 
 
 def _compile(discount: Discount, field: str, pattern: str) -> re.Pattern[str]:
@@ -158,7 +165,7 @@ def _compile(discount: Discount, field: str, pattern: str) -> re.Pattern[str]:
         ) from error
 
 
-def _scope_matches(scope: ScopeSelector, row: Mapping[str, Any]) -> bool:
+def _scope_matches(scope: DiscountSelector, row: Mapping[str, Any]) -> bool:
     return all(
         getattr(scope, name) is None or getattr(scope, name) == row[name] for name in _SCOPE_FIELDS
     )

@@ -74,6 +74,20 @@ def _fx_row(path: Path, line: int, row: dict[str, str]) -> FxRate:
         rate = Decimal(text)
     except InvalidOperation:
         raise RatecardError(f"{path}:{line}: field rate: {text!r} is not a number") from None
-    if not rate.is_finite() or rate <= 0:
-        raise RatecardError(f"{path}:{line}: field rate: {text!r} must be a positive number")
+    problem = rate_problem(rate)
+    if problem is not None:
+        raise RatecardError(f"{path}:{line}: field rate: {text!r} {problem}")
     return FxRate(source, target, rate)
+
+
+MAX_RATE = Decimal("1e12")
+"""Far above any real exchange rate, far below what a DECIMAL(38, 12) amount can hold."""
+
+
+def rate_problem(rate: Decimal) -> str | None:
+    """Why ``rate`` cannot convert money (not finite, not positive, absurdly large), or None."""
+    if not rate.is_finite() or rate <= 0:
+        return "must be a positive number"
+    if rate >= MAX_RATE:
+        return f"is out of range (an exchange rate must be below {MAX_RATE:.0e})"
+    return None

@@ -87,7 +87,7 @@ let openstackProducts =
         , displayName = "GPU virtual machine"
         , resourceType = "openstack.nova.server"
         , scope = openstack
-        , filter = [ active, C.Condition.regex "flavor" "g1\\..*" ]
+        , filter = [ active, C.Condition.regex "flavor" "g\\d+\\..*" ]
         , usage = C.Usage.time "h"
         , usageType = "GPU hours"
         , price = C.Price.minimum 50.0 (C.Price.perUnit "EUR" 1.2)
@@ -338,15 +338,15 @@ in  C.Catalog::{
       [ C.Discount::{
         , id = "team-data-discount"
         , displayName = "Data team commitment discount"
-        , rule = C.DiscountRule.fixedPercentage -5.0
-        , scope = C.Scope.tenant "Kubernetes" "team-data"
+        , rule = C.DiscountRule.fixedPercentage "EUR" -5.0
+        , scope = C.Discount.within (C.Scope.tenant "Kubernetes" "team-data")
         , discountScope = C.Discount.Scope::{ sellerId = "acme" }
         }
       , C.Discount::{
         , id = "partner-management-fee"
         , displayName = "Partner management fee"
-        , rule = C.DiscountRule.fixedPercentage 3.0
-        , scope = C.Scope.platformType "OSB"
+        , rule = C.DiscountRule.fixedPercentage "CHF" 3.0
+        , scope = C.Discount.within (C.Scope.platformType "OSB")
         , discountScope = C.Discount.Scope::{ sellerId = "storage-gmbh" }
         }
       , C.Discount::{
@@ -358,12 +358,31 @@ in  C.Catalog::{
               [ { threshold = 0.0, value = 10.0 }
               , { threshold = 1000.0, value = 50.0 }
               ]
-        , scope = openstack
+        , scope = C.Discount.within openstack
         , discountScope = C.Discount.Scope::{ productDisplayName = "Virtual machine.*" }
         , validFrom = Some "2026-10-01T00:00:00Z"
         }
+      , -- no scope: a commitment over every platform the operator sells on
+        C.Discount::{
+        , id = "commitment-discount"
+        , displayName = "Cross-platform commitment discount"
+        , rule =
+            C.DiscountRule.tieredPercentage
+              "EUR"
+              [ { threshold = 10.0, value = -1.0 }
+              , { threshold = 1000.0, value = -3.0 }
+              ]
+        , discountScope = C.Discount.Scope::{ sellerId = "acme" }
+        }
       ]
     , parts = [ ./partners/storage-gmbh.dhall ]
+    , partners =
+      [ C.Partner::{
+        , name = "storage-gmbh"
+        , sellerIds = [ "storage-gmbh" ]
+        , files = [ "partners/storage-gmbh.dhall" ]
+        }
+      ]
     , resourceTypes =
       [ C.ResourceType::{
         , id = "acme.dns.zone"

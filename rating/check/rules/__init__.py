@@ -7,10 +7,11 @@ from rating.check.rules.catalog_level import (
     check_discounts,
     check_examples,
     check_fx,
-    check_parts,
     check_resource_types,
 )
+from rating.check.rules.imports import check_remote_imports
 from rating.check.rules.overlap import check_overlaps
+from rating.check.rules.partners import check_parts
 from rating.check.rules.prices import check_prices
 from rating.check.rules.products import check_products
 from rating.model import Catalog
@@ -26,4 +27,5 @@ RULES: tuple[Rule, ...] = (
     check_fx,
     check_parts,
     check_examples,
+    check_remote_imports,
 )

@@ -1,4 +1,4 @@
-"""Rules across the catalog: discounts, FX, partner parts, resource types, examples."""
+"""Rules across the catalog: discounts, FX, resource types, examples."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from rating.check.rules.common import currency_known, regex_error
 from rating.errors import RatecardError
 from rating.model import Catalog, CatalogExample, Discount, DiscountRule
 from rating.period import Period
+from rating.report.fx import rate_problem
 
 
 def check_discounts(catalog: Catalog, out: Collector) -> None:
@@ -30,7 +31,7 @@ def check_discounts(catalog: Catalog, out: Collector) -> None:
                         **where,
                     )
             _check_discount_rule(discount, out, where)
-            if discount.currency is not None and not currency_known(discount.currency):
+            if not currency_known(discount.currency):
                 out.error(
                     "unknown-currency",
                     f'discount "{discount.id}": unknown currency "{discount.currency}" (ISO 4217)',
@@ -56,8 +57,6 @@ def _check_discount_rule(discount: Discount, out: Collector, where: dict) -> Non
             f"{label}: tier thresholds must ascend ({', '.join(map(str, thresholds))})",
             **where,
         )
-    if discount.rule is DiscountRule.TIERED_FIXED_AMOUNT and discount.currency is None:
-        out.error("incomplete-discount", f"{label}: TieredFixedAmount without a currency", **where)
 
 
 def check_fx(catalog: Catalog, out: Collector) -> None:
@@ -69,11 +68,11 @@ def check_fx(catalog: Catalog, out: Collector) -> None:
                 out.error(
                     "unknown-currency", f'FX rate: unknown currency "{code}" (ISO 4217)', file=file
                 )
-        if rate.rate <= 0:
+        problem = rate_problem(rate.rate)
+        if problem is not None:
             out.error(
                 "bad-fx-rate",
-                f"FX rate {rate.from_currency}->{rate.to_currency}: "
-                f"rate {rate.rate} is not positive",
+                f"FX rate {rate.from_currency}->{rate.to_currency}: rate {rate.rate} {problem}",
                 file=file,
             )
     base = catalog.base_currency
@@ -97,31 +96,6 @@ def check_fx(catalog: Catalog, out: Collector) -> None:
                 f"no FX rate converts {currency} to the base currency {base}",
                 file=file,
             )
-
-
-def check_parts(catalog: Catalog, out: Collector) -> None:
-    """Partners sell only under their own seller id and never redefine others' products."""
-    owner: dict[str, str] = {}  # product id -> the part that owns it: the operator's first
-    for part in sorted(catalog.parts, key=lambda p: p.is_partner):
-        for product in part.products:
-            owner.setdefault(product.id, part.name)
-    for part in catalog.parts:
-        for product in part.products:
-            where = {"source": product.source, "file": part.file, "subject": product.id}
-            if part.is_partner and product.seller.seller_id != part.seller_id:
-                out.error(
-                    "partner-seller",
-                    f'partner part "{part.name}" (seller "{part.seller_id}") defines product '
-                    f'"{product.id}" under seller id "{product.seller.seller_id}"',
-                    **where,
-                )
-            if owner[product.id] != part.name:
-                out.error(
-                    "partner-override",
-                    f'part "{part.name}" redefines product "{product.id}", '
-                    f'which part "{owner[product.id]}" defines',
-                    **where,
-                )
 
 
 def check_resource_types(catalog: Catalog, out: Collector) -> None:

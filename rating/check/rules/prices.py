@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from decimal import Decimal
 
 from rating.check.findings import Collector
 from rating.check.rules.common import currency_known, entries
@@ -96,3 +97,16 @@ def _check_negative(label: str, product: Product, out: Collector, where: dict) -
     for what, amount in amounts:
         if amount < 0:
             out.error("negative-price", f"{label}: negative {what} {amount}", **where)
+    sizes = [("package size", price.package_size)]
+    sizes += [(f"tier {i + 1} upTo", t.up_to) for i, t in enumerate(price.tiers)]
+    for what, amount in [*amounts, *sizes]:
+        if amount is not None and abs(amount) >= MAX_NUMBER:
+            out.error(
+                "number-out-of-range",
+                f"{label}: {what} {amount} is out of range (must be below {MAX_NUMBER:.0e})",
+                **where,
+            )
+
+
+MAX_NUMBER = Decimal("1e15")
+"""Prices and quantities beyond this overflow DECIMAL(38, 12) amounts once multiplied."""

@@ -125,7 +125,8 @@ def _check_usage(
     trait = _measured_trait(product, resource_type, out, where)
     if trait is None or trait.unit is None:
         return
-    measured = trait.unit if usage.kind is UsageKind.QUANTITY else units.multiply(trait.unit, "h")
+    time = units.time_basis(usage.unit)  # calendar months never convert to hours
+    measured = trait.unit if usage.kind is UsageKind.QUANTITY else units.multiply(trait.unit, time)
     if not units.is_commensurable(usage.unit, measured):
         what = (
             f'"{trait.name}" ({trait.unit})'

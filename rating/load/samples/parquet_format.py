@@ -16,7 +16,9 @@ reasons either way.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -24,8 +26,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from rating.errors import RatecardError
-from rating.load.samples.records import FLAT_ENVELOPE, RFC3339, nest
+from rating.errors import RatecardError, first_line
+from rating.load.samples.records import (
+    CONTROL,
+    FLAT_ENVELOPE,
+    MAX_MAGNITUDE,
+    MAX_TIME,
+    MIN_TIME,
+    REQUIRED_TEXT,
+    RFC3339,
+    TEXT_FIELDS,
+    nest,
+    nonnegative,
+)
 from rating.load.samples.schema import (
     ENVELOPE_COLUMNS,
     TIMESTAMP,
@@ -35,6 +48,9 @@ from rating.load.samples.schema import (
 )
 from rating.load.traits import EVENTS
 from rating.model import ResourceType, TraitType
+
+_MIN_TIME = pa.scalar(MIN_TIME, TIMESTAMP)
+_MAX_TIME = pa.scalar(MAX_TIME, TIMESTAMP)
 
 # (normalized batch of valid rows or None, [(row number, nested record)] to check one by one)
 Split = tuple[pa.RecordBatch | None, list[tuple[int, dict[str, Any]]]]
@@ -97,6 +113,14 @@ class ParquetChecker:
             name: frozenset(i for i, rt in enumerate(resource_types) if rt.trait(name))
             for name in self.traits
         }
+        self.nonnegative = {
+            name: frozenset(
+                i
+                for i, rt in enumerate(resource_types)
+                if (t := rt.trait(name)) and nonnegative(t.type, t.unit)
+            )
+            for name in self.traits
+        }
         self.required = {
             name: frozenset(
                 i for i, rt in enumerate(resource_types) if (t := rt.trait(name)) and not t.optional
@@ -153,7 +177,7 @@ class ParquetChecker:
     def _slow(batch: pa.RecordBatch, ok: pa.Array, first_row: int) -> list:
         """The rows that failed, as nested records for the per-record validator."""
         bad = pc.indices_nonzero(pc.invert(ok))
-        rows = batch.take(bad).to_pylist() if len(bad) else []
+        rows = _python_rows(batch.take(bad)) if len(bad) else []
         return [
             (first_row + 1 + index, nest(row))
             for index, row in zip(bad.to_pylist(), rows, strict=True)
@@ -178,9 +202,13 @@ class ParquetChecker:
                 return pa.repeat(pa.scalar(False), n), {}
             normalized[target] = column
 
-        require(pc.is_valid(normalized["time"]))
-        for name in ("resource_id", "platform_type"):
-            require(_per_value(normalized[name], lambda v: pc.greater(pc.utf8_length(v), 0)))
+        time = normalized["time"]
+        require(pc.and_(pc.greater_equal(time, _MIN_TIME), pc.less(time, _MAX_TIME)))
+        for target, source in ENVELOPE_COLUMNS.items():
+            if source in TEXT_FIELDS:
+                column = normalized[target]
+                fine = _per_value(column, lambda v, field=source: _text_ok(v, field))
+                require(fine if source in REQUIRED_TEXT else pc.or_kleene(pc.is_null(column), fine))
         # Resource types as positions in type_ids (unknown: one past the end): one
         # string lookup per distinct value, then "rows of these types" masks are
         # table lookups by position, shared between traits.
@@ -219,8 +247,12 @@ class ParquetChecker:
                 require(pc.or_kleene(pc.invert(present), of_types(self.allowed[name])))
             if self.required[name]:
                 require(pc.or_kleene(present, pc.invert(of_types(self.required[name]))))
-            if trait_type.value == "Natural" or trait_type.value.startswith("List "):
-                require(self._values_ok(column, trait_type, n))
+            require(_values_ok(column, trait_type, n))
+            if self.nonnegative[name]:
+                negative = pc.and_(
+                    _any_value(column, lambda v: pc.less(v, 0), n), of_types(self.nonnegative[name])
+                )
+                require(pc.invert(negative))
         for source, column in columns.items():
             if source.startswith("traits.") and source[7:] not in self.traits:
                 require(pc.is_null(column))  # a trait no resource type has
@@ -237,22 +269,41 @@ class ParquetChecker:
             return _per_value(column, _rfc3339)
         return pa.nulls(len(column), TIMESTAMP)
 
-    @staticmethod
-    def _values_ok(column: pa.Array, trait_type: TraitType, n: int) -> pa.Array:
-        """Naturals are ≥ 0; list elements are non-null (and ≥ 0 for List Natural)."""
-        name = trait_type.value
-        if name == "Natural":
-            return pc.or_kleene(pc.is_null(column), pc.greater_equal(column, 0))
-        if not name.startswith("List "):
-            return pa.repeat(pa.scalar(True), n)
-        values = pc.list_flatten(column)
-        bad_value = pc.is_null(values)
-        if name == "List Natural":
-            bad_value = pc.or_kleene(bad_value, pc.fill_null(pc.less(values, 0), True))
-        parents = pc.filter(pc.list_parent_indices(column), bad_value)
-        return pc.invert(
-            pc.is_in(pa.array(range(n), pa.int64()), value_set=parents.cast(pa.int64()))
+
+def _text_ok(texts: pa.Array, field: str) -> pa.Array:
+    """No control characters, and not empty where the field is a scope id or required."""
+    ok = pc.invert(pc.match_substring_regex(texts, CONTROL))
+    if field != "resource.name":
+        ok = pc.and_(ok, pc.greater(pc.utf8_length(texts), 0))
+    return ok
+
+
+def _values_ok(column: pa.Array, trait_type: TraitType, n: int) -> pa.Array:
+    """Per row: no null list element, every number within ±MAX_MAGNITUDE (so finite)."""
+    name = trait_type.value
+    base = name.removeprefix("List ")
+    checks: list[Callable[[pa.Array], pa.Array]] = []
+    if base in ("Integer", "Natural", "Double"):
+        checks.append(
+            lambda v: pc.invert(pc.and_(pc.greater(v, -MAX_MAGNITUDE), pc.less(v, MAX_MAGNITUDE)))
         )
+    if name != base:
+        checks.append(pc.is_null)
+    if not checks:
+        return pa.repeat(pa.scalar(True), n)
+    return pc.invert(
+        _any_value(column, lambda v: functools.reduce(pc.or_kleene, (c(v) for c in checks)), n)
+    )
+
+
+def _any_value(column: pa.Array, bad: Callable[[pa.Array], pa.Array], n: int) -> pa.Array:
+    """Per row: is ``bad`` true for the value (or, for a list, for any element)?"""
+    if not pa.types.is_list(column.type):
+        return pc.fill_null(bad(column), False)
+    hits = pc.fill_null(bad(pc.list_flatten(column)), False)
+    rows = np.zeros(n, dtype=bool)
+    rows[pc.filter(pc.list_parent_indices(column), hits).to_numpy()] = True
+    return pa.array(rows)
 
 
 def _rfc3339(text: pa.Array) -> pa.Array:
@@ -261,22 +312,55 @@ def _rfc3339(text: pa.Array) -> pa.Array:
     return pc.if_else(matches, text, None).cast(TIMESTAMP)
 
 
+def _python_rows(rows: pa.RecordBatch | pa.Table) -> list[dict[str, Any]]:
+    """Rows as Python dicts; timestamps as text, which holds any instant a datetime cannot
+    (year 10000, nanoseconds), for the validator to judge (no zone: no RFC 3339)."""
+    for index, field in enumerate(rows.schema):
+        if pa.types.is_timestamp(field.type):
+            text = pc.replace_substring(
+                rows.column(index).cast(pa.string()), " ", "T", max_replacements=1
+            )
+            rows = rows.set_column(index, field.name, text)
+    return rows.to_pylist()
+
+
+@contextmanager
+def _unreadable(path: str) -> Iterator[None]:
+    """A file pyarrow cannot read (truncated, corrupt, not Parquet) fails in one line."""
+    try:
+        yield
+    except (OSError, pa.ArrowException) as error:
+        raise RatecardError(
+            f"{path}: corrupt or truncated Parquet file: {first_line(error)}"
+        ) from None
+
+
+def open_parquet(path: str) -> pq.ParquetFile:
+    """The file opened for reading; Text columns dictionary-encoded (module docstring)."""
+    with _unreadable(path):
+        schema = pq.read_schema(path)
+        text = [f.name for f in schema if is_text(f.type)]
+        return pq.ParquetFile(path, read_dictionary=text)
+
+
 def read_parquet(
     path: str, checker: ParquetChecker, batch_size: int
 ) -> Iterator[tuple[int, Split]]:
     """``(rows in the input batch, split)`` per Parquet batch, streamed row group by group.
 
-    Text columns come dictionary-encoded (see the module docstring); columns are
-    decoded on all cores.
+    Columns are decoded on all cores.
     """
-    schema = pq.read_schema(path)
-    checker.check_columns(path, schema.names)
-    text = [f.name for f in schema if is_text(f.type)]
-    file = pq.ParquetFile(path, read_dictionary=text)
-    first_row = 0
-    for batch in file.iter_batches(batch_size=batch_size, use_threads=True):
-        yield batch.num_rows, checker.split(batch, first_row, path)
-        first_row += batch.num_rows
+    with open_parquet(path) as file:
+        checker.check_columns(path, file.schema_arrow.names)
+        batches = file.iter_batches(batch_size=batch_size, use_threads=True)
+        first_row = 0
+        while True:
+            with _unreadable(path):
+                batch = next(batches, None)
+            if batch is None:
+                return
+            yield batch.num_rows, checker.split(batch, first_row, path)
+            first_row += batch.num_rows
 
 
 def records_at(path: str, rows: Sequence[int]) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -287,14 +371,14 @@ def records_at(path: str, rows: Sequence[int]) -> Iterator[tuple[int, dict[str, 
     (:meth:`ParquetChecker._slow`, lines count from 1), reading only the row
     groups holding them.
     """
-    text = [f.name for f in pq.read_schema(path) if is_text(f.type)]
-    with pq.ParquetFile(path, read_dictionary=text) as file:  # decoding strings costs 3×
+    with open_parquet(path) as file:  # decoding strings costs 3×
         sizes = [file.metadata.row_group(g).num_rows for g in range(file.num_row_groups)]
         starts = np.cumsum([0, *sizes])
         wanted = np.asarray(rows, dtype=np.int64)
         groups = np.searchsorted(starts, wanted, side="right") - 1
         for group in np.unique(groups):
             local = wanted[groups == group] - starts[group]
-            records = file.read_row_group(int(group)).take(local).to_pylist()
+            with _unreadable(path):
+                records = _python_rows(file.read_row_group(int(group)).take(local))
             for row, record in zip(local.tolist(), records, strict=True):
                 yield int(starts[group]) + row + 1, nest(record)

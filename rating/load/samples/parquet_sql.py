@@ -20,17 +20,30 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from rating.load.samples.parquet_format import compatible, is_text
-from rating.load.samples.records import FLAT_ENVELOPE
+from rating.load.samples.parquet_format import compatible, is_text, open_parquet
+from rating.load.samples.records import (
+    CONTROL_CHARS,
+    FLAT_ENVELOPE,
+    MAX_MAGNITUDE,
+    MAX_TIME,
+    MIN_TIME,
+    REQUIRED_TEXT,
+    TEXT_FIELDS,
+    nonnegative,
+)
 from rating.load.samples.schema import ENVELOPE_COLUMNS, trait_columns
 from rating.load.traits import EVENTS
 from rating.model import ResourceType, TraitType
+from rating.rate.dialect import DUCKDB
 
+_q, _lit = DUCKDB.identifier, DUCKDB.literal  # every name and value in the SQL below
 _EXACT = {
     "Text": is_text,
     "Integer": pa.types.is_int64,
@@ -65,19 +78,42 @@ def parquet_query(
     one row group longer than a reader batch (``batch_rows``) is left to the
     reader too: DuckDB reads a row group on one thread, pyarrow on all.
     """
-    with pq.ParquetFile(path) as file:
+    with open_parquet(path) as file:
         resolved = str(Path(path).resolve())
         if not (_plain_path(resolved) and _exact_schema(file, resource_types)):
             return None
         if file.num_row_groups == 1 and file.metadata.num_rows > batch_rows:
             return None
-        rules = _Rules(file.schema_arrow, resource_types)
+        rules = _Rules(file.schema_arrow, resource_types, _bounds(file))
         return ParquetQuery(
             source=f"read_parquet({_lit(resolved)}, file_row_number = true)",
             rows=file.metadata.num_rows,
             select=", ".join(rules.column(name) for name in names),
             valid=rules.valid(),
         )
+
+
+def _bounds(file: pq.ParquetFile) -> dict[str, tuple[Any, Any]]:
+    """``(min, max)`` of each integer or timestamp column, if every row group has statistics.
+
+    A rule the bounds already prove is left out of the query: testing every
+    row costs the load a good part of its speed, and files almost always prove
+    these (doubles are not used: their statistics leave NaN out).
+    """
+    metadata = file.metadata
+    bounds: dict[str, tuple[Any, Any]] = {}
+    for index in range(metadata.num_columns):
+        leaf = file.schema.column(index)
+        if leaf.physical_type not in ("INT32", "INT64") or leaf.path != leaf.name:
+            continue  # not a number or timestamp, or inside a list
+        groups = range(metadata.num_row_groups)
+        stats = [metadata.row_group(g).column(index).statistics for g in groups]
+        if stats and all(s is not None and s.has_min_max for s in stats):
+            try:
+                bounds[leaf.path] = (min(s.min for s in stats), max(s.max for s in stats))
+            except (ValueError, OverflowError):  # a time no datetime holds: the rule decides
+                continue
+    return bounds
 
 
 def _plain_path(path: str) -> bool:
@@ -138,8 +174,14 @@ def _value_type(data_type: pa.DataType) -> pa.DataType:
 class _Rules:
     """The vectorized check's rules (ParquetChecker._check) over one file's columns."""
 
-    def __init__(self, schema: pa.Schema, resource_types: Sequence[ResourceType]) -> None:
+    def __init__(
+        self,
+        schema: pa.Schema,
+        resource_types: Sequence[ResourceType],
+        bounds: dict[str, tuple[Any, Any]],
+    ) -> None:
         self.resource_types = resource_types
+        self.bounds = bounds
         self.traits = trait_columns(resource_types)
         present = {f.name: _value_type(f.type) for f in schema if not pa.types.is_null(f.type)}
         self.present = set(present)
@@ -169,13 +211,25 @@ class _Rules:
         return " AND ".join(f"COALESCE({rule}, FALSE)" for rule in self._rules())
 
     def _rules(self) -> Iterator[str]:
-        yield f"{self._envelope('time')} IS NOT NULL"
-        yield f"{self._envelope('resource.id')} <> ''"
-        yield f"{self._envelope('scope.platformType')} <> ''"
+        time = self._envelope("time")
+        low, high = self.bounds.get("time", (None, None))
+        if low is None or not MIN_TIME <= low <= high < MAX_TIME:
+            yield f"{time} >= {_timestamp(MIN_TIME)} AND {time} < {_timestamp(MAX_TIME)}"
+        else:
+            yield f"{time} IS NOT NULL"  # in range: proven by the statistics
+        for source in TEXT_FIELDS:
+            text = self._envelope(source)
+            ok = " AND ".join(f"NOT contains({text}, chr({ord(c)}))" for c in CONTROL_CHARS)
+            if source != "resource.name":
+                ok += f" AND {text} <> ''"
+            yield ok if source in REQUIRED_TEXT else f"{text} IS NULL OR ({ok})"
         event = self._envelope("event")
         yield f"{event} IS NULL OR {event} IN ({', '.join(map(_lit, EVENTS))})"
         yield self._per_type()
         for name in self.usable:
+            low, high = self.bounds.get(f"traits.{name}", (None, None))
+            if low is not None and low > -MAX_MAGNITUDE and high < MAX_MAGNITUDE:
+                continue  # proven by the statistics (a scalar: lists have no bounds here)
             if values := _values_rule(_q(f"traits.{name}"), self.traits[name]):
                 yield values
         for column in self.null_only:
@@ -195,31 +249,40 @@ class _Rules:
         checks = []
         for name in self.traits:
             trait = rt.trait(name)
-            column = f"traits.{name}"
+            column = _q(f"traits.{name}")
             if name in self.usable:
                 if trait is None:
-                    checks.append(f"{_q(column)} IS NULL")
-                elif not trait.optional:
-                    checks.append(f"{_q(column)} IS NOT NULL")
+                    checks.append(f"{column} IS NULL")
+                    continue
+                if not trait.optional:
+                    checks.append(f"{column} IS NOT NULL")
+                low = self.bounds.get(f"traits.{name}", (-1, 0))[0]
+                if nonnegative(trait.type, trait.unit) and low < 0:
+                    checks.append(f"({_all_values(column, trait.type, '{v} >= 0')})")
             elif trait is not None and not trait.optional:
                 return "FALSE"  # a required trait without a column of its type
         return " AND ".join(checks) or "TRUE"
 
 
 def _values_rule(column: str, trait_type: TraitType) -> str | None:
-    """Naturals are ≥ 0; list elements are non-null (and ≥ 0 for List Natural)."""
+    """List elements are non-null; numbers lie within ±MAX_MAGNITUDE (so NaN does not)."""
     name = trait_type.value
-    if name == "Natural":
-        return f"{column} IS NULL OR {column} >= 0"
-    if not name.startswith("List "):
-        return None
-    bad = "v IS NULL OR v < 0" if name == "List Natural" else "v IS NULL"
-    return f"{column} IS NULL OR len(list_filter({column}, lambda v: {bad})) = 0"
+    base = name.removeprefix("List ")
+    rules = []
+    if name != base:
+        rules.append("{v} IS NOT NULL")
+    if base in ("Integer", "Natural", "Double"):
+        rules.append(f"{{v}} > -{MAX_MAGNITUDE} AND {{v}} < {MAX_MAGNITUDE}")
+    return _all_values(column, trait_type, " AND ".join(rules)) if rules else None
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def _all_values(column: str, trait_type: TraitType, rule: str) -> str:
+    """``rule`` (on ``{v}``) holds for the value, or every element of a list, or it is NULL."""
+    if trait_type.value.startswith("List "):
+        each = rule.format(v="v")
+        return f"{column} IS NULL OR len(list_filter({column}, lambda v: NOT ({each}))) = 0"
+    return f"{column} IS NULL OR ({rule.format(v=column)})"
 
 
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def _timestamp(moment: datetime) -> str:
+    return f"TIMESTAMPTZ {_lit(moment.isoformat())}"

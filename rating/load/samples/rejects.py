@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
+
+MAX_SHOWN = 80  # characters of a user's value shown in a message
+# Characters that would break a message's single line or cannot be printed as UTF-8.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` fit for a one-line message: unprintables escaped, long text cut at MAX_SHOWN."""
+    if len(text) > MAX_SHOWN:
+        text = text[: MAX_SHOWN - 1] + "…"
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 @dataclass(frozen=True)
@@ -21,8 +33,8 @@ class Reject:
 
     def __str__(self) -> str:
         where = f"{self.source_file}:{self.source_line}"
-        field = f" {self.field}:" if self.field else ""
-        return f"{where}: {self.resource_id or '-'}:{field} {self.reason}"
+        field = f" {printable(self.field)}:" if self.field else ""
+        return f"{where}: {printable(self.resource_id or '-')}:{field} {self.reason}"
 
 
 class RejectSink:
@@ -44,14 +56,18 @@ class RejectSink:
         if len(self.first) < self.keep:
             self.first.append(reject)
         if self.path is not None:
-            if self._out is None:
-                self._out = Path(self.path).open("w", encoding="utf-8")  # noqa: SIM115 (open across add() calls)
-            self._out.write(json.dumps(asdict(reject), ensure_ascii=False) + "\n")
+            self._file().write(json.dumps(asdict(reject), ensure_ascii=False) + "\n")
 
     def close(self) -> None:
         """Flush the rejects file; an empty file is written when nothing was rejected."""
-        if self.path is not None and self._out is None:
-            self._out = Path(self.path).open("w", encoding="utf-8")  # noqa: SIM115 (open across add() calls)
-        if self._out is not None:
-            self._out.close()
+        if self.path is not None:
+            self._file().close()
             self._out = None
+
+    def _file(self) -> IO[str]:
+        """The rejects file, opened at first use; text UTF-8 cannot hold (lone surrogates)
+        is written escaped."""
+        if self._out is None:
+            assert self.path is not None
+            self._out = Path(self.path).open("w", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115 (open across add() calls)
+        return self._out

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import sys
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import zstandard
 
-from rating.errors import RatecardError
+from rating.errors import RatecardError, first_line
 
 FORMATS = ("jsonl", "csv", "parquet")
 _JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
@@ -44,31 +46,96 @@ def check_exists(path: str) -> None:
         raise RatecardError(f"{path}: no such file")
 
 
+MAX_LINE_BYTES = 1 << 20  # one line of JSON Lines or CSV, line break included
+_ZSTD_CHUNK = 1 << 14  # compressed bytes fed to zstd at a time: bounds each output
+
+
+def read_lines(path: str, compression: str | None) -> Iterator[tuple[int, bytes | None]]:
+    """``(line number, bytes)`` per line of a (possibly compressed) file or stdin.
+
+    Lines are read with a bounded length: a line longer than
+    :data:`MAX_LINE_BYTES` comes as ``None`` (its bytes are skipped, never
+    held), so one runaway line costs a reject rather than the memory to hold
+    it. A UTF-8 byte order mark at the start is dropped. Corrupt or truncated
+    compressed data fails the whole input (:class:`RatecardError`): a short
+    read must not pass for a complete one.
+    """
+    with _unreadable(path, compression), _open_binary(path, compression) as stream:
+        number = 0
+        while line := stream.readline(MAX_LINE_BYTES + 1):
+            number += 1
+            if number == 1 and line.startswith(codecs.BOM_UTF8):
+                line = line[len(codecs.BOM_UTF8) :]
+            if len(line) <= MAX_LINE_BYTES or line.endswith(b"\n"):
+                yield number, line
+                continue
+            while line and not line.endswith(b"\n"):  # skip the rest of the line
+                line = stream.readline(MAX_LINE_BYTES)
+            yield number, None
+
+
 @contextmanager
-def open_text(path: str, compression: str | None) -> Iterator[IO[str]]:
-    """A text stream over a (possibly compressed) file or stdin, read incrementally."""
+def _unreadable(path: str, compression: str | None) -> Iterator[None]:
+    """Errors reading the data become one line naming the file (exit 2)."""
+    try:
+        yield
+    except (EOFError, OSError, zlib.error, zstandard.ZstdError) as error:
+        what = f"corrupt or truncated {compression} data" if compression else "cannot read"
+        raise RatecardError(f"{path}: {what}: {first_line(error)}") from None
+
+
+@contextmanager
+def _open_binary(path: str, compression: str | None) -> Iterator[IO[bytes]]:
     if path == "-":
-        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", newline="")
-        try:
-            yield stream
-        finally:
-            stream.detach()  # leave stdin itself open
-        return
-    with open_binary(path, compression) as raw:
-        yield io.TextIOWrapper(raw, encoding="utf-8", newline="")
-
-
-@contextmanager
-def open_binary(path: str, compression: str | None) -> Iterator[IO[bytes]]:
-    if compression == "gz":
+        yield sys.stdin.buffer
+    elif compression == "gz":
         with gzip.open(path, "rb") as raw:
             yield raw
     elif compression == "zst":
-        with open(path, "rb") as file, zstandard.ZstdDecompressor().stream_reader(file) as raw:
+        with open(path, "rb") as file, io.BufferedReader(_ZstdFrames(file)) as raw:
             yield raw
     else:
         with open(path, "rb") as raw:
             yield raw
+
+
+class _ZstdFrames(io.RawIOBase):
+    """Decompresses concatenated zstd frames, failing (EOFError) on a truncated last frame.
+
+    zstandard's own stream reader ends quietly where a cut file ends, which
+    would read a truncated file as a complete, shorter one.
+    """
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self._file = file
+        self._decompressor = zstandard.ZstdDecompressor()
+        self._frame: Any = None  # the current frame's decompression object
+        self._out = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._out:
+            compressed = self._file.read(_ZSTD_CHUNK)
+            if not compressed:
+                if self._frame is not None and not self._frame.eof:
+                    raise EOFError("the data ends inside a zstd frame")
+                return 0
+            self._out = memoryview(self._decompress(compressed))
+        size = min(len(buffer), len(self._out))
+        buffer[:size] = self._out[:size]
+        self._out = self._out[size:]
+        return size
+
+    def _decompress(self, data: bytes) -> bytes:
+        parts = []
+        while data:
+            if self._frame is None or self._frame.eof:
+                self._frame = self._decompressor.decompressobj()
+            parts.append(self._frame.decompress(data))
+            data = self._frame.unused_data if self._frame.eof else b""
+        return b"".join(parts)
 
 
 @contextmanager

@@ -1,4 +1,11 @@
-"""JSON Lines and CSV readers: raw records out, one per line/row, streamed."""
+"""JSON Lines and CSV readers: raw records out, one per line/row, streamed.
+
+Both read bytes line by line with a bounded length (:func:`.sources.read_lines`)
+and decode each line on its own, so a runaway line or bytes that are not UTF-8
+cost that record (a reject), never the memory to hold it or the whole file.
+Blank lines are skipped and not counted; a UTF-8 byte order mark and CRLF line
+ends are accepted.
+"""
 
 from __future__ import annotations
 
@@ -10,25 +17,79 @@ from typing import Any
 
 from rating.errors import RatecardError
 from rating.load.samples.records import FLAT_ENVELOPE, nest
-from rating.load.samples.rejects import Reject
-from rating.load.samples.sources import open_text
+from rating.load.samples.rejects import Reject, printable
+from rating.load.samples.sources import MAX_LINE_BYTES, read_lines
 from rating.model import ResourceType, TraitType
 
 # (line, record, original text) for a parsed record, or a Reject for an unparseable one.
 Item = tuple[int, Any, str] | Reject
 
+MAX_DEPTH = 32  # JSON nesting; a valid sample nests 3 deep (record, traits, list)
+TOO_LONG = f"record longer than {MAX_LINE_BYTES:,} bytes (1 MiB, line break included)"
+csv.field_size_limit(MAX_LINE_BYTES)  # the default, 128 KiB, is below a record's limit
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # pairs are fine, lone ones are not
+_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')  # strings are skipped whole
+
 
 def read_jsonl(path: str, compression: str | None) -> Iterator[Item]:
-    """One JSON value per non-blank line; a malformed line is a reject."""
-    with open_text(path, compression) as stream:
-        for number, line in enumerate(stream, start=1):
-            text = line.rstrip("\r\n")
-            if not text.strip():
-                continue
-            try:
-                yield number, json.loads(text), text
-            except ValueError as error:
-                yield Reject(path, number, None, "", f"malformed JSON: {error}", text)
+    """One JSON value per non-blank line; a line that is no JSON value is a reject."""
+    for number, line in read_lines(path, compression):
+        if line is None:
+            yield Reject(path, number, None, "", TOO_LONG)
+            continue
+        try:
+            text = line.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as error:
+            shown = line.decode("utf-8", "backslashreplace").rstrip("\r\n")
+            yield Reject(path, number, None, "", _undecodable(error), shown)
+            continue
+        if not text or text.isspace():
+            continue
+        if _too_deep(text):
+            yield Reject(path, number, None, "", f"JSON nested deeper than {MAX_DEPTH}", text)
+            continue
+        try:
+            record = json.loads(text)
+        except ValueError as error:
+            yield Reject(path, number, None, "", f"malformed JSON: {error}", text)
+            continue
+        if _SURROGATE_ESCAPE.search(text) and not _encodable(record):
+            yield Reject(path, number, None, "", "invalid Unicode: a lone surrogate escape", text)
+            continue
+        yield number, record, text
+
+
+def _encodable(record: Any) -> bool:
+    """Can every string of the record be written as UTF-8 (no lone surrogates)?"""
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _undecodable(error: UnicodeDecodeError) -> str:
+    byte = error.object[error.start]
+    return f"undecodable bytes: not UTF-8 (byte 0x{byte:02x} at offset {error.start})"
+
+
+def _too_deep(text: str) -> bool:
+    """Does the JSON text nest deeper than MAX_DEPTH (before the parser recurses into it)?
+
+    Counting brackets first keeps the scan off every ordinary line.
+    """
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        token = match[0]
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif token in "]}":
+            depth -= 1
+    return False
 
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
@@ -55,50 +116,121 @@ def _convert(value: str, trait_type: TraitType) -> Any:
     return value
 
 
+class _CsvLines:
+    """Lines for :mod:`csv`, decoded one by one; remembers which lines could not be.
+
+    A line that is too long or not UTF-8 reaches the CSV parser as a blank line
+    (or its bytes escaped), and :meth:`problem` tells the reader to reject the
+    record holding it.
+    """
+
+    def __init__(self, path: str, compression: str | None) -> None:
+        self._lines = read_lines(path, compression)
+        self._problems: dict[int, str] = {}
+        self.bytes = 0  # bytes read so far
+
+    def __iter__(self) -> _CsvLines:
+        return self
+
+    def __next__(self) -> str:
+        number, line = next(self._lines)
+        if line is None:
+            self._problems[number] = TOO_LONG
+            self.bytes += MAX_LINE_BYTES
+            return "\n"
+        self.bytes += len(line)
+        try:
+            return line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            self._problems[number] = _undecodable(error)
+            return line.decode("utf-8", "surrogateescape")
+
+    def problem(self, first: int, last: int) -> str | None:
+        """The first problem of lines ``first``…``last`` (forgotten once asked)."""
+        found = None
+        for number in range(first, last + 1):
+            reason = self._problems.pop(number, None)
+            found = found or reason
+        return found
+
+
 def read_csv(
     path: str, compression: str | None, resource_types: Sequence[ResourceType]
 ) -> Iterator[Item]:
-    """Flat columns (``resource.id``, ``traits.vcpu``, …); an empty cell is absent."""
+    """Flat columns (``resource.id``, ``traits.vcpu``, …); an empty cell is absent.
+
+    A record may span lines (quoted line breaks) but not more than
+    MAX_LINE_BYTES in all; a malformed record (an unterminated quote, more
+    cells than the header) is a reject and reading goes on at the next line.
+    """
     types = {rt.id: rt for rt in resource_types}
-    with open_text(path, compression) as stream:
-        reader = csv.DictReader(stream)
-        header = reader.fieldnames or []
-        unknown = [c for c in header if c not in FLAT_ENVELOPE and not c.startswith("traits.")]
-        if unknown:
-            raise RatecardError(f"{path}:1: unknown column {unknown[0]!r}")
-        for row in reader:
-            line = reader.line_num
-            original = json.dumps(row, ensure_ascii=False)
-            if None in row:
-                yield Reject(
-                    path,
-                    line,
-                    row.get("resource.id") or None,
-                    "",
-                    "more cells than header columns",
-                    original,
-                )
-                continue
-            flat: dict[str, Any] = {k: (v if v != "" else None) for k, v in row.items()}
-            rt = types.get(flat.get("resource.type") or "")
+    lines = _CsvLines(path, compression)
+    reader = csv.reader(lines, strict=True)
+    header = _header(path, lines, reader)
+    line, start = reader.line_num, lines.bytes
+    while True:
+        first = line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            cells, failed = None, f"malformed CSV: {error}"
+        else:
             failed = None
-            for column, value in flat.items():
-                trait = rt.trait(column[7:]) if rt and column.startswith("traits.") else None
-                if value is None or trait is None:
-                    continue
-                try:
-                    flat[column] = _convert(value, trait.type)
-                except ValueError:
-                    failed = Reject(
-                        path,
-                        line,
-                        flat.get("resource.id"),
-                        column,
-                        f"expected {trait.type}, got {json.dumps(value)}",
-                        original,
-                    )
-                    break
-            if failed is not None:
-                yield failed
-            else:
-                yield line, nest(flat), original
+        line, size, start = reader.line_num, lines.bytes - start, lines.bytes
+        failed = lines.problem(first, line) or failed
+        if failed is None and cells is not None and not any(cells):
+            continue  # a blank line
+        if failed is None and size > MAX_LINE_BYTES:
+            failed = TOO_LONG
+        yield from _csv_record(path, first, header, cells, failed, types)
+
+
+def _header(path: str, lines: _CsvLines, reader: Any) -> list[str]:
+    """The header row: known, distinct column names, or the file fails (exit 2)."""
+    try:
+        header = next(reader, [])
+    except csv.Error as error:
+        raise RatecardError(f"{path}:1: malformed CSV header: {error}") from None
+    if lines.problem(1, reader.line_num):
+        raise RatecardError(f"{path}:1: the CSV header is not UTF-8 or too long")
+    unknown = [c for c in header if c not in FLAT_ENVELOPE and not c.startswith("traits.")]
+    if unknown:
+        raise RatecardError(f"{path}:1: unknown column {printable(repr(unknown[0]))}")
+    repeated = [c for i, c in enumerate(header) if c in header[:i]]
+    if repeated:
+        raise RatecardError(f"{path}:1: column {repeated[0]!r} appears twice")
+    return header
+
+
+def _csv_record(
+    path: str,
+    line: int,
+    header: list[str],
+    cells: list[str] | None,
+    failed: str | None,
+    types: dict[str, ResourceType],
+) -> Iterator[Item]:
+    """One CSV row as a nested record, or a Reject naming the cell at fault."""
+    if cells is not None and len(cells) > len(header):
+        failed = failed or "more cells than header columns"
+    row = dict(zip(header, cells or (), strict=False))
+    if failed is not None:  # ASCII JSON: the cells may hold undecodable bytes, escaped
+        original = json.dumps(row) if cells is not None else None
+        yield Reject(path, line, row.get("resource.id") or None, "", failed, original)
+        return
+    original = json.dumps(row, ensure_ascii=False)
+    flat: dict[str, Any] = {k: (v if v != "" else None) for k, v in row.items()}
+    rt = types.get(flat.get("resource.type") or "")
+    for column, value in flat.items():
+        trait = rt.trait(column[7:]) if rt and column.startswith("traits.") else None
+        if value is None or trait is None:
+            continue
+        try:
+            flat[column] = _convert(value, trait.type)
+        except ValueError:
+            reason = f"expected {trait.type}, got {printable(json.dumps(value))}"
+            yield Reject(path, line, flat.get("resource.id"), column, reason, original)
+            return
+    yield line, nest(flat), original

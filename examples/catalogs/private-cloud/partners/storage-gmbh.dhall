@@ -41,10 +41,11 @@ in  C.Part::{
         , displayName = "Storage GmbH volume discount"
         , rule =
             C.DiscountRule.tieredPercentage
+              "CHF"
               [ { threshold = 500.0, value = -2.0 }
               , { threshold = 2000.0, value = -5.0 }
               ]
-        , scope = osb
+        , scope = C.Discount.within osb
         , discountScope = C.Discount.Scope::{ sellerId = "storage-gmbh" }
         , seller = Some seller
         }

@@ -1,0 +1,221 @@
+"""The import policy: what a catalog may read, decided before anything is evaluated.
+
+A catalog is code its author hands to whoever runs ``ratecard``, often a CI
+job holding credentials. Dhall imports could read that job's environment
+(``env:AWS_SECRET_ACCESS_KEY as Text``), any file it can read
+(``/etc/passwd as Text``) or fetch from the network, and the value can reach
+a report. So by default a catalog and every file it imports may import only
+files under the catalog's root directory and the bundled ``catalog/`` and
+``traits/`` libraries; ``env:``, remote and outside-root imports need an
+explicit opt-in (``--allow-import KIND``, ``RATECARD_ALLOW_IMPORT=KIND,…``).
+
+Allowed remote imports are fetched here first, with a timeout, so that an
+unreachable or hanging server becomes one line instead of the binding's Rust
+panic or an endless wait (docs/security.md).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from rating.errors import RatecardError
+from rating.library import catalog_dir, traits_dir
+from rating.load.dhall import import_tokens, resolve_import
+from rating.model import RemoteImport
+
+ENV_VARIABLE = "RATECARD_ALLOW_IMPORT"
+TIMEOUT_VARIABLE = "RATECARD_IMPORT_TIMEOUT"
+DEFAULT_TIMEOUT = 10.0
+_MAX_REMOTE_BYTES = 16 * 1024 * 1024
+_MAX_REMOTE_FILES = 100
+_HASH = re.compile(r"\s+sha256:[0-9a-fA-F]{64}\b")
+_RAW = re.compile(r"(?:\s+sha256:[0-9a-fA-F]{64})?\s+as\s+(?:Text|Bytes|Location)\b")
+"""An import read as data, not code: its own text holds no imports to follow."""
+
+
+class ImportKind(StrEnum):
+    """What a user can opt in to; everything else outside the root is refused."""
+
+    ENV = "env"
+    REMOTE = "remote"
+    OUTSIDE_ROOT = "outside-root"
+
+
+_WHY = {
+    ImportKind.ENV: "reads an environment variable",
+    ImportKind.REMOTE: "fetches from the network",
+    ImportKind.OUTSIDE_ROOT: "reads a file outside the catalog's directory",
+}
+
+
+@dataclass(frozen=True)
+class ImportPolicy:
+    """The kinds of import allowed beyond the root and the libraries, and the fetch timeout."""
+
+    allow: frozenset[ImportKind] = frozenset()
+    timeout: float = DEFAULT_TIMEOUT
+
+    @classmethod
+    def from_options(
+        cls, options: Iterable[str], environ: Mapping[str, str] = os.environ
+    ) -> ImportPolicy:
+        """``--allow-import`` values plus ``RATECARD_ALLOW_IMPORT`` (comma-separated)."""
+        names = [*options, *environ.get(ENV_VARIABLE, "").split(",")]
+        kinds = set()
+        for name in (n.strip() for n in names):
+            if not name:
+                continue
+            try:
+                kinds.add(ImportKind(name))
+            except ValueError:
+                known = ", ".join(kind.value for kind in ImportKind)
+                raise RatecardError(
+                    f"{ENV_VARIABLE}: unknown import kind {name!r} (one of {known})"
+                ) from None
+        return cls(frozenset(kinds), _timeout(environ.get(TIMEOUT_VARIABLE)))
+
+
+def _timeout(text: str | None) -> float:
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < 3600:
+        raise RatecardError(f"{TIMEOUT_VARIABLE}={text!r}: expected seconds between 0 and 3600")
+    return seconds
+
+
+@dataclass(frozen=True)
+class ImportScan:
+    """What a catalog imports beyond local files; decides whether results may be cached."""
+
+    remote: tuple[RemoteImport, ...] = ()
+    uses_env: bool = False
+
+    @property
+    def cacheable(self) -> bool:
+        """Values read from the environment or the network change without any file changing."""
+        return not self.uses_env and not self.remote
+
+
+def scan_imports(root_file: Path, policy: ImportPolicy) -> ImportScan:
+    """Check every import reachable from ``root_file`` against ``policy``; fetch remote ones.
+
+    Raises a one-line :class:`RatecardError` ``file:line:column: …`` for the
+    first refused import, naming how to allow it.
+    """
+    root_file = Path(os.path.abspath(root_file))
+    trusted = (_real(root_file.parent), _real(catalog_dir()), _real(traits_dir()))
+    pending, seen = [root_file], set()
+    remote: list[RemoteImport] = []
+    uses_env = False
+    while pending:
+        current = pending.pop()
+        if current in seen or not current.is_file() or _inside(current, trusted[1:]):
+            continue  # the libraries are ours; missing files are Dhall's to report
+        seen.add(current)
+        text = current.read_text(encoding="utf-8", errors="replace")
+        for kind, token, offset in import_tokens(text):
+            line, column = _position(text, offset)
+            where = f"{current}:{line}:{column}"
+            if kind == "env":
+                _require(policy, ImportKind.ENV, token, where)
+                uses_env = True
+            elif kind == "url":
+                _require(policy, ImportKind.REMOTE, token, where)
+                pinned = _HASH.match(text, offset + len(token)) is not None
+                remote.append(RemoteImport(token, str(current), line, column, pinned))
+            else:
+                target = resolve_import(token, current.parent)
+                if not _inside(target, trusted):
+                    _require(policy, ImportKind.OUTSIDE_ROOT, token, where)
+                elif _RAW.match(text, offset + len(token)) is None:
+                    pending.append(target)
+    if remote:
+        _fetch_all(remote, policy.timeout)
+    return ImportScan(tuple(remote), uses_env)
+
+
+def _require(policy: ImportPolicy, kind: ImportKind, token: str, where: str) -> None:
+    if kind not in policy.allow:
+        raise RatecardError(
+            f"{where}: import {token} refused: it {_WHY[kind]}; allow with "
+            f"--allow-import {kind} or {ENV_VARIABLE}={kind}"
+        )
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of ``offset``."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _real(path: Path) -> Path:
+    return Path(os.path.realpath(path))
+
+
+def _inside(path: Path, directories: Iterable[Path]) -> bool:
+    """Whether ``path`` (symlinks resolved) lies in one of ``directories``."""
+    real = _real(path)
+    return any(real.is_relative_to(directory) for directory in directories)
+
+
+# ---------------------------------------------------------------- remote imports
+
+
+def _fetch_all(remote: list[RemoteImport], timeout: float) -> None:
+    """Fetch each remote import and the remote files it imports, each within ``timeout``."""
+    pending = [(item.url, f"{item.file}:{item.line}:{item.column}") for item in remote]
+    fetched: set[str] = set()
+    while pending:
+        url, where = pending.pop()
+        if url in fetched:
+            continue
+        if len(fetched) >= _MAX_REMOTE_FILES:
+            raise RatecardError(f"{where}: more than {_MAX_REMOTE_FILES} remote imports")
+        fetched.add(url)
+        text = _fetch(url, where, timeout)
+        for kind, token, _ in import_tokens(text):
+            # Dhall lets a remote file import only remote files (relative ones resolve
+            # against its URL); ``env:`` and absolute paths are refused by Dhall itself.
+            if kind == "url":
+                pending.append((token, where))
+            elif kind == "path" and not token.startswith(("/", "~")):
+                pending.append((urllib.parse.urljoin(url, token), where))
+
+
+def _fetch(url: str, where: str, timeout: float) -> str:
+    """The text at ``url``, or a one-line error; the whole fetch must finish in ``timeout``."""
+    deadline = time.monotonic() + timeout
+    chunks, size = [], 0
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            while chunk := response.read(65536):
+                size += len(chunk)
+                if size > _MAX_REMOTE_BYTES:
+                    raise RatecardError(f"{where}: cannot fetch {url}: larger than 16 MiB")
+                if time.monotonic() > deadline:
+                    raise TimeoutError
+                chunks.append(chunk)
+    except urllib.error.HTTPError as error:
+        raise RatecardError(f"{where}: cannot fetch {url}: HTTP {error.code}") from None
+    except (urllib.error.URLError, OSError) as error:
+        reason = error.reason if isinstance(error, urllib.error.URLError) else error
+        if isinstance(reason, TimeoutError | socket.timeout):
+            reason = f"no answer within {timeout:g} s (set {TIMEOUT_VARIABLE} to wait longer)"
+        elif isinstance(reason, OSError):
+            reason = reason.strerror or type(reason).__name__
+        raise RatecardError(f"{where}: cannot fetch {url}: {reason}") from None
+    return b"".join(chunks).decode("utf-8", errors="replace")
