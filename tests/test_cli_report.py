@@ -132,7 +132,7 @@ def test_json_lines_with_base_currency_and_tenant_filter(stubbed, tmp_path):
     (tmp_path / "rates.csv").write_text("from,to,rate\nUSD,EUR,0.8\n")
     result = run("--format", "json", "--tenant", "b", "--fx", "rates.csv", "--base-currency", "EUR")
     assert result.exit_code == 0, result.output
-    (line,) = result.output.splitlines()
+    (line,) = result.stdout.splitlines()
     document = json.loads(line)
     assert document["tenant"] == "b"
     assert document["generatedAt"] == "2026-11-01T00:00:00Z"
@@ -178,7 +178,7 @@ def test_generated_at_and_rounding_options(stubbed):
         "--rounding",
         "down",
     )
-    document = json.loads(result.output)
+    document = json.loads(result.stdout)
     assert document["generatedAt"] == "2026-11-02T09:00:00Z"
     assert document["rounding"] == "down"
     assert document["lines"][0]["amount"] == "0.99"
@@ -291,7 +291,7 @@ def test_real_samples_through_the_rater(monkeypatch, tmp_path):
     Path("samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     result = run("--format", "json")
     assert result.exit_code == 0, result.output
-    document = json.loads(result.output)
+    document = json.loads(result.stdout)
     # 3 one-hour slices × 0.333333 = 0.999999 EUR, rounded once to 1.00
     assert document["lines"][0]["exactAmount"] == "0.999999000000"
     assert document["totals"][0]["amount"] == "1.00"
