@@ -1,6 +1,8 @@
 {- One catalog entry. Entries may share an `id` to override the price for a
    more specific scope or for another validity window. Validity dates are
-   `YYYY-MM-DD` or RFC 3339 (UTC if no offset); `validUntil` is exclusive. -}
+   `YYYY-MM-DD` or RFC 3339 (UTC if no offset); `validUntil` is exclusive.
+   `priceSchedule` changes the price over time without repeating the product:
+   `price` holds until the first change, each change until the next. -}
 let Scope = ./Scope.dhall
 
 let Condition = ./Condition.dhall
@@ -10,6 +12,8 @@ let Usage = ./Usage.dhall
 let Price = ./Price.dhall
 
 let Seller = ./Seller.dhall
+
+let PriceChange = ./PriceChange.dhall
 
 in  { Type =
         { id : Text
@@ -24,11 +28,13 @@ in  { Type =
         , seller : Seller.Type
         , validFrom : Optional Text
         , validUntil : Optional Text
+        , priceSchedule : List PriceChange.Type
         }
     , default =
       { description = ""
       , filter = [] : List Condition.Type
       , validFrom = None Text
       , validUntil = None Text
+      , priceSchedule = [] : List PriceChange.Type
       }
     }

@@ -9,6 +9,7 @@
 , Value = ./Value.dhall
 , Usage = ./Usage.dhall
 , Price = ./Price.dhall
+, PriceChange = ./PriceChange.dhall
 , Tier = ./Tier.dhall
 , Seller = ./Seller.dhall
 , Discount = ./Discount.dhall

@@ -168,6 +168,10 @@ class Product:
     valid_from: datetime | None = None  # inclusive, UTC
     valid_until: datetime | None = None  # exclusive, UTC
     source: str | None = None  # "file:line" where the entry is defined, when known
+    # Grandfathering (a price schedule's change for new resources only): the entry
+    # applies only to resources created in [created_from, created_until), None = unbounded.
+    created_from: datetime | None = None
+    created_until: datetime | None = None
 
 
 class DiscountRule(StrEnum):

@@ -21,6 +21,11 @@ from rating.model import (
     CatalogPart,
     Condition,
     ConditionOp,
+    Discount,
+    DiscountRule,
+    DiscountScope,
+    DiscountSelector,
+    FxRate,
     Price,
     PriceModel,
     Product,
@@ -204,3 +209,27 @@ def make_catalog(
     return Catalog(
         name="test", version=version, parts=(part,), resource_types=tuple(resource_types)
     )
+
+
+def make_discount(rule: DiscountRule, **fields: Any) -> Discount:
+    """A report-level discount or fee; by default on every OpenStack line, in EUR."""
+    defaults: dict[str, Any] = {
+        "id": f"d-{rule.value}",
+        "display_name": rule.value,
+        "rule": rule,
+        "scope": DiscountSelector(platform_type="OpenStack"),
+        "discount_scope": DiscountScope(),
+        "currency": "EUR",
+    }
+    return Discount(**(defaults | fields))
+
+
+def discounts_catalog(
+    *discounts: Discount,
+    seller_id: str = "operator",
+    version: str = "v1",
+    fx_rates: tuple[FxRate, ...] = (),
+) -> Catalog:
+    """A catalog of only ``discounts`` (and FX rates): what reports need beside line items."""
+    part = CatalogPart("base", seller_id, False, "catalog.dhall", (), discounts)
+    return Catalog("test", version, (part,), (), fx_rates=fx_rates)

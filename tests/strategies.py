@@ -7,6 +7,7 @@ exercised in a few dozen examples.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from rating.rate.result import RateOptions
 TIMES = [utc("2026-09-30T22:00:00Z") + timedelta(minutes=20 * i) for i in range(180)]
 STATES = ["ACTIVE", "SHUTOFF", "BUILD"]
 FLAVORS = ["m1.small", "m1.large", "c1.xl"]
+_CREATED_AT, _CREATED_UNTIL = utc("2026-10-01T05:00:00Z"), utc("2026-10-02T03:10:00Z")
 
 
 @st.composite
@@ -94,7 +96,15 @@ def products(draw, pid):
     valid_until = draw(
         st.sampled_from([None, None, "2026-10-02T00:00:00Z", "2026-10-01T07:50:00Z"])
     )
-    return make_product(
+    # Grandfathered entries (a schedule's change for new resources only) match by the
+    # resource's creation time, its earliest row: windows inside the sample times.
+    created = draw(
+        st.sampled_from(
+            [(None, None)] * 3
+            + [(None, _CREATED_AT), (_CREATED_AT, None), (_CREATED_AT, _CREATED_UNTIL)]
+        )
+    )
+    product = make_product(
         pid,
         kind=kind,
         trait=trait,
@@ -106,6 +116,7 @@ def products(draw, pid):
         valid_from=valid_from,
         valid_until=valid_until,
     )
+    return dataclasses.replace(product, created_from=created[0], created_until=created[1])
 
 
 @st.composite

@@ -80,7 +80,7 @@ def test_every_builtin_resource_type_is_priced(example: Catalog) -> None:
     assert builtin <= priced
 
 
-def test_vcpu_price_change_and_location_override(example: Catalog) -> None:
+def test_vcpu_price_schedule_and_location_override(example: Catalog) -> None:
     before, after, eu_de_2 = _entries(example, "vm-vcpu")
     october_15 = datetime(2026, 10, 15, tzinfo=UTC)
     assert (before.valid_from, before.valid_until) == (None, october_15)
@@ -91,8 +91,9 @@ def test_vcpu_price_change_and_location_override(example: Catalog) -> None:
     assert before.usage.kind is UsageKind.TIME_QUANTITY
     assert (before.usage.trait, before.usage.unit) == ("vcpu", "{vCPU}.h")
     assert before.filter[0].op is ConditionOp.ONE_OF and before.filter[0].values == ("ACTIVE",)
-    assert before.source == f"{EXAMPLE / 'catalog.dhall'}:23"
-    assert eu_de_2.source == f"{EXAMPLE / 'catalog.dhall'}:48"
+    # one product with a price schedule: both entries point at it
+    assert before.source == after.source == f"{EXAMPLE / 'catalog.dhall'}:23"
+    assert eu_de_2.source == f"{EXAMPLE / 'catalog.dhall'}:36"
 
 
 def test_pricing_models(example: Catalog) -> None:

@@ -20,6 +20,7 @@ from rating.check import Severity, check_catalog
 from rating.check.output import render
 from rating.check.rules.overlap import filters_overlap
 from rating.cli import cli
+from rating.load.schedule import PriceChange, expand_schedule
 from rating.model import (
     Catalog,
     CatalogExample,
@@ -245,6 +246,34 @@ def test_overlapping_validity_of_identical_entries():
     b = product(2, valid_from=datetime(2026, 6, 1, tzinfo=UTC))
     [finding] = check_catalog(catalog(a, b))
     assert finding.code == "overlapping-validity" and finding.line == 2
+
+
+def test_a_gap_between_entries_of_one_scope_is_a_warning_naming_it():
+    a = product(1, valid_until=datetime(2026, 3, 1, tzinfo=UTC))
+    b = product(2, valid_from=datetime(2026, 4, 1, tzinfo=UTC))
+    [finding] = check_catalog(catalog(a, b))
+    assert (finding.code, finding.severity.value, finding.line) == ("validity-gap", "warning", 1)
+    assert "from 2026-03-01T00:00:00+00:00 until 2026-04-01T00:00:00+00:00" in finding.message
+
+
+def test_a_gap_a_broader_entry_covers_is_no_gap():
+    tenant = ScopeSelector(ScopeLevel.TENANT, "OpenStack", tenant="proj-1")
+    a = product(1, scope=tenant, valid_until=datetime(2026, 3, 1, tzinfo=UTC))
+    b = product(2, scope=tenant, valid_from=datetime(2026, 4, 1, tzinfo=UTC))
+    assert codes(catalog(a, b, product(3))) == []
+    # … unless the broader entry leaves part of the gap open
+    late = product(3, valid_from=datetime(2026, 3, 15, tzinfo=UTC))
+    assert codes(catalog(a, b, late)) == ["validity-gap"]
+
+
+def test_a_price_schedule_with_grandfathering_has_neither_gaps_nor_overlaps():
+    changes = [
+        PriceChange(datetime(2026, 3, 1, tzinfo=UTC), Price("EUR", PriceModel.PER_UNIT), False),
+        PriceChange(datetime(2026, 4, 1, tzinfo=UTC), Price("EUR", PriceModel.PER_UNIT), False),
+        PriceChange(datetime(2026, 5, 1, tzinfo=UTC), Price("EUR", PriceModel.PER_UNIT)),
+    ]
+    entries = expand_schedule(product(), changes)
+    assert len(entries) == 4 and codes(catalog(*entries)) == []
 
 
 _values = st.sampled_from(["a", "b", "c"])

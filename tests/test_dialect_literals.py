@@ -3,7 +3,8 @@
 In the style of SQLGlot's dialect tests, one table of hostile strings runs on
 both engines: each string literal reads back as the same Python string, each
 identifier names a column of exactly that name, and each regex decides every
-full match as Python's ``re`` does. Then whole ratings: the example catalog
+full match as the Python side does (``rating.regex.catalog_regex``: ``re`` with
+ASCII ``\\d``, ``\\w``, ``\\s``). Then whole ratings: the example catalog
 over samples full of such values, and a catalog whose trait names, resource
 type and version are hostile, rate identically on DuckDB, Spark and the
 reference rater.
@@ -13,7 +14,6 @@ Spark tests share one module-scoped session (``tests/test_spark.py``'s fixture).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -34,6 +34,7 @@ from rating.rate import engine, reference
 from rating.rate.dialect import DUCKDB, SPARK, Dialect, SqlValue
 from rating.rate.result import RateOptions, RatingResult
 from rating.rate.spark import PLAN_CONF, rate_on_spark
+from rating.regex import catalog_regex
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -69,7 +70,7 @@ HOSTILE = [
 ]
 TEXTS = [*HOSTILE, ""]
 NUMBERS = [0, -7, 2**70, Decimal("0.000000000001"), Decimal("-12.5"), Decimal("1E+3")]
-# (pattern, text): the decision each engine makes must be Python's re.fullmatch.
+# (pattern, text): the decision each engine makes must be catalog_regex's full match.
 REGEX_CASES = [
     ("g1\\..*", "g1.large"),
     ("g1\\..*", "g1x-large"),
@@ -89,6 +90,10 @@ REGEX_CASES = [
     ("[😀]+", "😀😀"),
     ("עברית.?", "עברית!"),
     ("(?i)active", "ACTIVE"),
+    ("g\\d", "g1"),
+    ("g\\d", "g\u0661"),  # ARABIC-INDIC DIGIT ONE is no \d to RE2 and Java
+    ("\\w+", "straße"),
+    ("a\\sb", "a\u2028b"),  # nor is LINE SEPARATOR \s
     ("", ""),
     ("", "x"),
 ]
@@ -157,7 +162,7 @@ def test_identifier_names_a_column(on: Engine, name: str):
 def test_regex_full_match_decides_as_python(on: Engine, pattern: str, text: str):
     literal = on.dialect.string_literal(text)
     _, (matched,) = on.query(f"SELECT {on.dialect.full_match(literal, pattern)} AS m")
-    assert matched is (re.fullmatch(pattern, text) is not None)
+    assert matched is (catalog_regex(pattern).fullmatch(text) is not None)
 
 
 # ---------------------------------------------------------------- whole ratings

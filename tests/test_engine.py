@@ -29,7 +29,7 @@ from ratefixtures import (
 )
 from strategies import STATES, catalogs, options_st, sample_rows
 
-from rating.model import PriceModel, UsageKind
+from rating.model import Condition, ConditionOp, PriceModel, UsageKind
 from rating.period import Period
 from rating.rate import engine, reference
 from rating.rate.result import LINE_ITEM_SCHEMA, RateOptions
@@ -100,6 +100,24 @@ def test_tenant_move_splits_the_slice_like_the_reference():
     ]
     oracle = reference.rate(catalog, samples_table(rows).to_batches(), OCT)
     assert result.line_items.equals(oracle.line_items)
+
+
+def test_regex_classes_are_ascii_like_re2_on_both_raters():
+    # g\d takes an ASCII digit only: vm-1 (g1) is billed 2 h × 0.5, vm-2 (g١, ARABIC-INDIC
+    # DIGIT ONE) matches nothing, though Python's re without re.ASCII would bill it too.
+    gpu = Condition("flavor", ConditionOp.REGEX, pattern=r"g\d")
+    catalog = make_catalog([make_product("gpu", unit_price="0.5", filter=[gpu])])
+    rows = [
+        {"time": f"2026-10-01T0{h}:00:00Z", "resource_id": vm, "traits": {"flavor": flavor}}
+        for vm, flavor in (("vm-1", "g1"), ("vm-2", "g\u0661"))
+        for h in range(2)
+    ]
+    for result in (
+        run(catalog, rows),
+        reference.rate(catalog, samples_table(rows).to_batches(), OCT),
+    ):
+        assert amounts(result) == [("vm-1", "gpu", Decimal(2), Decimal(1))]
+        assert (result.counts.rated, result.counts.unmatched) == (2, 2)
 
 
 def test_graduated_tiers_across_resources_and_allowance():

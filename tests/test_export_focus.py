@@ -14,21 +14,14 @@ import pytest
 from focusvalidator import ensure_venv, real_failures, run_validator
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ratefixtures import discounts_catalog, make_discount
 
 from rating.errors import RatecardError
 from rating.export import FOCUS_SCHEMA, to_focus
 from rating.export.encode import csv_bytes, decimal_text, encode, parquet_bytes
 from rating.export.focus import focus_dataset
 from rating.export.units import focus_unit
-from rating.model import (
-    Catalog,
-    CatalogPart,
-    Discount,
-    DiscountRule,
-    DiscountScope,
-    DiscountSelector,
-    DiscountTier,
-)
+from rating.model import Catalog, DiscountRule, DiscountSelector, DiscountTier
 from rating.period import Period
 from rating.rate.result import LINE_ITEM_SCHEMA
 from rating.report import build_reports
@@ -109,26 +102,21 @@ def example_items() -> pa.Table:
 
 def report_catalog() -> Catalog:
     """An operator discount on proj-7's VMs and a fee on everything proj-42 buys."""
-    discount = Discount(
+    commitment = make_discount(
+        DiscountRule.FIXED_PERCENTAGE,
         id="vm-commitment",
         display_name="VM commitment",
-        rule=DiscountRule.FIXED_PERCENTAGE,
         scope=DiscountSelector(tenant="proj-7"),
-        discount_scope=DiscountScope(),
-        currency="EUR",
         percentage=Decimal("-3"),
     )
-    fee = Discount(
+    fee = make_discount(
+        DiscountRule.TIERED_FIXED_AMOUNT,
         id="ops-fee",
         display_name="Operations fee",
-        rule=DiscountRule.TIERED_FIXED_AMOUNT,
         scope=DiscountSelector(tenant="proj-42"),
-        discount_scope=DiscountScope(),
-        currency="EUR",
         tiers=(DiscountTier(Decimal(0), Decimal("2.5")),),
     )
-    part = CatalogPart("base", "platform-team", False, "catalog.dhall", (), (discount, fee))
-    return Catalog("test", "cat-1", (part,), ())
+    return discounts_catalog(commitment, fee, seller_id="platform-team", version="cat-1")
 
 
 def example_focus() -> pa.Table:

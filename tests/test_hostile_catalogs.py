@@ -25,7 +25,7 @@ import pytest
 from click.testing import CliRunner
 
 from rating.cli import main
-from rating.library import catalog_dir
+from rating.library import catalog_dir, traits_dir
 from rating.model import (
     Catalog,
     CatalogPart,
@@ -625,6 +625,73 @@ def test_every_command_rejects_what_check_rejects(
     assert outcome.exit_code == code, outcome
     assert any(message in line for line in outcome.lines), outcome
     assert not (tmp_path / "items.jsonl").exists() and not (tmp_path / "out").exists()
+    assert_clean(outcome, tmp_path)
+
+
+def traits_file(display_name: str) -> str:
+    """A ``--traits`` file declaring one resource type, named by a Dhall ``Text`` expression."""
+    return f"""let name = {display_name}
+in  {{ id = "acme.backup", platform = "Acme", displayName = name, description = "backups"
+    , traits = ({traits_dir() / "ResourceType.dhall"}).noTraits
+    }}
+"""
+
+
+def traits_command(command: str, traits: Path, tmp: Path) -> list[str]:
+    """``command`` (traits, samples or rate) given ``--traits traits``."""
+    rate = command_args("rate", tmp / "cat" / "catalog.dhall", tmp)  # writes the samples
+    argv = {
+        "traits": ["traits", "list"],
+        "samples": ["samples", "validate", rate[2]],
+        "rate": rate,
+    }[command]
+    return [*argv, "--traits", str(traits)]
+
+
+@pytest.mark.parametrize("command", ["traits", "samples", "rate"])
+def test_traits_file_imports_follow_the_policy(
+    command: str, sandbox, tmp_path, monkeypatch
+) -> None:
+    """A --traits file is code like a catalog: env: needs --allow-import env, on every command."""
+    types = tmp_path / "cat" / "types" / "backup.dhall"
+    write_case(
+        {"catalog.dhall": catalog(), "types/backup.dhall": traits_file("env:HOME as Text")},
+        tmp_path / "cat",
+        {},
+    )
+    args = traits_command(command, types, tmp_path)
+    refused = run(args, {}, monkeypatch)
+    assert refused.exit_code == 2, refused
+    assert refused.stderr.splitlines()[-1] == (
+        f"ratecard: error: {types}:1:12: import env:HOME refused: it reads an environment "
+        "variable; allow with --allow-import env or RATECARD_ALLOW_IMPORT=env"
+    )
+    allowed = run([*args, "--allow-import", "env"], {}, monkeypatch)
+    assert allowed.exit_code == 0, allowed
+    if command == "traits":
+        assert "acme.backup" in allowed.stdout
+    assert_clean(allowed, tmp_path)
+
+
+def test_traits_file_outside_its_directory_and_secrets_never_cached(
+    sandbox, tmp_path, monkeypatch
+) -> None:
+    types = tmp_path / "cat" / "backup.dhall"
+    write_case({"backup.dhall": traits_file("../outside/secret.dhall")}, tmp_path / "cat", {})
+    outcome = run(["traits", "list", "--traits", str(types)], {}, monkeypatch)
+    assert outcome.exit_code == 2, outcome
+    assert (
+        "import ../outside/secret.dhall refused: it reads a file outside the --traits "
+        "file's directory; allow with --allow-import outside-root" in outcome.stderr
+    )
+    # Allowed, the secret read from the environment is used but never written to the cache.
+    write_case(
+        {"backup.dhall": traits_file("env:AWS_SECRET_ACCESS_KEY as Text")}, tmp_path / "cat", {}
+    )
+    args = ["samples", "validate", "--traits", str(types), "--allow-import", "env"]
+    samples = command_args("rate", tmp_path / "cat", tmp_path)[2]
+    outcome = run([*args, samples], {}, monkeypatch)
+    assert outcome.exit_code == 0, outcome
     assert_clean(outcome, tmp_path)
 
 

@@ -7,6 +7,7 @@ DuckDB engine and on the reference rater, which must agree line for line;
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_EVEN
@@ -16,16 +17,21 @@ from fractions import Fraction
 import click
 import pytest
 from click.testing import CliRunner
-from ratefixtures import make_catalog, make_price, make_product, samples_table
+from ratefixtures import make_catalog, make_price, make_product, samples_table, utc
 
 from rating.cli.reconciliation import reconcile
+from rating.errors import RatecardError
 from rating.export.units import focus_unit
+from rating.library import catalog_dir
+from rating.load.catalog import load_catalog
+from rating.load.schedule import PriceChange, expand_schedule
 from rating.model import Catalog, UsageKind
 from rating.period import Period
 from rating.rate import engine, reference
 from rating.rate.result import Counts, RateOptions, RatingResult
 from rating.units import conversion_factor, is_commensurable
 
+CATALOG_LIBRARY = catalog_dir().resolve()
 # A VM's required traits: the Spark reader rejects samples without them.
 VM_TRAITS = {"vcpu": 2, "ramMb": 2048, "state": "ACTIVE"}
 
@@ -139,6 +145,121 @@ def test_an_entry_valid_from_the_middle_of_an_interval_applies_from_that_instant
     result = rate_both(Case(catalog, rows, Period.parse("2026-10")))
     assert quantities_and_amounts(result) == [(D("0.333333333333"), D("0.666666666667"))]
     assert result.counts.rated == 1  # some piece of the sample's interval is rated
+
+
+# ---------------------------------------------------------------- 2. price schedules
+
+
+def vcpu_schedule(base: str, *changes: tuple[str, str, bool]) -> Catalog:
+    """One vCPU-hour product: ``base`` until the first (date, price, for existing) change."""
+    product = make_product("vcpu", kind=UsageKind.TIME_QUANTITY, trait="vcpu", unit="{vCPU}.h")
+    return make_catalog(
+        expand_schedule(
+            dataclasses.replace(product, price=make_price(base)),
+            [
+                PriceChange(utc(day), make_price(price), existing)
+                for day, price, existing in changes
+            ],
+        )
+    )
+
+
+def vm(resource_id: str, created: str) -> dict:
+    return {"time": created, "resource_id": resource_id, "event": "create", "traits": VM_TRAITS}
+
+
+OCTOBER = Period.parse("2026-10")
+# SCHEDULED: 2 vCPU all October; 0.02, from 10-15 0.01 for every resource.
+SCHEDULED = Case(
+    vcpu_schedule("0.02", ("2026-10-15T00:00:00Z", "0.01", True)),
+    [vm("a", "2026-10-01T00:00:00Z")],
+    OCTOBER,
+)
+# 14 d × 24 h × 2 = 672 vCPU.h × 0.02 = 13.44; 17 d × 24 h × 2 = 816 × 0.01 = 8.16
+SCHEDULED_LINES = [(D(672), D("13.44")), (D(816), D("8.16"))]
+# GRANDFATHERED: as SCHEDULED, but the cut is for new resources only; "a" exists
+# since 10-01 and keeps 0.02, "b" is created on 10-20 and pays 0.01.
+GRANDFATHERED = Case(
+    vcpu_schedule("0.02", ("2026-10-15T00:00:00Z", "0.01", False)),
+    [vm("a", "2026-10-01T00:00:00Z"), vm("b", "2026-10-20T00:00:00Z")],
+    OCTOBER,
+)
+# a: 31 d × 24 h × 2 = 1488 vCPU.h × 0.02 = 29.76; b: 12 d × 24 h × 2 = 576 × 0.01 = 5.76
+GRANDFATHERED_LINES = [(D(1488), D("29.76")), (D(576), D("5.76"))]
+
+
+def test_a_price_schedule_applies_each_price_from_its_date():
+    assert quantities_and_amounts(rate_both(SCHEDULED)) == SCHEDULED_LINES
+
+
+def test_a_grandfathered_change_applies_only_to_resources_created_after_it():
+    assert quantities_and_amounts(rate_both(GRANDFATHERED)) == GRANDFATHERED_LINES
+
+
+def test_a_change_for_everyone_ends_the_grandfathered_prices():
+    catalog = vcpu_schedule(
+        "0.03", ("2026-10-10T00:00:00Z", "0.02", False), ("2026-10-20T00:00:00Z", "0.01", True)
+    )
+    rows = [vm("a", "2026-10-01T00:00:00Z"), vm("b", "2026-10-12T00:00:00Z")]
+    lines = quantities_and_amounts(rate_both(Case(catalog, rows, OCTOBER)))
+    assert lines == [
+        (D(912), D("27.36")),  # a: 10-01..10-20, 19 d × 24 h × 2 = 912 vCPU.h × 0.03
+        (D(576), D("5.76")),  # a: 10-20..11-01, 12 d × 24 h × 2 = 576 × 0.01
+        (D(384), D("7.68")),  # b: 10-12..10-20, 8 d × 24 h × 2 = 384 × 0.02
+        (D(576), D("5.76")),  # b: like a from 10-20
+    ]
+
+
+def test_a_schedule_in_dhall_becomes_one_entry_per_price(tmp_path):
+    catalog_file = tmp_path / "catalog.dhall"
+    catalog_file.write_text(_SCHEDULE_DHALL.format(library=CATALOG_LIBRARY.as_posix()))
+    entries = load_catalog(catalog_file).products
+    assert [(e.price.unit_price, e.valid_from, e.valid_until) for e in entries] == [
+        (D("0.02"), None, utc("2026-10-15T00:00:00Z")),
+        (D("0.01"), utc("2026-10-15T00:00:00Z"), None),
+        (D("0.009"), utc("2026-11-01T00:00:00Z"), None),
+    ]
+    assert [(e.created_from, e.created_until) for e in entries] == [
+        (None, None),
+        (None, utc("2026-11-01T00:00:00Z")),
+        (utc("2026-11-01T00:00:00Z"), None),
+    ]
+
+
+def test_a_schedule_out_of_order_is_one_line_naming_the_change(tmp_path):
+    catalog_file = tmp_path / "catalog.dhall"
+    text = _SCHEDULE_DHALL.format(library=CATALOG_LIBRARY.as_posix())
+    catalog_file.write_text(text.replace("2026-11-01", "2026-10-01"))
+    with pytest.raises(RatecardError) as error:
+        load_catalog(catalog_file)
+    assert str(error.value) == (
+        f"{catalog_file}: product 'vcpu': priceSchedule[1]: field from: "
+        "is not after the change before it (2026-10-15T00:00:00+00:00)"
+    )
+
+
+_SCHEDULE_DHALL = """
+let C = {library}/package.dhall
+in  C.Catalog::{{
+    , name = "scheduled"
+    , products =
+      [ C.Product::{{
+        , id = "vcpu"
+        , displayName = "vCPU"
+        , resourceType = "openstack.nova.server"
+        , scope = C.Scope.platformType "OpenStack"
+        , usage = C.Usage.timeQuantity "vcpu" "{{vCPU}}.h"
+        , usageType = "vCPU hours"
+        , price = C.Price.perUnit "EUR" 0.02
+        , priceSchedule =
+          [ C.PriceChange.at "2026-10-15" (C.Price.perUnit "EUR" 0.01)
+          , C.PriceChange.forNewResources "2026-11-01" (C.Price.perUnit "EUR" 0.009)
+          ]
+        , seller = C.Seller::{{ sellerId = "acme", sellerProductGroup = "Compute" }}
+        }}
+      ]
+    }}
+"""
 
 
 def test_first_event_in_the_period_that_is_not_a_create_is_counted_for_the_warning():

@@ -222,6 +222,11 @@ def test_condition_semantics():
     assert [condition_holds(in_range, v) for v in (1, 2, 4.5, "3")] == [False, True, False, False]
     regex = Condition("flavor", ConditionOp.REGEX, pattern="m1")
     assert not condition_holds(regex, "m1.large")  # full match, not search
+    # \d, \w, \s are ASCII as in RE2 and Java: not ARABIC-INDIC DIGIT ONE, ß, LINE SEPARATOR
+    digit = Condition("flavor", ConditionOp.REGEX, pattern=r"g\d")
+    assert condition_holds(digit, "g1") and not condition_holds(digit, "g\u0661")
+    assert not condition_holds(Condition("name", ConditionOp.REGEX, pattern=r"\w+"), "straße")
+    assert not condition_holds(Condition("name", ConditionOp.REGEX, pattern=r"a\sb"), "a\u2028b")
     assert condition_holds(Condition("tags", ConditionOp.ONE_OF, ("db",)), ["web", "db"])
 
 

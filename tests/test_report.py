@@ -10,12 +10,18 @@ import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ratefixtures import make_catalog, make_price, make_product, samples_table
+from ratefixtures import (
+    discounts_catalog,
+    make_catalog,
+    make_discount,
+    make_price,
+    make_product,
+    samples_table,
+)
 
 from rating.errors import RatecardError
 from rating.model import (
     Catalog,
-    CatalogPart,
     Discount,
     DiscountRule,
     DiscountScope,
@@ -35,12 +41,6 @@ from rating.report.render_table import render_chargeback_table, render_table
 
 PERIOD = Period.parse("2026-10")
 START = PERIOD.start
-OPENSTACK = DiscountSelector(platform_type="OpenStack")
-
-
-def catalog(*discounts: Discount, fx: tuple[FxRate, ...] = ()) -> Catalog:
-    part = CatalogPart("base", "operator", False, "catalog.dhall", (), discounts)
-    return Catalog("test", "v1", (part,), (), fx_rates=fx)
 
 
 def item(**fields) -> dict:
@@ -80,20 +80,8 @@ def table(rows: list[dict]) -> pa.Table:
 
 
 def one(rows: list[dict], *discounts: Discount, **options):
-    (report,) = build_reports(catalog(*discounts), table(rows), PERIOD, **options)
+    (report,) = build_reports(discounts_catalog(*discounts), table(rows), PERIOD, **options)
     return report
-
-
-def discount(rule: DiscountRule, **fields) -> Discount:
-    defaults = {
-        "id": f"d-{rule.value}",
-        "display_name": rule.value,
-        "rule": rule,
-        "scope": OPENSTACK,
-        "discount_scope": DiscountScope(),
-        "currency": "EUR",
-    }
-    return Discount(**(defaults | fields))
 
 
 # ---------------------------------------------------------------- rounding
@@ -200,7 +188,7 @@ def test_metadata_defaults_make_output_reproducible():
 
 def test_one_report_per_tenant_sorted():
     rows = [item(tenant="b", amount="1"), item(tenant="a", amount="2"), item(tenant=None)]
-    reports = build_reports(catalog(), table(rows), PERIOD)
+    reports = build_reports(discounts_catalog(), table(rows), PERIOD)
     assert [r.tenant for r in reports] == ["(no tenant)", "a", "b"]
 
 
@@ -214,7 +202,7 @@ def test_line_items_of_another_period_are_an_error():
 
 def test_fixed_percentage_discount():
     rows = [item(amount="100.123456"), item(resource_id="vm-2", amount="20")]
-    report = one(rows, discount(DiscountRule.FIXED_PERCENTAGE, percentage=Decimal("-5")))
+    report = one(rows, make_discount(DiscountRule.FIXED_PERCENTAGE, percentage=Decimal("-5")))
     (line,) = report.discounts
     assert line.source_amount == Decimal("120.123456")
     # -5 % of 120.123456 = -6.0061728, rounded half-even to -6.01
@@ -225,7 +213,9 @@ def test_fixed_percentage_discount():
 
 
 def test_fee_is_positive():
-    fee = discount(DiscountRule.FIXED_PERCENTAGE, percentage=Decimal("2.5"), display_name="Ops fee")
+    fee = make_discount(
+        DiscountRule.FIXED_PERCENTAGE, percentage=Decimal("2.5"), display_name="Ops fee"
+    )
     report = one([item(amount="40")], fee)
     assert report.discounts[0].amount == Decimal("1.00")
     assert report.totals[0].amount == Decimal("41.00")
@@ -248,13 +238,13 @@ TIERS = (
     ],
 )
 def test_tiered_percentage_boundaries(source, expected):
-    rule = discount(DiscountRule.TIERED_PERCENTAGE, tiers=TIERS)
+    rule = make_discount(DiscountRule.TIERED_PERCENTAGE, tiers=TIERS)
     report = one([item(amount=source)], rule)
     assert [d.amount for d in report.discounts] == ([] if expected is None else [Decimal(expected)])
 
 
 def test_tiered_fixed_amount_in_its_currency():
-    rule = discount(
+    rule = make_discount(
         DiscountRule.TIERED_FIXED_AMOUNT,
         tiers=(
             DiscountTier(Decimal("50"), Decimal("-10")),
@@ -278,7 +268,9 @@ def test_discount_scope_regexes_full_match_and_scope_selector():
     regex = DiscountScope(
         seller_id="oper.*", product_display_name="vCPU", usage_type_display_name=".*"
     )
-    rule = discount(DiscountRule.FIXED_PERCENTAGE, percentage=Decimal("-10"), discount_scope=regex)
+    rule = make_discount(
+        DiscountRule.FIXED_PERCENTAGE, percentage=Decimal("-10"), discount_scope=regex
+    )
     rows = [
         item(amount="10"),
         item(product_name="vCPU premium", amount="1000"),  # "vCPU" must match fully
@@ -286,7 +278,7 @@ def test_discount_scope_regexes_full_match_and_scope_selector():
         item(location="eu-de-2", amount="20"),
     ]
     assert one(rows, rule).discounts[0].source_amount == Decimal("30")
-    located = discount(
+    located = make_discount(
         DiscountRule.FIXED_PERCENTAGE,
         percentage=Decimal("-10"),
         discount_scope=regex,
@@ -298,9 +290,9 @@ def test_discount_scope_regexes_full_match_and_scope_selector():
 def test_discount_validity():
     mid = START + timedelta(days=10)
     rows = [item(amount="10", hour=0), item(amount="30", hour=24 * 15)]
-    late = discount(DiscountRule.FIXED_PERCENTAGE, percentage=Decimal("-10"), valid_from=mid)
+    late = make_discount(DiscountRule.FIXED_PERCENTAGE, percentage=Decimal("-10"), valid_from=mid)
     assert one(rows, late).discounts[0].source_amount == Decimal("30")
-    expired = discount(
+    expired = make_discount(
         DiscountRule.FIXED_PERCENTAGE, percentage=Decimal("-10"), valid_until=PERIOD.start
     )
     assert one(rows, expired).discounts == ()
@@ -310,7 +302,7 @@ def test_discount_on_unrounded_source_one_line_per_discount_currency():
     rows = [item(amount="0.333333", resource_id=f"vm-{i}") for i in range(3)]
     rows += [item(currency="USD", amount="10")]
     half = {"rule": DiscountRule.FIXED_PERCENTAGE, "percentage": Decimal("-50")}
-    report = one(rows, discount(**half), discount(**half, id="usd", currency="USD"))
+    report = one(rows, make_discount(**half), make_discount(**half, id="usd", currency="USD"))
     assert [(d.currency, d.source_amount, d.amount) for d in report.discounts] == [
         ("EUR", Decimal("0.999999"), Decimal("-0.50")),  # -0.4999995 → -0.50
         ("USD", Decimal("10"), Decimal("-5.00")),
@@ -339,7 +331,7 @@ def test_every_rule_counts_only_line_items_in_its_currency(fields):
         item(currency="CHF", amount="30", resource_id="vm-2"),
         item(amount="1000", resource_id="vm-3"),
     ]
-    report = one(rows, discount(**fields, currency="CHF"))
+    report = one(rows, make_discount(**fields, currency="CHF"))
     (line,) = report.discounts
     # 70 CHF: -10 % = -7.00 CHF; the fixed tier (threshold 50 ≤ 70) is -7 CHF too
     assert (line.currency, line.source_amount, line.amount) == (
@@ -358,12 +350,12 @@ def test_global_discount_spans_platforms():
         item(platform_type="Kubernetes", location="k8s-1", resource_id="pod-1", amount="500"),
         item(platform_type="CloudFoundry", resource_id="app-1", amount="100", tenant="t1"),
     ]
-    commitment = discount(
+    commitment = make_discount(
         DiscountRule.TIERED_PERCENTAGE,
         tiers=(DiscountTier(Decimal(0), Decimal(-1)), DiscountTier(Decimal(1000), Decimal(-3))),
         scope=DiscountSelector(),
     )
-    only_openstack = discount(DiscountRule.TIERED_PERCENTAGE, tiers=commitment.tiers, id="os")
+    only_openstack = make_discount(DiscountRule.TIERED_PERCENTAGE, tiers=commitment.tiers, id="os")
     report = one(rows, commitment, only_openstack)
     # global: 600 + 500 + 100 = 1200 ≥ 1000 → -3 % = -36.00; OpenStack alone: 600 → -1 % = -6.00
     assert [(d.discount_id, d.source_amount, d.amount) for d in report.discounts] == [
@@ -371,7 +363,7 @@ def test_global_discount_spans_platforms():
         ("os", Decimal("600"), Decimal("-6.00")),
     ]
     assert report.totals[0].amount == Decimal("1158.00")
-    per_tenant = discount(
+    per_tenant = make_discount(
         DiscountRule.FIXED_PERCENTAGE,
         percentage=Decimal("-10"),
         scope=DiscountSelector(tenant="t2"),
@@ -414,10 +406,10 @@ def test_scoped_discount_reaches_the_minimum_charge_line(
     assert minimum["location"] == minimum_location
     ten_percent = {"rule": DiscountRule.FIXED_PERCENTAGE, "percentage": Decimal("-10")}
     rules = (
-        discount(**ten_percent, id="located", scope=DiscountSelector(location="eu-de-1")),
-        discount(**ten_percent, id="platform"),
+        make_discount(**ten_percent, id="located", scope=DiscountSelector(location="eu-de-1")),
+        make_discount(**ten_percent, id="platform"),
     )
-    (report,) = build_reports(catalog(*rules), items.line_items, PERIOD)
+    (report,) = build_reports(discounts_catalog(*rules), items.line_items, PERIOD)
     assert [(d.source_amount, d.amount) for d in report.discounts] == [
         (Decimal(located[0]), Decimal(located[1])),
         (Decimal(platform[0]), Decimal(platform[1])),
@@ -425,7 +417,7 @@ def test_scoped_discount_reaches_the_minimum_charge_line(
 
 
 def test_bad_discount_regex_is_one_line_error():
-    rule = discount(
+    rule = make_discount(
         DiscountRule.FIXED_PERCENTAGE, percentage=Decimal(1), discount_scope=DiscountScope("(")
     )
     with pytest.raises(RatecardError, match=r"discountScope\.sellerId: bad regex"):
@@ -438,7 +430,9 @@ def test_bad_discount_regex_is_one_line_error():
 def test_base_currency_conversion():
     fx = (FxRate("USD", "EUR", Decimal("0.9")),)
     rows = [item(amount="10.004"), item(currency="USD", amount="3.333333")]
-    (report,) = build_reports(catalog(fx=fx), table(rows), PERIOD, base_currency="EUR")
+    (report,) = build_reports(
+        discounts_catalog(fx_rates=fx), table(rows), PERIOD, base_currency="EUR"
+    )
     eur, usd = report.lines
     assert (eur.conversion.exchange_rate, eur.conversion.base_amount) == (
         Decimal(1),
@@ -452,7 +446,7 @@ def test_base_currency_conversion():
 
 def test_run_fx_overrides_catalog():
     rows = [item(currency="USD", amount="10")]
-    cat = catalog(fx=(FxRate("USD", "EUR", Decimal("0.9")),))
+    cat = discounts_catalog(fx_rates=(FxRate("USD", "EUR", Decimal("0.9")),))
     run = [FxRate("USD", "EUR", Decimal("0.8"))]
     (report,) = build_reports(cat, table(rows), PERIOD, fx=run, base_currency="EUR")
     assert report.lines[0].conversion.base_amount == Decimal("8.00")
@@ -468,9 +462,9 @@ def test_missing_rate_names_the_pair():
 
 def test_outputs_are_reproducible_and_complete(tmp_path):
     rows = [item(amount="1.25"), item(resource_id="vm-2", amount="2", hour=3)]
-    rule = discount(DiscountRule.FIXED_PERCENTAGE, percentage=Decimal("-10"))
-    first = build_reports(catalog(rule), table(rows), PERIOD)
-    again = build_reports(catalog(rule), table(rows[::-1]), PERIOD)
+    rule = make_discount(DiscountRule.FIXED_PERCENTAGE, percentage=Decimal("-10"))
+    first = build_reports(discounts_catalog(rule), table(rows), PERIOD)
+    again = build_reports(discounts_catalog(rule), table(rows[::-1]), PERIOD)
     assert render_json(first[0]) == render_json(again[0])
     document = json.loads(render_json(first[0]))
     assert list(document)[:4] == ["tenant", "period", "generatedAt", "catalog"]
@@ -522,8 +516,8 @@ def test_chargeback_summary_per_tenant_seller_currency():
         item(tenant="a", seller_id="partner", amount="5"),
         item(tenant="b", currency="USD", amount="2"),
     ]
-    fee = discount(DiscountRule.FIXED_PERCENTAGE, percentage=Decimal("10"))
-    summary = chargeback_summary(build_reports(catalog(fee), table(rows), PERIOD))
+    fee = make_discount(DiscountRule.FIXED_PERCENTAGE, percentage=Decimal("10"))
+    summary = chargeback_summary(build_reports(discounts_catalog(fee), table(rows), PERIOD))
     assert [(r.tenant, r.seller_id, r.currency, r.amount) for r in summary] == [
         ("a", "operator", "EUR", Decimal("0.67") + Decimal("0.57")),  # fee: 10 % of 5.666666
         ("a", "partner", "EUR", Decimal("5.00")),
@@ -557,13 +551,13 @@ rows_strategy = st.lists(
     min_size=1,
     max_size=25,
 )
-PROPERTY_DISCOUNT = discount(DiscountRule.TIERED_PERCENTAGE, tiers=TIERS)
+PROPERTY_DISCOUNT = make_discount(DiscountRule.TIERED_PERCENTAGE, tiers=TIERS)
 
 
 @settings(max_examples=40, deadline=None)
 @given(rows_strategy)
 def test_details_sum_to_top_level_exact_amount(rows):
-    for report in build_reports(catalog(), table(rows), PERIOD):
+    for report in build_reports(discounts_catalog(), table(rows), PERIOD):
         for line in report.lines:
             assert sum(d.amount for d in line.details) == line.exact_amount
             for detail in line.details:
@@ -578,7 +572,7 @@ def test_details_sum_to_top_level_exact_amount(rows):
 @settings(max_examples=30, deadline=None)
 @given(rows_strategy, st.randoms(use_true_random=False))
 def test_order_invariance_and_tenant_split(rows, random):
-    cat = catalog(PROPERTY_DISCOUNT)
+    cat = discounts_catalog(PROPERTY_DISCOUNT)
     whole = [render_json(r) for r in build_reports(cat, table(rows), PERIOD)]
     shuffled = rows[:]
     random.shuffle(shuffled)

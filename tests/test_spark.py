@@ -20,8 +20,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ratefixtures import make_catalog, sample, samples_table
 from strategies import catalogs, options_st, sample_rows
-from test_price_time import ANSWER_A, ANSWER_A_LINES, ANSWER_B, ANSWER_B_LINES
+from test_price_time import (
+    ANSWER_A,
+    ANSWER_A_LINES,
+    ANSWER_B,
+    ANSWER_B_LINES,
+    GRANDFATHERED,
+    GRANDFATHERED_LINES,
+)
 
+import rating
 from rating.cli import cli
 from rating.errors import RatecardError
 from rating.load.catalog import load_catalog
@@ -187,10 +195,17 @@ def test_engine_option_mistakes_are_one_line_errors(args, message):
 
 
 @pytest.mark.parametrize(
-    ("case", "expected"), [(ANSWER_A, ANSWER_A_LINES), (ANSWER_B, ANSWER_B_LINES)], ids=["A", "B"]
+    ("case", "expected"),
+    [
+        (ANSWER_A, ANSWER_A_LINES),
+        (ANSWER_B, ANSWER_B_LINES),
+        (GRANDFATHERED, GRANDFATHERED_LINES),
+    ],
+    ids=["A", "B", "grandfathered"],
 )
 def test_prices_in_time_known_answers(spark, tmp_path, case, expected):
-    """Issue #15: a price change inside an event interval (A), state carried in (B)."""
+    """Issue #15: a price change inside an event interval (A), state carried in (B), a price
+    schedule's change for new resources only (grandfathered)."""
     table = samples_table(case.rows)
     path = flat_parquet(table, tmp_path / "samples.parquet")
     actual = rate_on_spark(spark, case.catalog, [path], case.period).collect()
@@ -198,3 +213,12 @@ def test_prices_in_time_known_answers(spark, tmp_path, case, expected):
     embedded = engine.rate(case.catalog, table.to_batches(), case.period)
     assert actual.line_items.to_pylist() == embedded.line_items.to_pylist()
     assert actual.counts == embedded.counts
+
+
+def test_the_python_api_rates_on_spark_like_on_duckdb(spark):
+    """Issue #22: ``engine="spark"`` is one argument away, with the same answer."""
+    catalog = rating.open_catalog(CATALOG)
+    on_spark = catalog.rate(str(FLEET), period="2026-10", engine="spark")
+    embedded = catalog.rate(str(FLEET), period="2026-10")
+    assert on_spark.line_items.to_pylist() == embedded.line_items.to_pylist()
+    assert on_spark.counts == embedded.counts and on_spark.period == embedded.period

@@ -25,6 +25,7 @@ from rating.cli.engine_options import EngineChoice, engine_options
 from rating.cli.outputs import writable_file
 from rating.cli.progress import samples_bar
 from rating.cli.reconciliation import add_rejects, reconcile, strict_option
+from rating.cli.traits_cmd import resource_types, traits_option
 from rating.errors import RatecardError
 from rating.load.imports import ImportPolicy
 
@@ -88,12 +89,7 @@ def _output_format(fmt: str | None, out: str | None) -> str:
     type=click.Path(path_type=Path),
     help="Write rejected sample records to this JSON Lines file.",
 )
-@click.option(
-    "--traits",
-    "traits_file",
-    type=click.Path(path_type=Path),
-    help="Dhall file declaring extra resource types.",
-)
+@traits_option
 @strict_option
 @engine_options
 @catalog_options
@@ -125,11 +121,7 @@ def rate(
     if rejects_file is not None:
         writable_file(rejects_file, "--rejects")
     loaded = load_checked_catalog(catalog, imports)
-    types = loaded.resource_types
-    if traits_file is not None:
-        from rating.load.traits import load_resource_types, merge_resource_types
-
-        types = merge_resource_types(types, load_resource_types(traits_file), str(traits_file))
+    types = resource_types(traits_file, imports, loaded.resource_types)
     if engine.spark:
         if rejects_file or traits_file:
             raise RatecardError("--rejects and --traits are not available with --engine spark")

@@ -8,8 +8,10 @@ from pathlib import Path
 import click
 from tabulate import tabulate
 
-from rating.cli.traits_cmd import resource_types
+from rating.cli.catalog_options import traits_import_options
+from rating.cli.traits_cmd import resource_types, traits_option
 from rating.generate.cli import generate
+from rating.load.imports import ImportPolicy
 
 _SHOWN_PROBLEMS = 20
 
@@ -21,12 +23,8 @@ def samples() -> None:
 
 @samples.command()
 @click.argument("files", nargs=-1, required=True)
-@click.option(
-    "--traits",
-    "traits_file",
-    type=click.Path(path_type=Path),
-    help="Dhall file declaring your own resource types.",
-)
+@traits_option
+@traits_import_options
 @click.option(
     "--rejects",
     "rejects_file",
@@ -41,6 +39,7 @@ def validate(
     ctx: click.Context,
     files: tuple[str, ...],
     traits_file: Path | None,
+    imports: ImportPolicy,
     rejects_file: Path | None,
     fmt: str,
 ) -> None:
@@ -48,7 +47,7 @@ def validate(
     from rating.load.samples import RejectSink, open_samples
 
     sink = RejectSink(rejects_file, keep=_SHOWN_PROBLEMS)
-    reader = open_samples(files, resource_types(traits_file), rejects=sink)
+    reader = open_samples(files, resource_types(traits_file, imports), rejects=sink)
     for _ in reader:
         pass
     if fmt == "json":

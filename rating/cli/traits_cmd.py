@@ -8,29 +8,43 @@ from pathlib import Path
 import click
 from tabulate import tabulate
 
+from rating.cli.catalog_options import traits_import_options
 from rating.errors import RatecardError
+from rating.load.imports import ImportPolicy
 from rating.model import ResourceType
 
-_TRAITS_OPTION = click.option(
+traits_option = click.option(
     "--traits",
     "traits_file",
     type=click.Path(path_type=Path),
-    help="Dhall file declaring your own resource types (added to the built-ins).",
+    help=(
+        "Dhall file declaring your own resource types (added to the built-ins); "
+        "its imports follow --allow-import."
+    ),
 )
+"""``--traits FILE`` for every command that takes one: the command receives ``traits_file``."""
 
 
-def resource_types(traits_file: Path | None) -> tuple[ResourceType, ...]:
-    """Built-in resource types plus those declared in ``traits_file``."""
+def resource_types(
+    traits_file: Path | None,
+    imports: ImportPolicy,
+    known: tuple[ResourceType, ...] | None = None,
+) -> tuple[ResourceType, ...]:
+    """``known`` types (default: the built-ins) plus those ``traits_file`` declares.
+
+    ``imports`` is the policy the traits file's imports are held to, as a catalog's are.
+    """
     from rating.load.traits import (
         builtin_resource_types,
         load_resource_types,
         merge_resource_types,
     )
 
-    builtin = builtin_resource_types()
+    types = builtin_resource_types() if known is None else known
     if traits_file is None:
-        return builtin
-    return merge_resource_types(builtin, load_resource_types(traits_file), str(traits_file))
+        return types
+    extra = load_resource_types(traits_file, imports)
+    return merge_resource_types(types, extra, str(traits_file))
 
 
 @click.group()
@@ -39,18 +53,21 @@ def traits() -> None:
 
 
 @traits.command("list")
-@_TRAITS_OPTION
-def list_types(traits_file: Path | None) -> None:
+@traits_option
+@traits_import_options
+def list_types(traits_file: Path | None, imports: ImportPolicy) -> None:
     """List resource types: id, platform, number of traits, description."""
     rows = [
-        (rt.id, rt.platform, len(rt.traits), rt.description) for rt in resource_types(traits_file)
+        (rt.id, rt.platform, len(rt.traits), rt.description)
+        for rt in resource_types(traits_file, imports)
     ]
     click.echo(tabulate(rows, headers=["id", "platform", "#traits", "description"]))
 
 
 @traits.command("show")
 @click.argument("type_id", metavar="TYPE")
-@_TRAITS_OPTION
+@traits_option
+@traits_import_options
 @click.option(
     "--format",
     "fmt",
@@ -59,11 +76,11 @@ def list_types(traits_file: Path | None) -> None:
     show_default=True,
     help="json prints the JSON Schema of the type's traits.",
 )
-def show(type_id: str, traits_file: Path | None, fmt: str) -> None:
+def show(type_id: str, traits_file: Path | None, imports: ImportPolicy, fmt: str) -> None:
     """Show the traits of resource type TYPE."""
     from rating.load.traits import json_schema
 
-    types = resource_types(traits_file)
+    types = resource_types(traits_file, imports)
     rt = next((t for t in types if t.id == type_id), None)
     if rt is None:
         known = ", ".join(t.id for t in types)

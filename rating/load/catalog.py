@@ -30,6 +30,7 @@ from rating import model as model_module
 from rating.cache import private_cache_dir, write_private
 from rating.errors import RatecardError
 from rating.library import catalog_dir, traits_dir
+from rating.load import schedule as schedule_module
 from rating.load import traits as traits_module
 from rating.load.dhall import (
     LeafKind,
@@ -39,6 +40,7 @@ from rating.load.dhall import (
     imported_files,
 )
 from rating.load.imports import ImportPolicy, scan_imports
+from rating.load.schedule import PriceChange, expand_schedule, schedule_problem
 from rating.load.traits import builtin_resource_types, merge_resource_types, parse_resource_types
 from rating.model import (
     Catalog,
@@ -112,7 +114,8 @@ def load_catalog(path: Path, imports: ImportPolicy | None = None) -> Catalog:
 
 
 def _model_key(files: Sequence[Path]) -> str:
-    code = [Path(module.__file__) for module in (model_module, traits_module)] + [Path(__file__)]
+    modules = (model_module, traits_module, schedule_module)
+    code = [Path(module.__file__) for module in modules] + [Path(__file__)]
     schemas = imported_files(traits_dir() / "package.dhall")
     return content_key((*files, *schemas, *code))
 
@@ -372,8 +375,9 @@ def _part(
         is_partner=is_partner,
         file=str(file),
         products=tuple(
-            _entry(item, index, where, file, sources, _product, "product")
+            entry
             for index, item in enumerate(products)
+            for entry in _entry(item, index, where, file, sources, _scheduled_product, "product")
         ),
         discounts=tuple(
             _entry(item, index, where, file, sources, _discount, "discount")
@@ -397,6 +401,29 @@ def _entry(
     source = sources.locate(file, entry_id)
     file_name = source.rsplit(":", 1)[0] if source else where.file
     return convert(raw, _Where(file_name, f"{noun} {entry_id!r}"), source)
+
+
+def _scheduled_product(raw: dict, where: _Where, source: str | None) -> list[Product]:
+    """The product's entries: one per price of its ``priceSchedule`` (:mod:`.schedule`)."""
+    product = _product(raw, where, source)
+    changes = [
+        _price_change(item, where.at(f"priceSchedule[{index}]"))
+        for index, item in enumerate(where.list(raw, "priceSchedule"))
+    ]
+    problem = schedule_problem(product, changes)
+    if problem is not None:
+        index, text = problem
+        raise where.at(f"priceSchedule[{index}]").fail("from", text)
+    return expand_schedule(product, changes)
+
+
+def _price_change(raw: Any, where: _Where) -> PriceChange:
+    where.text(raw, "from")  # required: a change has a date
+    return PriceChange(
+        start=where.instant(raw, "from"),  # type: ignore[arg-type]
+        price=_price(where.get(raw, "price"), where.at("price")),
+        for_existing=where.bool(raw, "forExisting", True),
+    )
 
 
 def _product(raw: dict, where: _Where, source: str | None) -> Product:

@@ -54,7 +54,7 @@ class ImportKind(StrEnum):
 _WHY = {
     ImportKind.ENV: "reads an environment variable",
     ImportKind.REMOTE: "fetches from the network",
-    ImportKind.OUTSIDE_ROOT: "reads a file outside the catalog's directory",
+    ImportKind.OUTSIDE_ROOT: "reads a file outside {owner} directory",
 }
 
 
@@ -110,11 +110,12 @@ class ImportScan:
         return not self.uses_env and not self.remote
 
 
-def scan_imports(root_file: Path, policy: ImportPolicy) -> ImportScan:
+def scan_imports(root_file: Path, policy: ImportPolicy, owner: str = "the catalog's") -> ImportScan:
     """Check every import reachable from ``root_file`` against ``policy``; fetch remote ones.
 
     Raises a one-line :class:`RatecardError` ``file:line:column: …`` for the
-    first refused import, naming how to allow it.
+    first refused import, naming how to allow it. ``owner`` names whose
+    directory the root is (``the catalog's``, ``the --traits file's``).
     """
     root_file = Path(os.path.abspath(root_file))
     trusted = (_real(root_file.parent), _real(catalog_dir()), _real(traits_dir()))
@@ -131,16 +132,16 @@ def scan_imports(root_file: Path, policy: ImportPolicy) -> ImportScan:
             line, column = _position(text, offset)
             where = f"{current}:{line}:{column}"
             if kind == "env":
-                _require(policy, ImportKind.ENV, token, where)
+                _require(policy, ImportKind.ENV, token, where, owner)
                 uses_env = True
             elif kind == "url":
-                _require(policy, ImportKind.REMOTE, token, where)
+                _require(policy, ImportKind.REMOTE, token, where, owner)
                 pinned = _HASH.match(text, offset + len(token)) is not None
                 remote.append(RemoteImport(token, str(current), line, column, pinned))
             else:
                 target = resolve_import(token, current.parent)
                 if not _inside(target, trusted):
-                    _require(policy, ImportKind.OUTSIDE_ROOT, token, where)
+                    _require(policy, ImportKind.OUTSIDE_ROOT, token, where, owner)
                 elif _RAW.match(text, offset + len(token)) is None:
                     pending.append(target)
     if remote:
@@ -148,10 +149,11 @@ def scan_imports(root_file: Path, policy: ImportPolicy) -> ImportScan:
     return ImportScan(tuple(remote), uses_env)
 
 
-def _require(policy: ImportPolicy, kind: ImportKind, token: str, where: str) -> None:
+def _require(policy: ImportPolicy, kind: ImportKind, token: str, where: str, owner: str) -> None:
     if kind not in policy.allow:
+        why = _WHY[kind].format(owner=owner)
         raise RatecardError(
-            f"{where}: import {token} refused: it {_WHY[kind]}; allow with "
+            f"{where}: import {token} refused: it {why}; allow with "
             f"--allow-import {kind} or {ENV_VARIABLE}={kind}"
         )
 

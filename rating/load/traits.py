@@ -16,7 +16,8 @@ from typing import Any
 
 from rating.errors import RatecardError
 from rating.library import traits_dir
-from rating.load.dhall import evaluate, evaluate_text
+from rating.load.dhall import evaluate, evaluate_text, evaluate_tracked
+from rating.load.imports import ImportPolicy, scan_imports
 from rating.model import ResourceType, Trait, TraitType
 
 INT64_MIN = -(2**63)
@@ -40,17 +41,24 @@ def builtin_resource_types() -> tuple[ResourceType, ...]:
     return parse_resource_types(evaluate(path), str(path))
 
 
-def load_resource_types(path: Path) -> tuple[ResourceType, ...]:
+def load_resource_types(
+    path: Path, imports: ImportPolicy | None = None
+) -> tuple[ResourceType, ...]:
     """Load user-declared resource types from a Dhall file.
 
     The file may evaluate to a list of descriptors (like ``traits/package.dhall``),
     a single descriptor, or be a ``{ Type, schema }`` file like the built-ins.
+    It is code handed to whoever runs ``ratecard`` just like a catalog, so its
+    imports are held to the same policy (``imports``, default: only its own
+    directory and the libraries; docs/security.md), with the file's directory
+    as its root; a value read from the environment or the network is never cached.
     """
     path = Path(path)
     if not path.is_file():
         raise RatecardError(f"{path}: no such file")
+    scan = scan_imports(path, imports or ImportPolicy(), owner="the --traits file's")
     try:
-        data = evaluate(path)
+        data = evaluate_tracked(path, cache=scan.cacheable)[0]
     except RatecardError as first:
         # A ``{ Type, schema }`` record cannot be returned whole: select its descriptor.
         try:

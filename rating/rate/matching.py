@@ -5,22 +5,23 @@ reuse them to explain unmatched samples (the "nearest product" hint), so the
 meaning of a condition is written down exactly once. A *row* is a mapping in
 the normalized sample schema: ``time``, ``platform_type``, ``location``,
 ``platform_instance``, ``tenant`` and ``traits.<name>`` keys (a missing key is
-an absent trait).
+an absent trait), and ``created``, when the resource was created
+(:func:`rating.rate.timeline.creation_time`), which only grandfathered entries
+look at.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from functools import lru_cache
 from typing import Any
 
 from rating.model import Catalog, Condition, ConditionOp, Product, ScopeSelector, UsageKind
 from rating.rate.result import UnmatchedGroup
+from rating.regex import catalog_regex
 
 Row = Mapping[str, Any]
 
@@ -67,18 +68,13 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-@lru_cache(maxsize=4096)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
 def _scalar_holds(condition: Condition, value: Any) -> bool:
     """One non-null scalar value against a condition other than Present/Absent."""
     op = condition.op
     if op in (ConditionOp.EQUALS, ConditionOp.ONE_OF):
         return any(_equal(value, expected) for expected in condition.values)
     if op == ConditionOp.REGEX:
-        return _compiled(condition.pattern or "").fullmatch(_text(value)) is not None
+        return catalog_regex(condition.pattern or "").fullmatch(_text(value)) is not None
     if op == ConditionOp.RANGE:
         number = as_fraction(value)
         if number is None:
@@ -125,11 +121,22 @@ def valid_at(entry: Product, time: datetime) -> bool:
     )
 
 
+def created_in(entry: Product, created: datetime | None) -> bool:
+    """created_from <= created < created_until; an unknown creation time predates everything."""
+    if created is None:
+        return entry.created_from is None
+    return (entry.created_from is None or entry.created_from <= created) and (
+        entry.created_until is None or created < entry.created_until
+    )
+
+
 def entry_matches(entry: Product, row: Row) -> bool:
-    """Scope, validity at the sample time, every filter condition and the usage trait."""
+    """Scope, validity at the sample time, creation window, every filter condition and usage."""
     if entry.resource_type != row.get("resource_type"):
         return False
     if not scope_matches(entry.scope, row) or not valid_at(entry, row["time"]):
+        return False
+    if not created_in(entry, row.get("created")):
         return False
     if not all(condition_holds(c, row.get(trait_column(c.trait))) for c in entry.filter):
         return False

@@ -52,6 +52,7 @@ from rating.period import Period, from_epoch_us
 from rating.rate.dialect import DUCKDB, Dialect
 from rating.rate.result import Counts, RateOptions
 from rating.rate.timeline import (
+    creation_boundaries,
     is_calendar,
     measure_factor,
     month_weight,
@@ -344,6 +345,8 @@ _ENTRY_SCHEMA = pa.schema(
         ("spec", pa.int64()),
         ("vf", pa.int64()),
         ("vu", pa.int64()),
+        ("cf", pa.int64()),
+        ("cu", pa.int64()),
         ("kind", pa.string()),
         ("utrait", pa.int64()),
         ("cal", pa.bool_()),
@@ -393,6 +396,11 @@ def compile_plan(
     usage_traits: dict[str, int] = {}
     cond_traits: list[str] = []
     entry_rows, tier_rows, filters, factors = [], [], [], []
+    creation_cuts = [to_us(b) for b in creation_boundaries(products)]
+
+    def creation_segment(moment: datetime | None) -> int | None:  # see _creation_segment
+        return None if moment is None else creation_cuts.index(to_us(moment)) + 1
+
     for idx, p in enumerate(products):
         conds = []
         for cond in p.filter:
@@ -428,6 +436,8 @@ def compile_plan(
                 spec=_SPECIFICITY[p.scope.level],
                 vf=to_us(p.valid_from) if p.valid_from else None,
                 vu=to_us(p.valid_until) if p.valid_until else None,
+                cf=creation_segment(p.created_from),
+                cu=creation_segment(p.created_until),
                 kind=str(p.usage.kind),
                 utrait=utrait,
                 cal=is_calendar(p),
@@ -483,6 +493,7 @@ def compile_plan(
         months=[(to_us(m), month_weight(m)) for m in months(period)] if calendar else [],
         filters=tuple(filters),
         one_time=any(p.usage.kind == UsageKind.ONE_TIME for p in products),
+        creation_cuts=creation_cuts,
     )
     scan, deduplication = _scan_stages(shape)
     return RatingPlan(
@@ -519,6 +530,7 @@ class _Shape:
     months: list[tuple[int, int]]  # (start µs, month weight) of each month, if any is calendar
     filters: tuple[str, ...]
     one_time: bool  # any OneTime entry: the resource's first sample time is needed
+    creation_cuts: list[int]  # where grandfathered entries' creation windows start or stop (µs)
 
     @property
     def kept_columns(self) -> tuple[str, ...]:
@@ -536,7 +548,8 @@ class _Shape:
     def sig_columns(self) -> list[str]:
         """Everything matching depends on: equal signatures match the same entries."""
         presence = [f"present_{i}" for i in self.usage_traits.values()]
-        return ["resource_type", *SCOPE_COLUMNS, *self.cond_traits, "vstart", *presence]
+        created = ["created_seg"] if self.creation_cuts else []
+        return ["resource_type", *SCOPE_COLUMNS, *self.cond_traits, "vstart", *created, *presence]
 
 
 def _trait_int(expr: str, arrow_type: pa.DataType, d: Dialect) -> str:
@@ -555,6 +568,20 @@ def _validity_start(sh: _Shape, time: str) -> str:
         return str(NEG_INF_US)
     cases = " ".join(f"WHEN {time} >= {b} THEN {b}" for b in reversed(sh.boundaries))
     return f"CASE {cases} ELSE {NEG_INF_US} END"
+
+
+def _creation_segment(sh: _Shape, resource: str) -> str:
+    """SQL (a window over ``resource``'s rows): how many creation cuts lie at or before
+    its creation time (:func:`rating.rate.timeline.creation_time`); 0 without any cut."""
+    if not sh.creation_cuts:
+        return "0"
+    return _segment(sh.creation_cuts, f"MIN(t) OVER (PARTITION BY {resource})")
+
+
+def _segment(cuts: Sequence[int], time: str) -> str:
+    """SQL: how many of the sorted ``cuts`` lie at or before ``time``."""
+    numbered = reversed(list(enumerate(cuts, 1)))
+    return f"CASE {' '.join(f'WHEN {time} >= {c} THEN {i}' for i, c in numbered)} ELSE 0 END"
 
 
 def _month_weight(sh: _Shape, time: str) -> str:
@@ -655,6 +682,7 @@ def _scan_stages(sh: _Shape) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
         if sh.one_time
         else "CAST(NULL AS BIGINT)"
     )
+    created_seg = _creation_segment(sh, "res_no")
     same_shape = " AND ".join(
         f"k.{d.identifier(c)} IS NOT DISTINCT FROM g.{d.identifier(c)}" for c in shape
     )
@@ -676,7 +704,7 @@ def _scan_stages(sh: _Shape) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
             LEAD(t, 2) OVER r AS t_next2, LEAD(event) OVER r AS event_next,
             LEAD(shape_no) OVER r AS shape_no_next, LEAD(iv) OVER r AS iv_next,
             ROW_NUMBER() OVER r AS rn,
-            {first_t} AS first_t
+            {first_t} AS first_t, {created_seg} AS created_seg
           FROM k WINDOW r AS (PARTITION BY res_no ORDER BY t)
         ),
         c AS (
@@ -695,8 +723,8 @@ def _scan_stages(sh: _Shape) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
             {_run_break(sh, "", "_next")} AS brk_next
           FROM v
         )
-        SELECT res_no, t, rn, event, cs, ce, covered, first_t, prev_event, shape_no,
-          brk, brk_next, dup
+        SELECT res_no, t, rn, event, cs, ce, covered, first_t, created_seg, prev_event,
+          shape_no, brk, brk_next, dup
         FROM b WHERE brk = 1 OR brk_next = 1 OR dup"""
     dupkeys = """
         SELECT g.resource_id, v.t, count(*) AS n
@@ -713,7 +741,7 @@ def _scan_stages(sh: _Shape) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
           FROM iv WINDOW r AS (PARTITION BY res_no ORDER BY t)
         ),
         r AS (
-          SELECT t, cs, ce AS first_ce, event, covered, first_t, prev_event,
+          SELECT t, cs, ce AS first_ce, event, covered, first_t, created_seg, prev_event,
             shape_no,
             CASE WHEN brk_next = 1 THEN rn ELSE rn_after END - rn + 1 AS n,
             CASE WHEN brk_next = 1 THEN ce ELSE ce_after END AS ce
@@ -750,11 +778,6 @@ def _pieces_stage(sh: _Shape) -> Stage:
             view=True,
         )
 
-    def segment(time: str) -> str:  # how many cuts lie at or before ``time``
-        numbered = reversed(list(enumerate(sh.cuts, 1)))
-        cases = " ".join(f"WHEN {time} >= {c} THEN {i}" for i, c in numbered)
-        return f"CASE {cases} ELSE 0 END"
-
     def cut(k: str) -> str:  # the k-th cut (1-based)
         cases = " ".join(f"WHEN {k} = {i} THEN {c}" for i, c in enumerate(sh.cuts, 1))
         return f"CASE {cases} END"
@@ -763,7 +786,10 @@ def _pieces_stage(sh: _Shape) -> Stage:
     return Stage(
         "pieces",
         f"""
-        WITH x AS (SELECT r.*, {segment("cs")} AS k0, {segment("ce - 1")} AS k1 FROM runs r),
+        WITH x AS (
+          SELECT r.*, {_segment(sh.cuts, "cs")} AS k0, {_segment(sh.cuts, "ce - 1")} AS k1
+          FROM runs r
+        ),
         y AS (
           SELECT x.*, {explode} AS k FROM x WHERE covered
           UNION ALL
@@ -798,6 +824,11 @@ def _rating_stages(sh: _Shape) -> tuple[Stage, ...]:
 
     # 3. Matching on distinct signatures only; most specific scope, then catalog order.
     sigs = f"SELECT DISTINCT {sig_list} FROM pieces WHERE covered"
+    created_in = "TRUE"
+    if sh.creation_cuts:  # entries' creation windows, as segment numbers like created_seg
+        created_in = (
+            "(e.cf IS NULL OR e.cf <= g.created_seg) AND (e.cu IS NULL OR g.created_seg < e.cu)"
+        )
     sig_match = f"""
         SELECT *, ROW_NUMBER() OVER (PARTITION BY {sig_list} ORDER BY product_id) AS pno
         FROM (
@@ -810,6 +841,7 @@ def _rating_stages(sh: _Shape) -> tuple[Stage, ...]:
             AND (e.e_platform_instance IS NULL OR e.e_platform_instance = g.platform_instance)
             AND (e.e_tenant IS NULL OR e.e_tenant = g.tenant)
             AND (e.vf IS NULL OR e.vf <= g.vstart) AND (e.vu IS NULL OR g.vstart < e.vu)
+            AND {created_in}
             AND ({filter_case})
         ) WHERE rk = 1"""
     sig_on = " AND ".join(

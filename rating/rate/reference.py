@@ -43,6 +43,7 @@ from rating.model import Catalog, Product, UsageKind
 from rating.period import Period
 from rating.rate.matching import (
     as_fraction,
+    created_in,
     nearest_hint,
     select_entries,
     trait_column,
@@ -58,6 +59,7 @@ from rating.rate.result import (
     UnmatchedGroup,
 )
 from rating.rate.timeline import (
+    creation_time,
     is_calendar,
     measure_factor,
     month_weight,
@@ -100,7 +102,8 @@ class _Matcher:
 
     A match depends only on the scope fields, the values of filter traits,
     whether usage traits are present and which validity windows contain the
-    sample time; rows equal in those match identically. This keeps the
+    sample time, and which creation windows contain the resource's creation
+    time; rows equal in those match identically. This keeps the
     reference usable on benchmark-sized inputs without changing the rule.
     """
 
@@ -111,20 +114,22 @@ class _Matcher:
             {trait_column(e.usage.trait) for e in candidates if e.usage.trait}
         )
         self.timed = [e for e in candidates if e.valid_from or e.valid_until]
+        self.grandfathered = [e for e in candidates if e.created_from or e.created_until]
         self.cache: dict[tuple, dict[str, Product]] = {}
 
-    def __call__(self, row: dict[str, Any], at: datetime) -> dict[str, Product]:
-        """The winners for ``row`` with validity judged at ``at`` (its piece's start)."""
+    def __call__(self, row: dict[str, Any], at: datetime, created: datetime) -> dict[str, Product]:
+        """The winners for ``row`` at ``at`` (its piece's start), of a resource created then."""
         key = (
             row.get("resource_type"),
             *(row.get(f) for f in ("platform_type", "location", "platform_instance", "tenant")),
             *(_hashable(row.get(c)) for c in self.filter_columns),
             *(row.get(c) is None for c in self.usage_columns),
             *(valid_at(e, at) for e in self.timed),
+            *(created_in(e, created) for e in self.grandfathered),
         )
         found = self.cache.get(key)
         if found is None:
-            timed = row if at == row["time"] else {**row, "time": at}
+            timed = {**row, "time": at, "created": created}
             found = self.cache[key] = select_entries(self.candidates, timed)
         return found
 
@@ -176,6 +181,7 @@ def _resource_intervals(
     result: list[_Interval] = []
     statuses: list[tuple[dict[str, Any], str]] = []
     open_status: str | None = None
+    created = creation_time(rows)
     for i, row in enumerate(rows):
         event = row.get("event")
         if event == "delete":
@@ -193,7 +199,7 @@ def _resource_intervals(
             status = "outside_period"
         else:
             parts = [
-                _Interval(row, a, b, match(row, a), lead=a == start)
+                _Interval(row, a, b, match(row, a, created), lead=a == start)
                 for a, b in pieces(start, end, cuts)
             ]
             result.extend(parts)

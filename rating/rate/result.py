@@ -7,7 +7,7 @@ results can be compared row for row and written byte-identically.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -82,6 +82,10 @@ class Counts:
             self.rated + self.unmatched + self.rejected + self.duplicates + self.outside_period
         )
         return accounted == self.read
+
+    def with_rejects(self, rejected: int) -> Counts:
+        """These counts with the reader's rejects in: an engine only ever sees valid samples."""
+        return replace(self, read=self.read + rejected, rejected=self.rejected + rejected)
 
 
 @dataclass(frozen=True)

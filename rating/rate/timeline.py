@@ -18,15 +18,23 @@ the engines cannot drift from the oracle on them:
   microsecond weighs ``MONTH_LCM_DAYS / days in its month``, an integer, so a
   piece of any month stays an integer measure and a full month of any length
   is exactly one ``mo_cal``.
+* **creation time** — a grandfathered entry (``created_from`` /
+  ``created_until``, from a price schedule's change for new resources only)
+  applies to a resource by when it was created: the time of its earliest row
+  in the input, normally its ``create`` event. A resource created before the
+  input begins needs that event (or a snapshot row) in the input, or it counts
+  as created at its first row. Being no later than any of the resource's rows,
+  it lets a schedule become one entry per price (:mod:`rating.load.schedule`).
 """
 
 from __future__ import annotations
 
 from calendar import monthrange
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from fractions import Fraction
 from itertools import pairwise
+from typing import Any
 
 from rating import units
 from rating.model import Catalog, Product, UsageKind
@@ -47,6 +55,17 @@ def validity_boundaries(products: Iterable[Product]) -> list[datetime]:
     """Every instant some entry starts or stops being valid, sorted."""
     found = {b for p in products for b in (p.valid_from, p.valid_until) if b is not None}
     return sorted(found)
+
+
+def creation_boundaries(products: Iterable[Product]) -> list[datetime]:
+    """Every instant a grandfathered entry's creation window starts or stops, sorted."""
+    found = {b for p in products for b in (p.created_from, p.created_until) if b is not None}
+    return sorted(found)
+
+
+def creation_time(rows: Iterable[Mapping[str, Any]]) -> datetime:
+    """When a resource was created: its earliest row (see the module text)."""
+    return min(r["time"] for r in rows)
 
 
 def month_start(moment: datetime) -> datetime:

@@ -42,6 +42,7 @@ from rating.errors import RatecardError
 from rating.model import Catalog, Discount, DiscountRule, DiscountSelector, DiscountTier
 from rating.period import Period
 from rating.rate.result import SCALE
+from rating.regex import catalog_regex
 
 _QUANTUM = Decimal(1).scaleb(-SCALE)
 _SCOPE_FIELDS = ("platform_type", "location", "platform_instance", "tenant")
@@ -156,7 +157,7 @@ def _evaluate(compiled: CompiledDiscount, source: Decimal) -> DiscountResult | N
 
 def _compile(discount: Discount, field: str, pattern: str) -> re.Pattern[str]:
     try:
-        return re.compile(pattern)
+        return catalog_regex(pattern)
     except re.error as error:
         where = f" ({discount.source})" if discount.source else ""
         raise RatecardError(

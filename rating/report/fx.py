@@ -10,10 +10,12 @@ missing pair is an error naming it rather than a silently rounded guess.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TextIO
 
 from rating.errors import RatecardError
 from rating.model import FxRate
@@ -48,20 +50,53 @@ class FxTable:
 
 
 def read_fx_csv(path: str | Path) -> tuple[FxRate, ...]:
-    """Read ``from,to,rate`` rows (header required); errors name the file, line and field."""
+    """Read ``from,to,rate`` rows (header required); errors name the file, line and field.
+
+    The file is UTF-8; a byte order mark (spreadsheets write one) is dropped.
+    """
     path = Path(path)
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            missing = {"from", "to", "rate"} - set(reader.fieldnames or ())
-            if missing:
-                raise RatecardError(
-                    f"{path}:1: missing column(s) {', '.join(sorted(missing))} "
-                    "(expected header from,to,rate)"
-                )
-            return tuple(_fx_row(path, reader.line_num, row) for row in reader)
+        # surrogateescape turns each undecodable byte into a lone surrogate that
+        # _utf8_lines reports with its line, rather than a decode error mid-read.
+        with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
+            reader = csv.DictReader(_utf8_lines(handle, path))
+            try:
+                missing = {"from", "to", "rate"} - set(reader.fieldnames or ())
+                if missing:
+                    raise RatecardError(
+                        f"{path}:1: missing column(s) {', '.join(sorted(missing))} "
+                        "(expected header from,to,rate)"
+                    )
+                return tuple(_fx_row(path, reader.line_num, row) for row in reader)
+            except csv.Error as error:  # a quoted field over the csv module's size limit
+                # DictReader.line_num is only updated after a row is read; its reader's is current.
+                line = reader.reader.line_num
+                raise RatecardError(f"{path}:{line}: cannot read FX rates: {error}") from None
     except OSError as error:
         raise RatecardError(f"{path}: cannot read FX rates: {error.strerror}") from error
+
+
+_UNDECODABLE = re.compile("[\\udc80-\\udcff]")
+"""What ``errors="surrogateescape"`` makes of a byte that is not UTF-8."""
+
+MAX_LINE = 64 * 1024
+"""Characters per line: a rate takes a few dozen, and ``--fx /dev/zero`` must not fill memory."""
+
+
+def _utf8_lines(handle: TextIO, path: Path) -> Iterator[str]:
+    """The lines of ``handle``, failing at the first that is too long or not UTF-8."""
+    for number, line in enumerate(iter(lambda: handle.readline(MAX_LINE + 1), ""), start=1):
+        if len(line) > MAX_LINE:
+            raise RatecardError(
+                f"{path}:{number}: cannot read FX rates: line longer than {MAX_LINE} characters"
+            )
+        bad = _UNDECODABLE.search(line)
+        if bad is not None:
+            byte = ord(bad[0]) - 0xDC00
+            raise RatecardError(
+                f"{path}:{number}: cannot read FX rates: not UTF-8 (byte 0x{byte:02x})"
+            )
+        yield line
 
 
 def _fx_row(path: Path, line: int, row: dict[str, str]) -> FxRate:

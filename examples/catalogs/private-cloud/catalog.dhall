@@ -28,21 +28,9 @@ let openstackProducts =
         , usage = C.Usage.timeQuantity "vcpu" "{vCPU}.h"
         , usageType = "vCPU hours"
         , price = C.Price.perUnit "EUR" 0.012
+        , priceSchedule =
+          [ C.PriceChange.at "2026-10-15" (C.Price.perUnit "EUR" 0.011) ]
         , seller = compute
-        , validUntil = Some "2026-10-15"
-        }
-      , C.Product::{
-        , id = "vm-vcpu"
-        , displayName = "Virtual machine vCPU"
-        , description = "Price cut on 15 October 2026"
-        , resourceType = "openstack.nova.server"
-        , scope = openstack
-        , filter = [ active ]
-        , usage = C.Usage.timeQuantity "vcpu" "{vCPU}.h"
-        , usageType = "vCPU hours"
-        , price = C.Price.perUnit "EUR" 0.011
-        , seller = compute
-        , validFrom = Some "2026-10-15"
         }
       , C.Product::{
         , id = "vm-vcpu"
@@ -136,8 +124,8 @@ let openstackProducts =
               "status"
               [ C.Value.text "error", C.Value.text "deleting" ]
           ]
-        , usage = C.Usage.timeQuantity "size" "GiBy.mo"
-        , usageType = "GiB months"
+        , usage = C.Usage.timeQuantity "size" "GiBy.mo_cal"
+        , usageType = "GiB calendar months"
         , price = C.Price.included 50.0 (C.Price.perUnit "EUR" 0.08)
         , seller = storage
         }

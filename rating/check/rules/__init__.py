@@ -14,6 +14,7 @@ from rating.check.rules.overlap import check_overlaps
 from rating.check.rules.partners import check_parts
 from rating.check.rules.prices import check_prices
 from rating.check.rules.products import check_products
+from rating.check.rules.validity import check_validity_gaps
 from rating.model import Catalog
 
 Rule = Callable[[Catalog, Collector], None]
@@ -23,6 +24,7 @@ RULES: tuple[Rule, ...] = (
     check_products,
     check_prices,
     check_overlaps,
+    check_validity_gaps,
     check_discounts,
     check_fx,
     check_parts,

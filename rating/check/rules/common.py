@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from rating.model import Catalog, CatalogPart, Product
+from rating.regex import catalog_regex
 
 
 def entries(catalog: Catalog) -> Iterator[tuple[CatalogPart, Product]]:
@@ -16,9 +17,9 @@ def entries(catalog: Catalog) -> Iterator[tuple[CatalogPart, Product]]:
 
 
 def regex_error(pattern: str) -> str | None:
-    """Why ``pattern`` does not compile with Python ``re``, or None when it does."""
+    """Why ``pattern`` does not compile as a catalog regex, or None when it does."""
     try:
-        re.compile(pattern)
+        catalog_regex(pattern)
     except re.error as bad:
         return str(bad)
     return None

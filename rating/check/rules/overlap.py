@@ -32,6 +32,7 @@ from rating.model import (
     TraitType,
     TraitValue,
 )
+from rating.regex import catalog_regex
 
 _ABSENT = object()  # witness marker: the trait must be missing from the sample
 _UNDECIDED = object()  # a regex constrains the value and no finite candidate set exists
@@ -97,8 +98,20 @@ def _scopes_meet(a: Product, b: Product) -> bool:
 
 
 def _validity_meets(a: Product, b: Product) -> bool:
-    start = max(_or(a.valid_from, datetime.min), _or(b.valid_from, datetime.min))
-    end = min(_or(a.valid_until, datetime.max), _or(b.valid_until, datetime.max))
+    """Both can apply at one instant to one resource: validity and creation windows meet."""
+    return _windows_meet(a.valid_from, a.valid_until, b.valid_from, b.valid_until) and (
+        _windows_meet(a.created_from, a.created_until, b.created_from, b.created_until)
+    )
+
+
+def _windows_meet(
+    a_from: datetime | None,
+    a_until: datetime | None,
+    b_from: datetime | None,
+    b_until: datetime | None,
+) -> bool:
+    start = max(_or(a_from, datetime.min), _or(b_from, datetime.min))
+    end = min(_or(a_until, datetime.max), _or(b_until, datetime.max))
     return start < end
 
 
@@ -204,7 +217,7 @@ def _bounds(conditions: list[Condition]) -> tuple[Decimal | None, Decimal | None
 
 def _full_match(pattern: str, value: object) -> bool:
     try:
-        return re.fullmatch(pattern, _text(value)) is not None
+        return catalog_regex(pattern).fullmatch(_text(value)) is not None
     except re.error:
         return True  # reported by the regex rule; do not hide an overlap behind it
 

@@ -11,12 +11,15 @@ also confine partner discounts to the partner's own lines
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rating.check.findings import Collector
 from rating.check.rules.common import regex_error
-from rating.model import Catalog, CatalogPart
+from rating.model import Catalog, CatalogPart, Discount, Product
+from rating.regex import catalog_regex
 
 
 def check_parts(catalog: Catalog, out: Collector) -> None:
@@ -25,7 +28,7 @@ def check_parts(catalog: Catalog, out: Collector) -> None:
     for part in catalog.parts:
         if part.is_partner:
             _check_partner_part(catalog, part, out)
-    _check_overrides(catalog, out)
+    _check_entries(catalog, out)
 
 
 def _operator_sellers(catalog: Catalog) -> set[str]:
@@ -71,6 +74,7 @@ def _check_declarations(catalog: Catalog, out: Collector) -> None:
 
 
 def _check_partner_part(catalog: Catalog, part: CatalogPart, out: Collector) -> None:
+    """The part itself: declared by the root, under a seller id it was given."""
     allowed = part.allowed_sellers
     label = f'partner "{part.name}"'
     if not part.seller_ids:
@@ -89,58 +93,103 @@ def _check_partner_part(catalog: Catalog, part: CatalogPart, out: Collector) -> 
             source=_line_of(part.file, f'"{part.seller_id}"'),
             file=part.file,
         )
-    for product in part.products:
-        if product.seller.seller_id not in allowed:
-            out.error(
-                "partner-seller",
-                f'{label} (seller {_listed(allowed)}) defines product "{product.id}" '
-                f'under seller id "{product.seller.seller_id}"',
-                source=product.source,
-                file=part.file,
-                subject=product.id,
-            )
-    others = _all_sellers(catalog) - set(allowed)
-    for discount in part.discounts:
-        where = {"source": discount.source, "file": part.file, "subject": discount.id}
-        issuer = discount.seller.seller_id if discount.seller else part.seller_id
-        if issuer not in allowed:
-            out.error(
-                "partner-seller",
-                f'{label}: discount "{discount.id}" is issued by seller "{issuer}"; '
-                f"it may use {_listed(allowed)}",
-                **where,
-            )
-        pattern = discount.discount_scope.seller_id
-        if regex_error(pattern) is not None:
-            continue  # reported as bad-regex
-        reached = sorted(s for s in others if re.fullmatch(pattern, s))
-        if reached:
-            out.error(
-                "partner-discount-scope",
-                f'{label}: discount "{discount.id}" (sellerId {pattern!r}) would apply to '
-                f"lines of seller {_listed(reached)}; a partner's discounts and fees apply "
-                f"only to its own lines ({_listed(allowed)})",
-                **where,
-            )
 
 
-def _check_overrides(catalog: Catalog, out: Collector) -> None:
-    """No part redefines a product id another part defines (the operator's come first)."""
-    owner: dict[str, str] = {}
-    for part in sorted(catalog.parts, key=lambda p: p.is_partner):
-        for product in part.products:
-            owner.setdefault(product.id, part.name)
+@dataclass(frozen=True)
+class _Context:
+    """What the entry rules compare one part's products and discounts with."""
+
+    owners: dict[str, str]  # product id → the part defining it first (operator parts first)
+    sellers: frozenset[str]  # every seller id the catalog sells or declares under
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> _Context:
+        owners: dict[str, str] = {}
+        for part in sorted(catalog.parts, key=lambda p: p.is_partner):
+            for product in part.products:
+                owners.setdefault(product.id, part.name)
+        return cls(owners, frozenset(_all_sellers(catalog)))
+
+
+def _foreign_product(_: _Context, part: CatalogPart, product: Product) -> str | None:
+    allowed = part.allowed_sellers
+    if product.seller.seller_id in allowed:
+        return None
+    return (
+        f'partner "{part.name}" (seller {_listed(allowed)}) defines product "{product.id}" '
+        f'under seller id "{product.seller.seller_id}"'
+    )
+
+
+def _foreign_issuer(_: _Context, part: CatalogPart, discount: Discount) -> str | None:
+    allowed = part.allowed_sellers
+    issuer = discount.seller.seller_id if discount.seller else part.seller_id
+    if issuer in allowed:
+        return None
+    return (
+        f'partner "{part.name}": discount "{discount.id}" is issued by seller "{issuer}"; '
+        f"it may use {_listed(allowed)}"
+    )
+
+
+def _scope_beyond_partner(context: _Context, part: CatalogPart, discount: Discount) -> str | None:
+    allowed = part.allowed_sellers
+    pattern = discount.discount_scope.seller_id
+    if regex_error(pattern) is not None:
+        return None  # reported as bad-regex
+    others = context.sellers - set(allowed)
+    reached = sorted(s for s in others if catalog_regex(pattern).fullmatch(s))
+    if not reached:
+        return None
+    return (
+        f'partner "{part.name}": discount "{discount.id}" (sellerId {pattern!r}) would apply to '
+        f"lines of seller {_listed(reached)}; a partner's discounts and fees apply "
+        f"only to its own lines ({_listed(allowed)})"
+    )
+
+
+def _redefinition(context: _Context, part: CatalogPart, product: Product) -> str | None:
+    owner = context.owners[product.id]
+    if owner == part.name:
+        return None
+    return f'part "{part.name}" redefines product "{product.id}", which part "{owner}" defines'
+
+
+@dataclass(frozen=True)
+class _EntryRule:
+    """A check of each product or discount of a part: why the entry breaks it, or None."""
+
+    code: str
+    entries: Callable[[CatalogPart], Iterable[Product | Discount]]
+    problem: Callable[[_Context, CatalogPart, Any], str | None]
+    partners_only: bool = True
+
+
+_ENTRY_RULES = (
+    # a partner sells only under its own seller ids
+    _EntryRule("partner-seller", lambda part: part.products, _foreign_product),
+    # … and issues discounts and fees only as itself
+    _EntryRule("partner-seller", lambda part: part.discounts, _foreign_issuer),
+    # … computed from its own lines only
+    _EntryRule("partner-discount-scope", lambda part: part.discounts, _scope_beyond_partner),
+    # no part redefines a product id another defines (the operator's come first)
+    _EntryRule("partner-override", lambda part: part.products, _redefinition, False),
+)
+
+
+def _check_entries(catalog: Catalog, out: Collector) -> None:
+    """Every rule of :data:`_ENTRY_RULES` on every entry it judges: one finding per failure."""
+    context = _Context.of(catalog)
     for part in catalog.parts:
-        for product in part.products:
-            if owner[product.id] != part.name:
-                out.error(
-                    "partner-override",
-                    f'part "{part.name}" redefines product "{product.id}", '
-                    f'which part "{owner[product.id]}" defines',
-                    source=product.source,
-                    file=part.file,
-                    subject=product.id,
-                )
+        for rule in _ENTRY_RULES:
+            if rule.partners_only and not part.is_partner:
+                continue
+            for entry in rule.entries(part):
+                message = rule.problem(context, part, entry)
+                if message is not None:
+                    out.error(
+                        rule.code, message, source=entry.source, file=part.file, subject=entry.id
+                    )
 
 
 def _all_sellers(catalog: Catalog) -> set[str]:

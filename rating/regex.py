@@ -1,0 +1,23 @@
+"""Catalog regexes in Python, with the meaning the SQL engines give them.
+
+A ``Regex`` condition is decided by DuckDB (RE2) or Spark (``java.util.regex``)
+when rating, and by Python's ``re`` in the reference rater and the unmatched
+hints; Python alone decides discount scopes in reports and the patterns
+``check`` looks at. On ``str``
+patterns Python's ``\\d``, ``\\w`` and ``\\s`` know all of Unicode:
+``g\\d`` matches ``g١`` (ARABIC-INDIC DIGIT ONE), which neither engine does.
+Compiled with ``re.ASCII`` they mean what they mean in the engines, so the
+reference rater and the engines bill a sample alike. Every Python use of a
+catalog pattern goes through :func:`catalog_regex`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+
+@lru_cache(maxsize=4096)
+def catalog_regex(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled as the engines read it; raises ``re.error`` when it is invalid."""
+    return re.compile(pattern, re.ASCII)
