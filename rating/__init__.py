@@ -25,14 +25,24 @@ _PUBLIC = {
     "Ratecard": "rating.api",
     "Rated": "rating.api",
     "Reports": "rating.api",
+    "Written": "rating.api",
     "Counts": "rating.rate.result",
     "Period": "rating.period",
     "RatecardError": "rating.errors",
 }
-__all__ = ["Counts", "Period", "Ratecard", "RatecardError", "Rated", "Reports", "open_catalog"]
+__all__ = [
+    "Counts",
+    "Period",
+    "Ratecard",
+    "RatecardError",
+    "Rated",
+    "Reports",
+    "Written",
+    "open_catalog",
+]
 
 if TYPE_CHECKING:
-    from rating.api import Ratecard, Rated, Reports, open_catalog
+    from rating.api import Ratecard, Rated, Reports, Written, open_catalog
     from rating.errors import RatecardError
     from rating.period import Period
     from rating.rate.result import Counts

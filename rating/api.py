@@ -17,27 +17,33 @@ See docs/python-api.md for a walk-through.
 
 from __future__ import annotations
 
+import functools
 import glob
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from rating.check.findings import Finding
 from rating.errors import RatecardError
 from rating.load.imports import ImportPolicy
 from rating.load.samples import Reject, RejectSink
-from rating.model import Catalog, FxRate
+from rating.model import Catalog, FxRate, ResourceType
+from rating.outputs import writable_file
 from rating.period import Period
 from rating.rate.result import Counts, RateOptions, UnmatchedGroup
 from rating.report.model import TenantReport
+
+if TYPE_CHECKING:
+    from rating.export import Publication, S3Options
 
 Samples = str | Path | pa.Table | pa.RecordBatchReader | Any
 """A path or glob (``.jsonl``, ``.csv``, ``.parquet``, compressed, ``-`` = stdin), an Arrow
@@ -52,26 +58,33 @@ _GLOB = set("*?[")
 def open_catalog(
     path: str | Path,
     *,
-    allow_imports: Iterable[str] = (),
+    allow_imports: Iterable[str] | ImportPolicy = (),
     check: bool = True,
+    on_finding: Callable[[str], None] | None = None,
 ) -> Ratecard:
     """Load the catalog at ``path`` (a ``.dhall`` file or its directory).
 
     ``allow_imports`` widens the import policy as ``--allow-import`` does
     (``"env"``, ``"remote"``, ``"outside-root"``; docs/security.md). With
     ``check`` (the default) a catalog ``ratecard check`` finds an error in is
-    refused (:class:`RatecardError`, exit code 1), as every rating command does.
+    refused (:class:`RatecardError`, exit code 1), as every rating command does;
+    each finding is passed to ``on_finding`` as one line (default: kept in
+    :attr:`Ratecard.warnings`, errors are then only counted in the exception).
     """
     from rating.check.gate import require_no_errors
     from rating.load.catalog import load_catalog
 
     location = Path(path)
-    policy = ImportPolicy.from_options(allow_imports)
+    policy = (
+        allow_imports
+        if isinstance(allow_imports, ImportPolicy)
+        else ImportPolicy.from_options(allow_imports)
+    )
     model = load_catalog(location, imports=policy)
-    warnings: list[str] = []
+    findings: list[str] = []
     if check:
-        require_no_errors(model, location, echo=warnings.append)
-    return Ratecard(location, model, policy, tuple(warnings))
+        require_no_errors(model, location, echo=on_finding or findings.append)
+    return Ratecard(location, model, policy, tuple(findings))
 
 
 @dataclass(frozen=True)
@@ -81,7 +94,7 @@ class Ratecard:
     path: Path
     model: Catalog
     imports: ImportPolicy = field(default_factory=ImportPolicy)
-    warnings: tuple[str, ...] = ()  # ``check`` warnings, one line each, when it was checked
+    warnings: tuple[str, ...] = ()  # ``check`` warnings, one line each, unless passed on
 
     def findings(self, *, run_examples: bool = True) -> list[Finding]:
         """Everything ``ratecard check`` reports on this catalog."""
@@ -89,65 +102,94 @@ class Ratecard:
 
         return catalog_findings(self.model, run_examples=run_examples)
 
+    def resource_types(self, traits: str | Path | None = None) -> tuple[ResourceType, ...]:
+        """The types samples are checked against: built-in, the catalog's, a traits file's.
+
+        A ``traits`` file is Dhall held to the catalog's import policy.
+        """
+        if traits is None:
+            return self.model.resource_types
+        from rating.load.traits import load_resource_types, merge_resource_types
+
+        extra = load_resource_types(Path(traits), self.imports)
+        return merge_resource_types(self.model.resource_types, extra, str(traits))
+
     def rate(
         self,
         samples: Samples | Sequence[Samples],
         *,
         period: str | Period | None = None,
         interval: timedelta = timedelta(hours=1),
-        interval_for: dict[str, timedelta] | None = None,
+        interval_for: Mapping[str, timedelta] | None = None,
         engine: str = "duckdb",
         spark_master: str | None = None,
+        spark_conf: Mapping[str, str] | None = None,
+        traits: str | Path | None = None,
         rejects: str | Path | None = None,
         progress: Progress | None = None,
     ) -> Rated:
         """Rate ``samples`` for ``period`` (default: the samples' month) into line items.
 
-        Every input is validated; invalid records are counted and kept in
+        Every input is validated against the resource types (plus a ``traits``
+        file's); invalid records are counted and the first 100 kept in
         :attr:`Rated.rejects` (all of them written to ``rejects``, a JSON Lines
         file, if given) — never dropped silently. ``engine="spark"`` runs the
-        same plan on Apache Spark (``spark_master``, default local).
+        same plan on Apache Spark (``spark_master`` and ``spark_conf`` as for
+        ``spark-submit``; Parquet input).
         """
         options = RateOptions(interval, dict(interval_for or {}))
         chosen = Period.parse(period) if isinstance(period, str) else period
         if engine not in ("duckdb", "spark"):
             raise RatecardError(f"engine {engine!r}: expected 'duckdb' or 'spark'")
+        if rejects is not None:
+            writable_file(Path(rejects), "rejects")
         with _sample_paths(samples) as (paths, names):
             if engine == "spark":
-                return self._rate_on_spark(paths, names, chosen, options, spark_master)
-            return self._rate_embedded(paths, names, chosen, options, rejects, progress)
+                if rejects is not None or traits is not None:
+                    raise RatecardError(
+                        "rejects and traits are not available with the Spark engine"
+                    )
+                return self._rate_on_spark(paths, chosen, options, spark_master, spark_conf)
+            types = self.resource_types(traits)
+            return self._rate_embedded(paths, names, types, chosen, options, rejects, progress)
 
-    def _rate_embedded(self, paths, names, period, options, rejects, progress) -> Rated:
+    def _rate_embedded(self, paths, names, types, period, options, rejects, progress) -> Rated:
         from rating.load.samples import open_samples
-        from rating.rate.engine import rate
+        from rating.rate import engine
 
         sink = RejectSink(Path(rejects) if rejects is not None else None)
-        reader = open_samples(paths, self.model.resource_types, rejects=sink)
-        result = rate(self.model, reader, period, options, progress=progress)
-        counts = result.counts.with_rejects(reader.total.rejected)
+        reader = open_samples(paths, types, rejects=sink)
+        result = engine.rate(self.model, reader, period, options, progress=progress)
         return Rated(
             catalog=self.model,
-            period=_period_of(result.line_items, period),
-            line_items=result.line_items,
-            counts=counts,
+            period=result.period or period,  # type: ignore[arg-type]
+            counts=result.counts.with_rejects(reader.total.rejected),
             unmatched=tuple(result.unmatched),
             rejects=tuple(_renamed(r, names) for r in sink.first),
+            _line_items=result.line_items,
         )
 
-    def _rate_on_spark(self, paths, names, period, options, master) -> Rated:
+    def _rate_on_spark(self, paths, period, options, master, conf) -> Rated:
         from rating.rate.spark import rate_on_spark, start_session
 
-        spark = start_session(master, {})
-        rating = rate_on_spark(spark, self.model, paths, period, options)
-        result = rating.collect()
+        spark = start_session(master, conf)
+        run = rate_on_spark(spark, self.model, paths, period, options)
         return Rated(
             catalog=self.model,
-            period=rating.period,
-            line_items=result.line_items,
-            counts=result.counts,
-            unmatched=tuple(result.unmatched),
+            period=run.period,
+            counts=run.counts,
+            unmatched=tuple(run.unmatched),
             rejects=(),
+            _spark=run,
         )
+
+
+@dataclass(frozen=True)
+class Written:
+    """What :meth:`Rated.write` wrote: line items and their total amount per currency."""
+
+    lines: int
+    totals: dict[str, Decimal]
 
 
 @dataclass(frozen=True)
@@ -155,15 +197,24 @@ class Rated:
     """One rating run: line items (a ``pyarrow.Table``), counts, unmatched and rejects.
 
     ``counts`` reconcile: read = rated + unmatched + rejected + duplicates +
-    outside period. ``rejects`` holds the first 100 rejected records.
+    outside period. ``rejects`` holds the first 100 rejected records. A Spark
+    run keeps its line items in Spark until they are asked for.
     """
 
     catalog: Catalog
     period: Period
-    line_items: pa.Table
     counts: Counts
     unmatched: tuple[UnmatchedGroup, ...]
     rejects: tuple[Reject, ...]
+    _line_items: pa.Table | None = field(default=None, repr=False)
+    _spark: Any = field(default=None, repr=False)  # a SparkRating, for Spark runs
+
+    @functools.cached_property
+    def line_items(self) -> pa.Table:
+        """Line items (LINE_ITEM_SCHEMA), sorted; exact ``decimal128(38, 12)`` amounts."""
+        if self._line_items is not None:
+            return self._line_items
+        return self._spark.collect().line_items
 
     def totals(self) -> dict[str, Decimal]:
         """The sum of line-item amounts per currency (unrounded)."""
@@ -171,6 +222,23 @@ class Rated:
         for row in self.line_items.select(["currency", "amount"]).to_pylist():
             totals[row["currency"]] = totals.get(row["currency"], Decimal(0)) + row["amount"]
         return dict(sorted(totals.items()))
+
+    def write(self, target: str | Path, format: str = "parquet") -> Written:
+        """Write the line items (``parquet``, ``jsonl``, ``csv``) byte for byte as the CLI does.
+
+        A Spark run writes a URI target (``s3a://…``) itself, as a Parquet dataset.
+        """
+        from rating.rate.files import FILE_FORMATS, write_line_items
+
+        if format not in FILE_FORMATS:
+            raise RatecardError(f"format {format!r}: expected one of {', '.join(FILE_FORMATS)}")
+        if self._spark is not None and "://" in str(target):
+            if format != "parquet":
+                raise RatecardError(f"{target}: Spark writes line items to URIs as Parquet only")
+            self._spark.write_parquet(str(target))
+            return Written(*self._spark.summary())
+        write_line_items(self.line_items, target, format)
+        return Written(self.line_items.num_rows, self.totals())
 
     def reports(
         self,
@@ -186,18 +254,16 @@ class Rated:
         ``fx`` is a list of :class:`~rating.model.FxRate` or a ``from,to,rate``
         CSV file; its rates override the catalog's for the same pair.
         """
-        from rating.currencies import is_currency
+        from rating.currencies import require_currency
         from rating.report import build_reports, read_fx_csv, rounding_mode
 
-        if base_currency is not None and not is_currency(base_currency):
-            raise RatecardError(
-                f"base currency {base_currency!r}: not an ISO 4217 currency code (e.g. EUR)"
-            )
+        if base_currency is not None:
+            require_currency(base_currency, "base currency")
         rates = read_fx_csv(fx) if isinstance(fx, str | Path) else fx
         items = self.line_items
         if tenants is not None:
             wanted = sorted(set(tenants))
-            items = items.filter(pa.compute.is_in(items.column("tenant"), pa.array(wanted)))
+            items = items.filter(pc.is_in(items.column("tenant"), pa.array(wanted, pa.string())))
             missing = sorted(set(wanted) - set(items.column("tenant").to_pylist()))
             if missing:
                 raise RatecardError(
@@ -229,13 +295,15 @@ class Rated:
         format: str = "focus",
         provider_name: str = "ratecard",
         rows_per_file: int = 1_000_000,
-        s3: Any = None,
-    ) -> Any:
+        s3: S3Options | None = None,
+        on_progress: Callable[[str, int], Progress | None] | None = None,
+    ) -> Publication:
         """Publish to a directory or ``s3://bucket/prefix`` (docs/export.md).
 
         ``format``: ``focus`` / ``focus-csv`` (FOCUS 1.2), ``parquet`` / ``csv`` /
-        ``json`` (line items). ``s3`` is an :class:`rating.export.S3Options`.
-        Returns the :class:`rating.export.Publication` (run id, files, manifest).
+        ``json`` (line items). ``s3`` holds the endpoint, region and encryption.
+        ``on_progress(file, bytes)`` may return a byte-count callback per upload.
+        Data objects go first, the manifest (with the reconciliation) last.
         """
         from rating.export import Dataset, S3Options, SinkError, open_sink, publish
 
@@ -256,7 +324,7 @@ class Rated:
             catalog_version=self.catalog.version,
             counts=self.counts,
         )
-        return publish(dataset, sink)
+        return publish(dataset, sink, on_progress=on_progress)
 
 
 EXPORT_FORMATS = {
@@ -355,13 +423,3 @@ def _arrow(item: Any) -> pa.Table:
 def _renamed(reject: Reject, names: dict[str, str]) -> Reject:
     name = names.get(reject.source_file)
     return reject if name is None else replace(reject, source_file=name)
-
-
-def _period_of(line_items: pa.Table, chosen: Period | None) -> Period:
-    """The run's period: the one given, else the line items' (the samples' month)."""
-    if chosen is not None:
-        return chosen
-    labels = set(line_items.column("period").to_pylist()) if line_items.num_rows else set()
-    if len(labels) == 1:
-        return Period.parse(labels.pop())
-    raise RatecardError("give a period: the samples do not lie in one calendar month")

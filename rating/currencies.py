@@ -38,6 +38,13 @@ def is_currency(code: str) -> bool:
     return code in MINOR_UNITS
 
 
+def require_currency(code: str, subject: str) -> str:
+    """``code`` if it is an ISO 4217 code; else one line naming ``subject`` (exit 2)."""
+    if not is_currency(code):
+        raise RatecardError(f"{subject} {code!r}: not an ISO 4217 currency code (e.g. EUR)")
+    return code
+
+
 def minor_unit(code: str) -> int:
     """Decimal places of the currency's minor unit: EUR 2, JPY 0, KWD 3, CLF 4."""
     try:

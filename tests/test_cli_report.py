@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from rating.cli import cli, report_cmd
+from rating.cli import cli
 from rating.model import (
     Catalog,
     CatalogPart,
@@ -41,7 +41,7 @@ from rating.model import (
     UsageKind,
 )
 from rating.period import Period
-from rating.rate import reference
+from rating.rate import engine, reference
 from rating.rate.result import LINE_ITEM_SCHEMA, Counts, RateOptions, RatingResult
 
 PERIOD = Period.parse("2026-10")
@@ -101,11 +101,11 @@ def stubbed(monkeypatch, tmp_path):
     loader.load_catalog = lambda path, **_options: CATALOG
     monkeypatch.setitem(sys.modules, "rating.load.catalog", loader)
 
-    def rate(catalog, batches, period, options):
+    def rate(catalog, batches, period, options, progress=None):
         seen.update(period=period, options=options)
         return RatingResult(ITEMS, Counts(read=4, rated=4), [], catalog.version)
 
-    monkeypatch.setattr(report_cmd, "_rate_function", lambda progress=None: rate)
+    monkeypatch.setattr(engine, "rate", rate)
     (tmp_path / "catalog.dhall").write_text("{=}\n")
     (tmp_path / "samples.jsonl").write_text("")
     monkeypatch.chdir(tmp_path)
@@ -276,7 +276,13 @@ def test_real_samples_through_the_rater(monkeypatch, tmp_path):
     loader = types.ModuleType("rating.load.catalog")
     loader.load_catalog = lambda path, **_options: catalog
     monkeypatch.setitem(sys.modules, "rating.load.catalog", loader)
-    monkeypatch.setattr(report_cmd, "_rate_function", lambda progress=None: reference.rate)
+    monkeypatch.setattr(
+        engine,
+        "rate",
+        lambda catalog, batches, period, options, progress=None: reference.rate(
+            catalog, batches, period, options
+        ),
+    )
     monkeypatch.chdir(tmp_path)
     Path("catalog.dhall").write_text("{=}\n")
     records = [

@@ -17,7 +17,8 @@ from test_export_focus import example_items, item
 from rating.errors import RatecardError
 from rating.export import Dataset, DirectorySink, S3Options, S3Sink, publish, to_focus, verify
 from rating.model import Catalog
-from rating.rate.result import LINE_ITEM_SCHEMA, Counts, RatingResult
+from rating.period import Period
+from rating.rate.result import LINE_ITEM_SCHEMA, Counts
 
 s3_endpoint = s3server.s3_endpoint  # the module-scoped fixture, used by name below
 PERIOD = "2026-10"
@@ -190,12 +191,24 @@ def test_cli_exports_rated_line_items_to_s3(
     s3_endpoint: S3Endpoint, bucket: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """The CLI end to end; rating is replaced by a fixed table (the rater is tested elsewhere)."""
-    from rating.cli import cli, export_cmd
+    from rating import api
+    from rating.cli import cli
 
-    rated = RatingResult(example_items(), Counts(read=4, rated=4), [], "v1")
-    monkeypatch.setattr(
-        export_cmd, "rate_line_items", lambda *_args: (rated, Catalog("test", "v1", (), ()))
+    rated = api.Rated(
+        catalog=Catalog("test", "v1", (), ()),
+        period=Period.parse(PERIOD),
+        counts=Counts(read=4, rated=4),
+        unmatched=(),
+        rejects=(),
+        _line_items=example_items(),
     )
+
+    class Opened:  # what open_catalog returns, rating to the fixed table
+        @staticmethod
+        def rate(*_args, **_options) -> api.Rated:
+            return rated
+
+    monkeypatch.setattr(api, "open_catalog", lambda *_args, **_options: Opened())
     catalog = tmp_path / "catalog.dhall"
     samples = tmp_path / "samples.jsonl"
     catalog.write_text("{}")

@@ -1,7 +1,8 @@
 """A catalog with errors never bills: the one gate every rating command passes.
 
-``rate``, ``report``, ``export`` and ``test`` load their catalog through
-:func:`load_checked_catalog`, which runs exactly the rules ``check`` runs.
+``rating.open_catalog`` (behind ``rate``, ``report`` and ``export``) and
+``test`` pass their catalog through :func:`require_no_errors`, which runs
+exactly the rules ``check`` runs.
 Errors stop the command (exit 1) before a single sample is read, listed one
 line each; warnings are shown and rating goes on. Findings are cached by the
 catalog model itself and the checker's code, so an unchanged catalog is
@@ -25,26 +26,10 @@ from rating.check import check_catalog
 from rating.check.findings import Finding, Severity
 from rating.check.output import one_line
 from rating.errors import RatecardError
-from rating.load.imports import ImportPolicy
 from rating.model import Catalog
 
 SHOWN = 10
 """Errors listed before "… and N more": enough to act on, short enough to read."""
-
-
-def load_checked_catalog(
-    path: Path,
-    imports: ImportPolicy | None = None,
-    *,
-    run_examples: bool = True,
-    echo: Callable[[str], None] | None = None,
-) -> Catalog:
-    """The catalog at ``path`` if ``check`` finds no error in it; else a one-line error, exit 1."""
-    from rating.load.catalog import load_catalog  # looked up at call time: tests stand it in
-
-    catalog = load_catalog(path, imports=imports)
-    require_no_errors(catalog, path, run_examples=run_examples, echo=echo)
-    return catalog
 
 
 def require_no_errors(

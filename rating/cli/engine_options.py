@@ -14,9 +14,6 @@ from dataclasses import dataclass, field
 import click
 
 from rating.errors import RatecardError
-from rating.model import Catalog
-from rating.period import Period
-from rating.rate.result import RateOptions
 
 ENGINES = ("duckdb", "spark")
 
@@ -33,14 +30,13 @@ class EngineChoice:
     def spark(self) -> bool:
         return self.name == "spark"
 
-    def rate_on_spark(
-        self, catalog: Catalog, samples: Sequence[str], period: Period | None, options: RateOptions
-    ):
-        """Start (or join) a Spark session and rate there; returns a SparkRating."""
-        from rating.rate.spark import rate_on_spark, start_session
-
-        spark = start_session(self.spark_master, self.spark_conf)
-        return rate_on_spark(spark, catalog, samples, period, options)
+    def arguments(self) -> dict[str, object]:
+        """The keyword arguments of :meth:`rating.api.Ratecard.rate` this choice stands for."""
+        return {
+            "engine": self.name,
+            "spark_master": self.spark_master,
+            "spark_conf": self.spark_conf,
+        }
 
 
 def engine_options(command: Callable) -> Callable:

@@ -2,50 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
+from rating.api import EXPORT_FORMATS
 from rating.cli.catalog_options import catalog_options
+from rating.cli.interval_options import interval_options
 from rating.cli.progress import bytes_bar, samples_bar
-from rating.cli.reconciliation import add_rejects, reconcile, strict_option
-from rating.errors import RatecardError
+from rating.cli.reconciliation import echo_stderr, reconcile, strict_option
 from rating.load.imports import ImportPolicy
 from rating.period import Period
-
-if TYPE_CHECKING:
-    from rating.model import Catalog
-    from rating.rate.result import RatingResult
-
-# --format → (dataset name in the key layout, file encoding, FOCUS mapping?). Each encoding
-# has its own prefix: a manifest describes exactly one dataset and prunes its stale parts.
-_FORMATS = {
-    "focus": ("focus", "parquet", True),
-    "focus-csv": ("focus-csv", "csv", True),
-    "parquet": ("line-items", "parquet", False),
-    "csv": ("line-items-csv", "csv", False),
-    "json": ("line-items-jsonl", "jsonl", False),
-}
-
-
-def rate_line_items(
-    catalog_path: Path,
-    sample_paths: tuple[str, ...],
-    period: Period,
-    imports: ImportPolicy | None = None,
-) -> tuple[RatingResult, Catalog]:
-    """The DuckDB engine's rating (rejects counted in), and the catalog (FOCUS needs it)."""
-    from rating.check.gate import load_checked_catalog
-    from rating.load.samples import open_samples
-    from rating.rate.engine import rate
-
-    catalog = load_checked_catalog(catalog_path, imports)
-    reader = open_samples(list(sample_paths), catalog.resource_types)
-    with samples_bar() as progress:
-        result = rate(catalog, reader, period, progress=progress)
-    add_rejects(result.counts, reader.total.rejected)
-    return result, catalog
 
 
 @click.command("export")
@@ -55,7 +23,7 @@ def rate_line_items(
 @click.option(
     "--format",
     "format_name",
-    type=click.Choice(list(_FORMATS)),
+    type=click.Choice(list(EXPORT_FORMATS)),
     default="focus",
     show_default=True,
     help="focus = FOCUS 1.2 Parquet, focus-csv = FOCUS 1.2 CSV; parquet/csv/json = line items.",
@@ -76,6 +44,7 @@ def rate_line_items(
     help="Bytes above which an object is uploaded in parts.",
 )
 @click.option("--max-attempts", type=click.IntRange(min=1), default=5, show_default=True)
+@interval_options
 @strict_option
 @catalog_options
 def export(
@@ -93,6 +62,8 @@ def export(
     rows_per_file: int,
     multipart_threshold: int,
     max_attempts: int,
+    interval: timedelta,
+    interval_for: dict[str, timedelta],
     strict: bool,
     imports: ImportPolicy,
 ) -> None:
@@ -103,17 +74,21 @@ def export(
     the previous one atomically. A failed or killed run leaves the previous
     export intact; re-running with the same data leaves the manifest as it is.
     """
-    from rating.export import Dataset, S3Options, SinkError, open_sink, publish
-    from rating.export.focus import focus_dataset
+    from rating.api import open_catalog
+    from rating.export import S3Options
 
     period = Period.parse(period_text)
-    dataset_name, encoding, focus = _FORMATS[format_name]
-    result, rated_catalog = rate_line_items(catalog, samples, period, imports)
-    reconcile(period.label, result.counts, result.unmatched, strict=strict)
-    table = result.line_items
-    if focus:
-        table = focus_dataset(rated_catalog, table, period, provider_name=provider_name)
-    options = S3Options(
+    opened = open_catalog(catalog, allow_imports=imports, on_finding=echo_stderr)
+    with samples_bar() as progress:
+        rated = opened.rate(
+            list(samples),
+            period=period,
+            interval=interval,
+            interval_for=interval_for,
+            progress=progress,
+        )
+    reconcile(period.label, rated.counts, rated.unmatched, strict=strict)
+    s3 = S3Options(
         endpoint_url=endpoint_url,
         region=region,
         sse=sse,
@@ -122,24 +97,18 @@ def export(
         multipart_threshold=multipart_threshold,
         max_attempts=max_attempts,
     )
-    try:
-        sink = open_sink(target, options)
-    except SinkError as error:
-        raise RatecardError(f"--to: {error}") from error
-    dataset = Dataset(
-        dataset_name,
-        period.label,
-        table,
-        encoding,
-        rows_per_file,
-        catalog_version=result.catalog_version,
-        counts=result.counts,  # the manifest records the reconciliation
+    done = rated.export(
+        target,
+        format=format_name,
+        provider_name=provider_name,
+        rows_per_file=rows_per_file,
+        s3=s3,
+        on_progress=lambda name, size: bytes_bar(size, name),
     )
-    done = publish(dataset, sink, on_progress=lambda name, size: bytes_bar(size, name))
     files = done.files
     state = "unchanged, same data" if done.unchanged else "written"
     click.echo(
         f"exported {sum(f.rows for f in files)} rows in {len(files)} file(s), "
         f"{sum(f.size for f in files)} bytes, run {done.run_id}, "
-        f"manifest {sink.url(done.manifest_key)} ({state})"
+        f"manifest {done.manifest_url} ({state})"
     )

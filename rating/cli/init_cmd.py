@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from rating.cli.outputs import writable_directory
 from rating.errors import RatecardError
+from rating.outputs import writable_directory
 
 
 @click.command()

@@ -26,11 +26,9 @@ strict_option = click.option(
 )
 
 
-def add_rejects(counts: Counts, rejected: int) -> Counts:
-    """Count the reader's rejects in: the embedded engine only ever sees valid samples."""
-    counts.read += rejected
-    counts.rejected += rejected
-    return counts
+def echo_stderr(line: str) -> None:
+    """One line on stderr: catalog findings and warnings of the rating commands."""
+    click.echo(line, err=True)
 
 
 def reconcile(

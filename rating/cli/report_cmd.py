@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import functools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from rating.cli.catalog_options import catalog_options
 from rating.cli.engine_options import EngineChoice, engine_options
-from rating.cli.outputs import writable_directory
-from rating.cli.progress import Progress, samples_bar
-from rating.cli.rate_cmd import parse_duration
-from rating.cli.reconciliation import add_rejects, reconcile, strict_option
-from rating.currencies import is_currency
+from rating.cli.interval_options import interval_options
+from rating.cli.progress import samples_bar
+from rating.cli.reconciliation import echo_stderr, reconcile, strict_option
+from rating.currencies import require_currency
 from rating.errors import RatecardError
 from rating.load.imports import ImportPolicy
-from rating.load.samples import open_samples
+from rating.outputs import writable_directory
 from rating.period import Period
-from rating.rate.result import RateOptions, RatingResult
-from rating.report import build_reports, read_fx_csv, rounding_mode
-from rating.report.output import FORMATS, render_stream, write_directory
+from rating.report.output import FORMATS
 from rating.report.rounding import ROUNDING_MODES
 
 
@@ -42,7 +36,6 @@ from rating.report.rounding import ROUNDING_MODES
     show_default=True,
 )
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Directory.")
-@click.option("--interval", default="1h", show_default=True, help="Sample interval: 30s, 5min, 1h…")
 @click.option(
     "--rounding",
     type=click.Choice(list(ROUNDING_MODES)),
@@ -54,6 +47,7 @@ from rating.report.rounding import ROUNDING_MODES
     "--generated-at",
     help="Timestamp shown in the report (ISO 8601); default: the period end, for reproducibility.",
 )
+@interval_options
 @strict_option
 @engine_options
 @catalog_options
@@ -66,9 +60,10 @@ def report(
     base_currency: str | None,
     fmt: str,
     out: Path | None,
-    interval: str,
     rounding: str,
     generated_at: str | None,
+    interval: timedelta,
+    interval_for: dict[str, timedelta],
     strict: bool,
     engine: EngineChoice,
     imports: ImportPolicy,
@@ -78,57 +73,39 @@ def report(
     With --out DIR, writes <tenant>.<ext> per tenant plus chargeback.<ext>;
     otherwise prints to stdout (json: one document per line).
     """
-    from rating.check.gate import load_checked_catalog
+    from rating.api import open_catalog
+    from rating.report import read_fx_csv
 
     period = Period.parse(period_text)
-    options = RateOptions(interval=parse_duration(interval, "--interval"))
     stamp = _parse_timestamp(generated_at) if generated_at else None
-    fx = read_fx_csv(fx_path) if fx_path else None
+    fx = read_fx_csv(fx_path) if fx_path else None  # a bad file fails before the work
     if out is not None:
         writable_directory(out, "--out")
-    if base_currency is not None and not is_currency(base_currency):
-        raise RatecardError(
-            f"--base-currency {base_currency!r}: not an ISO 4217 currency code (e.g. EUR)"
+    if base_currency is not None:
+        require_currency(base_currency, "--base-currency")
+    opened = open_catalog(catalog, allow_imports=imports, on_finding=echo_stderr)
+    with samples_bar() as progress:
+        rated = opened.rate(
+            list(samples),
+            period=period,
+            interval=interval,
+            interval_for=interval_for,
+            progress=progress,
+            **engine.arguments(),
         )
-    loaded = load_checked_catalog(catalog, imports)
-    result: RatingResult
-    if engine.spark:
-        result = engine.rate_on_spark(loaded, samples, period, options).collect()
-    else:
-        reader = open_samples(list(samples), loaded.resource_types)
-        with samples_bar() as progress:
-            result = _rate_function(progress)(loaded, reader, period, options)
-        add_rejects(result.counts, reader.total.rejected)
-    reconcile(period.label, result.counts, result.unmatched, strict=strict)
-    items = result.line_items
-    if tenants:
-        items = items.filter(pc.is_in(items.column("tenant"), pa.array(tenants)))
-        missing = sorted(set(tenants) - set(items.column("tenant").to_pylist()))
-        if missing:
-            raise RatecardError(
-                f"no line items for tenant(s) {', '.join(missing)} in {period.label}"
-            )
-    reports = build_reports(
-        loaded,
-        items,
-        period,
+    reconcile(period.label, rated.counts, rated.unmatched, strict=strict)
+    reports = rated.reports(
+        tenants=tenants or None,
         fx=fx,
         base_currency=base_currency,
-        rounding=rounding_mode(rounding),
+        rounding=rounding,
         generated_at=stamp,
     )
     if out is not None:
-        for path in write_directory(reports, fmt, out):
+        for path in reports.write(out, fmt):
             click.echo(f"wrote {path}", err=True)
     else:
-        click.echo(render_stream(reports, fmt), nl=False)
-
-
-def _rate_function(progress: Progress | None = None):
-    """The DuckDB engine's ``rate``, looked up at call time so tests can stand it in."""
-    from rating.rate.engine import rate
-
-    return functools.partial(rate, progress=progress)
+        click.echo(reports.render(fmt), nl=False)
 
 
 def _parse_timestamp(text: str) -> datetime:

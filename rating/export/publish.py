@@ -82,6 +82,7 @@ class Publication:
     """What a publish left readers: the manifest and the files it names."""
 
     manifest_key: str
+    manifest_url: str  # where readers find it, e.g. s3://bucket/prefix/…/manifest.json
     run_id: str  # the run whose manifest is current
     files: list[PublishedFile]
     unchanged: bool  # the data equalled the current manifest's, which was kept
@@ -152,8 +153,10 @@ def publish(
             PublishedFile(f"{dataset.prefix}/{f['key']}", f["rows"], f["size"], f["sha256"])
             for f in current["files"]
         ]
-        return Publication(manifest_key, current["run_id"], kept, unchanged=True)
-    return Publication(manifest_key, run_id, files, unchanged=False)
+        return Publication(
+            manifest_key, sink.url(manifest_key), current["run_id"], kept, unchanged=True
+        )
+    return Publication(manifest_key, sink.url(manifest_key), run_id, files, unchanged=False)
 
 
 def _sha256(data: bytes) -> str:

@@ -78,7 +78,7 @@ def rate(
     with _rated(catalog, batches, period, options or RateOptions(), progress, settings) as run:
         table = run.con.sql(run.plan.line_items_sql).to_arrow_table()
         unmatched = _unmatched(run.con, run.plan, catalog)
-    return RatingResult(_conform(table), run.counts, unmatched, catalog.version)
+    return RatingResult(_conform(table), run.counts, unmatched, catalog.version, run.period)
 
 
 def rate_to_file(

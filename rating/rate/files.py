@@ -65,10 +65,16 @@ def copy_line_items(
 
 
 def write_line_items(table: pa.Table, out: str | Path, file_format: str) -> None:
-    """Write line items held in Arrow (LINE_ITEM_SCHEMA) exactly as the DuckDB engine does."""
+    """Write line items held in Arrow (LINE_ITEM_SCHEMA) exactly as the DuckDB engine does.
+
+    They are copied into a DuckDB table first, as the engine's are: the Parquet
+    writer declares a column required from the table it reads, so only this way
+    both paths give the same Parquet schema.
+    """
     con = duckdb.connect()
     try:
-        con.register("line_items", table)
+        con.register("arrow_line_items", table)
+        con.execute("CREATE TEMP TABLE line_items AS SELECT * FROM arrow_line_items")
         copy_line_items(con, "line_items", out, file_format)
     finally:
         con.close()

@@ -488,4 +488,4 @@ def rate(
         )
         for type_id, rows in sorted(unmatched.items())
     ]
-    return RatingResult(table, counts, groups, catalog.version)
+    return RatingResult(table, counts, groups, catalog.version, period)

@@ -13,6 +13,8 @@ from decimal import Decimal
 
 import pyarrow as pa
 
+from rating.period import Period
+
 MONEY = pa.decimal128(38, 12)
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
@@ -104,6 +106,7 @@ class RatingResult:
     counts: Counts
     unmatched: list[UnmatchedGroup]
     catalog_version: str
+    period: Period | None = None  # the period rated, when the engine inferred or knows it
 
     def totals(self) -> dict[str, Decimal]:
         """Sum of line-item amounts per currency (full precision)."""

@@ -71,7 +71,7 @@ class SparkRating:
         with _stage("line items"):
             table = self.line_items.orderBy(*LINE_ITEM_ORDER).toArrow()
         table = table.select(LINE_ITEM_SCHEMA.names).cast(LINE_ITEM_SCHEMA)
-        return RatingResult(table, self.counts, self.unmatched, self.catalog_version)
+        return RatingResult(table, self.counts, self.unmatched, self.catalog_version, self.period)
 
     def summary(self) -> tuple[int, dict[str, Decimal]]:
         """Line items and total amount per currency, computed by Spark."""
