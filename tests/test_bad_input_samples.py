@@ -121,6 +121,12 @@ def nova_parquet(n: int = 2, **overrides: Any) -> bytes:
     return parquet(columns)
 
 
+def nova_at(moment: datetime) -> Callable[[], bytes]:
+    """Two nova samples as typed Parquet, the second at ``moment``."""
+    times = [datetime(2026, 10, 1, tzinfo=UTC), moment]
+    return lambda: nova_parquet(time=pa.array(times, pa.timestamp("us", "UTC")))
+
+
 def meter_parquet(used: list[float | None], **overrides: Any) -> bytes:
     n = len(used)
     columns: dict[str, Any] = {
@@ -704,28 +710,8 @@ CASES: list[Case] = [
         read=2,
         rejected=2,
     ),
-    rejects(
-        "parquet before 1970",
-        "old.parquet",
-        lambda: nova_parquet(
-            time=pa.array(
-                [datetime(2026, 10, 1, tzinfo=UTC), datetime(1960, 1, 1, tzinfo=UTC)],
-                pa.timestamp("us", "UTC"),
-            )
-        ),
-        RANGE,
-    ),
-    rejects(
-        "parquet year 9999",
-        "y9.parquet",
-        lambda: nova_parquet(
-            time=pa.array(
-                [datetime(2026, 10, 1, tzinfo=UTC), datetime(9999, 6, 1, tzinfo=UTC)],
-                pa.timestamp("us", "UTC"),
-            )
-        ),
-        RANGE,
-    ),
+    rejects("parquet before 1970", "old.parquet", nova_at(datetime(1960, 1, 1, tzinfo=UTC)), RANGE),
+    rejects("parquet year 9999", "y9.parquet", nova_at(datetime(9999, 6, 1, tzinfo=UTC)), RANGE),
     rejects(
         "parquet beyond datetime (seconds)",
         "y20k.parquet",

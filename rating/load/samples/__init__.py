@@ -15,13 +15,14 @@ from typing import Any
 
 import pyarrow as pa
 
+from rating.load.samples.columns import ColumnChecker
 from rating.load.samples.parquet_format import ParquetChecker, read_parquet, records_at
 from rating.load.samples.parquet_sql import ParquetQuery, parquet_query
 from rating.load.samples.records import RecordValidator, RowBuilder, normalize
 from rating.load.samples.rejects import Reject, RejectSink
 from rating.load.samples.schema import sample_schema
 from rating.load.samples.sources import check_exists, detect
-from rating.load.samples.text_formats import read_csv, read_jsonl
+from rating.load.samples.text_columns import read_csv_columnar, read_jsonl_columnar
 from rating.model import ResourceType
 
 __all__ = [
@@ -106,12 +107,17 @@ class SampleReader:
                 if builder.size >= self.batch_size:
                     yield builder.flush()
         else:
+            checker = ColumnChecker(self.resource_types, builder.schema)
             items = (
-                read_csv(path, compression, self.resource_types)
+                read_csv_columnar(path, compression, checker, self.resource_types)
                 if fmt == "csv"
-                else read_jsonl(path, compression)
+                else read_jsonl_columnar(path, compression, checker)
             )
             for item in items:
+                if isinstance(item, pa.RecordBatch):
+                    self._count(path, read=item.num_rows, valid=item.num_rows)
+                    yield from _sliced(item, self.batch_size)
+                    continue
                 self._count(path, read=1)
                 if isinstance(item, Reject):
                     self._reject(path, item)
@@ -222,6 +228,12 @@ class SampleInput:
         all come back as batches, as :meth:`batches` would have yielded them.
         """
         return self._reader._check_rows(self.path, rows, self._builder)
+
+
+def _sliced(batch: pa.RecordBatch, size: int) -> Iterator[pa.RecordBatch]:
+    """``batch`` in slices of at most ``size`` rows."""
+    for offset in range(0, batch.num_rows, size):
+        yield batch.slice(offset, size)
 
 
 def _last(builder: RowBuilder) -> Iterator[pa.RecordBatch]:

@@ -27,7 +27,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from rating.load.samples.parquet_format import compatible, is_text, open_parquet
+from rating.load.samples.columns import compatible, is_text
+from rating.load.samples.parquet_format import open_parquet
 from rating.load.samples.records import (
     CONTROL_CHARS,
     FLAT_ENVELOPE,
@@ -172,7 +173,7 @@ def _value_type(data_type: pa.DataType) -> pa.DataType:
 
 
 class _Rules:
-    """The vectorized check's rules (ParquetChecker._check) over one file's columns."""
+    """The vectorized check's rules (ColumnChecker.check) over one file's columns."""
 
     def __init__(
         self,

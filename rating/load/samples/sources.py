@@ -9,6 +9,7 @@ import sys
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -42,7 +43,11 @@ def detect(path: str) -> tuple[str, str | None]:
 
 def check_exists(path: str) -> None:
     """Fail early (exit 2) on an input that cannot be read at all."""
-    if path != "-" and not Path(path).is_file():
+    if path == "-":
+        return
+    if Path(path).is_dir():
+        raise RatecardError(f"{path}: is a directory; give the sample files in it (a glob)")
+    if not Path(path).is_file():
         raise RatecardError(f"{path}: no such file")
 
 
@@ -50,28 +55,82 @@ MAX_LINE_BYTES = 1 << 20  # one line of JSON Lines or CSV, line break included
 _ZSTD_CHUNK = 1 << 14  # compressed bytes fed to zstd at a time: bounds each output
 
 
-def read_lines(path: str, compression: str | None) -> Iterator[tuple[int, bytes | None]]:
-    """``(line number, bytes)`` per line of a (possibly compressed) file or stdin.
+BLOCK_BYTES = 8 << 20  # decompressed bytes read at a time, cut at a line break
 
-    Lines are read with a bounded length: a line longer than
-    :data:`MAX_LINE_BYTES` comes as ``None`` (its bytes are skipped, never
-    held), so one runaway line costs a reject rather than the memory to hold
-    it. A UTF-8 byte order mark at the start is dropped. Corrupt or truncated
-    compressed data fails the whole input (:class:`RatecardError`): a short
-    read must not pass for a complete one.
+
+@dataclass(frozen=True)
+class Block:
+    """Whole lines of an input, from line ``first`` on; ``data`` None is one overlong line.
+
+    Every line of ``data`` ends in a line break but perhaps the input's last,
+    and is at most :data:`MAX_LINE_BYTES` long, line break not counted.
+    """
+
+    first: int
+    data: bytes | None
+
+    def lines(self) -> Iterator[tuple[int, bytes | None]]:
+        """``(line number, bytes)`` per line, line break kept; None for an overlong line."""
+        if self.data is None:
+            yield self.first, None
+            return
+        parts = self.data.split(b"\n")
+        last = parts.pop()
+        for number, part in enumerate(parts, self.first):
+            yield number, part + b"\n"
+        if last:
+            yield self.first + len(parts), last
+
+
+def read_blocks(path: str, compression: str | None) -> Iterator[Block]:
+    """A (possibly compressed) file or stdin as blocks of whole lines, about BLOCK_BYTES each.
+
+    Lines are bounded: a line longer than :data:`MAX_LINE_BYTES` (line break
+    not counted) comes as a block of its own without data; its bytes are
+    skipped, never held, so one runaway line costs a reject rather than the
+    memory to hold it. A UTF-8 byte order mark at the start is dropped.
+    Corrupt or truncated compressed data fails the whole input
+    (:class:`RatecardError`): a short read must not pass for a complete one.
     """
     with _unreadable(path, compression), _open_binary(path, compression) as stream:
-        number = 0
-        while line := stream.readline(MAX_LINE_BYTES + 1):
-            number += 1
-            if number == 1 and line.startswith(codecs.BOM_UTF8):
-                line = line[len(codecs.BOM_UTF8) :]
-            if len(line) <= MAX_LINE_BYTES or line.endswith(b"\n"):
-                yield number, line
-                continue
-            while line and not line.endswith(b"\n"):  # skip the rest of the line
-                line = stream.readline(MAX_LINE_BYTES)
-            yield number, None
+        number, pending = 1, stream.read(len(codecs.BOM_UTF8))
+        pending = pending.removeprefix(codecs.BOM_UTF8)
+        while chunk := stream.read(BLOCK_BYTES):
+            data = pending + chunk
+            cut = data.rfind(b"\n") + 1
+            data, pending = data[:cut], data[cut:]
+            for block in _bounded(number, data):
+                yield block
+                number += 1 if block.data is None else block.data.count(b"\n")
+            if len(pending) > MAX_LINE_BYTES:
+                while pending and not pending.endswith(b"\n"):  # skip the rest of the line
+                    pending = stream.readline(MAX_LINE_BYTES)
+                yield Block(number, None)
+                number, pending = number + 1, b""
+        if pending:
+            yield from _bounded(number, pending)
+
+
+def _bounded(first: int, data: bytes) -> Iterator[Block]:
+    """``data`` (whole lines) as blocks, each overlong line a block of its own.
+
+    Hops from the last line break within MAX_LINE_BYTES to the next: a few
+    searches per block, not one per line.
+    """
+    start = line = 0  # the block being gathered, the line being looked at
+    while line < len(data):
+        end = data.rfind(b"\n", line, line + MAX_LINE_BYTES + 1)
+        if end != -1 or len(data) - line <= MAX_LINE_BYTES:
+            line = len(data) if end == -1 else end + 1
+            continue
+        if line > start:  # the line at ``line`` is overlong: it ends the block
+            yield Block(first, data[start:line])
+            first += data.count(b"\n", start, line)
+        yield Block(first, None)
+        first += 1
+        start = line = (data.find(b"\n", line) + 1) or len(data)
+    if start < len(data):
+        yield Block(first, data[start:])
 
 
 @contextmanager

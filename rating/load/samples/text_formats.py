@@ -1,7 +1,8 @@
-"""JSON Lines and CSV readers: raw records out, one per line/row, streamed.
+"""JSON Lines and CSV read record by record: raw records out, one per line/row.
 
-Both read bytes line by line with a bounded length (:func:`.sources.read_lines`)
-and decode each line on its own, so a runaway line or bytes that are not UTF-8
+The per-record path for the lines the columnar reader (:mod:`.text_columns`)
+leaves to Python. Lines come with a bounded length (:func:`.sources.read_blocks`)
+and are decoded one by one, so a runaway line or bytes that are not UTF-8
 cost that record (a reject), never the memory to hold it or the whole file.
 Blank lines are skipped and not counted; a UTF-8 byte order mark and CRLF line
 ends are accepted.
@@ -10,15 +11,16 @@ ends are accepted.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from rating.errors import RatecardError
 from rating.load.samples.records import FLAT_ENVELOPE, nest
 from rating.load.samples.rejects import Reject, printable
-from rating.load.samples.sources import MAX_LINE_BYTES, read_lines
+from rating.load.samples.sources import MAX_LINE_BYTES
 from rating.model import ResourceType, TraitType
 
 # (line, record, original text) for a parsed record, or a Reject for an unparseable one.
@@ -31,32 +33,33 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # pairs are fine, lone one
 _BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')  # strings are skipped whole
 
 
-def read_jsonl(path: str, compression: str | None) -> Iterator[Item]:
+def jsonl_items(path: str, lines: Iterable[tuple[int, bytes | None]]) -> Iterator[Item]:
     """One JSON value per non-blank line; a line that is no JSON value is a reject."""
-    for number, line in read_lines(path, compression):
-        if line is None:
-            yield Reject(path, number, None, "", TOO_LONG)
-            continue
-        try:
-            text = line.decode("utf-8").rstrip("\r\n")
-        except UnicodeDecodeError as error:
-            shown = line.decode("utf-8", "backslashreplace").rstrip("\r\n")
-            yield Reject(path, number, None, "", _undecodable(error), shown)
-            continue
-        if not text or text.isspace():
-            continue
-        if _too_deep(text):
-            yield Reject(path, number, None, "", f"JSON nested deeper than {MAX_DEPTH}", text)
-            continue
-        try:
-            record = json.loads(text)
-        except ValueError as error:
-            yield Reject(path, number, None, "", f"malformed JSON: {error}", text)
-            continue
-        if _SURROGATE_ESCAPE.search(text) and not _encodable(record):
-            yield Reject(path, number, None, "", "invalid Unicode: a lone surrogate escape", text)
-            continue
-        yield number, record, text
+    for number, line in lines:
+        if (item := _jsonl_item(path, number, line)) is not None:
+            yield item
+
+
+def _jsonl_item(path: str, number: int, line: bytes | None) -> Item | None:
+    """One line as a record or a reject; None for a blank line."""
+    if line is None:
+        return Reject(path, number, None, "", TOO_LONG)
+    try:
+        text = line.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError as error:
+        shown = line.decode("utf-8", "backslashreplace").rstrip("\r\n")
+        return Reject(path, number, None, "", _undecodable(error), shown)
+    if not text or text.isspace():
+        return None
+    if _too_deep(text):
+        return Reject(path, number, None, "", f"JSON nested deeper than {MAX_DEPTH}", text)
+    try:
+        record = json.loads(text)
+    except ValueError as error:
+        return Reject(path, number, None, "", f"malformed JSON: {error}", text)
+    if _SURROGATE_ESCAPE.search(text) and not _encodable(record):
+        return Reject(path, number, None, "", "invalid Unicode: a lone surrogate escape", text)
+    return number, record, text
 
 
 def _encodable(record: Any) -> bool:
@@ -124,8 +127,8 @@ class _CsvLines:
     record holding it.
     """
 
-    def __init__(self, path: str, compression: str | None) -> None:
-        self._lines = read_lines(path, compression)
+    def __init__(self, lines: Iterable[tuple[int, bytes | None]]) -> None:
+        self._lines = iter(lines)
         self._problems: dict[int, str] = {}
         self.bytes = 0  # bytes read so far
 
@@ -154,20 +157,28 @@ class _CsvLines:
         return found
 
 
-def read_csv(
-    path: str, compression: str | None, resource_types: Sequence[ResourceType]
+def csv_items(
+    path: str,
+    lines: Iterable[tuple[int, bytes | None]],
+    header: list[str],
+    resource_types: Sequence[ResourceType],
 ) -> Iterator[Item]:
-    """Flat columns (``resource.id``, ``traits.vcpu``, …); an empty cell is absent.
+    """Records of flat columns (``resource.id``, ``traits.vcpu``, …) from lines after the
+    header (or some records of them); an empty cell is absent.
 
     A record may span lines (quoted line breaks) but not more than
     MAX_LINE_BYTES in all; a malformed record (an unterminated quote, more
     cells than the header) is a reject and reading goes on at the next line.
     """
     types = {rt.id: rt for rt in resource_types}
-    lines = _CsvLines(path, compression)
+    numbered = iter(lines)
+    first_line = next(numbered, None)
+    if first_line is None:
+        return
+    offset = first_line[0] - 1  # csv counts the lines it reads from 1
+    lines = _CsvLines(itertools.chain([(1, first_line[1])], ((n - offset, b) for n, b in numbered)))
     reader = csv.reader(lines, strict=True)
-    header = _header(path, lines, reader)
-    line, start = reader.line_num, lines.bytes
+    line, start = 0, 0
     while True:
         first = line + 1
         try:
@@ -184,16 +195,22 @@ def read_csv(
             continue  # a blank line
         if failed is None and size > MAX_LINE_BYTES:
             failed = TOO_LONG
-        yield from _csv_record(path, first, header, cells, failed, types)
+        yield from _csv_record(path, first + offset, header, cells, failed, types)
 
 
-def _header(path: str, lines: _CsvLines, reader: Any) -> list[str]:
-    """The header row: known, distinct column names, or the file fails (exit 2)."""
+def csv_header(path: str, lines: Iterator[tuple[int, bytes | None]]) -> tuple[list[str], int]:
+    """The header row and the lines it takes, read from the first of ``lines`` on.
+
+    Its cells must be known, distinct column names, or the file fails (exit 2);
+    an empty file has an empty header.
+    """
+    csv_lines = _CsvLines(lines)
+    reader = csv.reader(csv_lines, strict=True)
     try:
         header = next(reader, [])
     except csv.Error as error:
         raise RatecardError(f"{path}:1: malformed CSV header: {error}") from None
-    if lines.problem(1, reader.line_num):
+    if csv_lines.problem(1, reader.line_num):
         raise RatecardError(f"{path}:1: the CSV header is not UTF-8 or too long")
     unknown = [c for c in header if c not in FLAT_ENVELOPE and not c.startswith("traits.")]
     if unknown:
@@ -201,7 +218,7 @@ def _header(path: str, lines: _CsvLines, reader: Any) -> list[str]:
     repeated = [c for i, c in enumerate(header) if c in header[:i]]
     if repeated:
         raise RatecardError(f"{path}:1: column {repeated[0]!r} appears twice")
-    return header
+    return header, reader.line_num
 
 
 def _csv_record(

@@ -5,7 +5,7 @@ checks that parsing, type-checking and normalizing stay linear by timing
 ``--records`` records and the same list twice as long. Target: <= 1 s for
 1,600 records, and about 2x the time for 2x the records.
 
-    python benchmarks/dhall.py [--records 1600]
+    python benchmarks/dhall_eval.py [--records 1600]
 """
 
 from __future__ import annotations
