@@ -85,3 +85,44 @@ def test_init_sample_rates_against_starter_catalog(tmp_path):
     result = rate(catalog, [rows.flush()], Period.parse("2026-10"), RateOptions())
     # vm-1: 2 h x (2 vCPU x 0.02 + 4 GiB x 0.005) = 0.12; vm-2: 1 h x (4 x 0.02 + 8 x 0.005) = 0.12
     assert result.totals() == {"EUR": Decimal("0.24")}
+
+
+def test_ci_posts_the_diff_beside_check(tmp_path):
+    """Both CI files stay valid YAML, keep `check` and add a diff job for pull/merge requests."""
+    import yaml
+
+    CliRunner().invoke(cli, ["init", str(tmp_path)])
+    github = yaml.safe_load((tmp_path / ".github/workflows/ratecard.yml").read_text())
+    assert set(github["jobs"]) == {"check", "diff"}
+    assert github["jobs"]["diff"]["if"] == "github.event_name == 'pull_request'"
+    steps = [step.get("run", "") for step in github["jobs"]["diff"]["steps"]]
+    assert any(run.startswith('ratecard diff "git:origin/$BASE:catalog.dhall"') for run in steps)
+    assert any(run.startswith("gh pr comment") for run in steps)
+    gitlab = yaml.safe_load((tmp_path / ".gitlab-ci.yml").read_text())
+    assert set(gitlab) == {"ratecard-check", "ratecard-diff"}
+    script = gitlab["ratecard-diff"]["script"]
+    assert any("--format markdown > diff.md" in line for line in script)
+    assert any("merge_requests/$CI_MERGE_REQUEST_IID/notes" in line for line in script)
+
+
+def test_init_repository_diffs_against_its_last_commit(tmp_path, monkeypatch):
+    """What the CI diff job runs: the vendored library loads at a git ref too."""
+    import subprocess
+
+    CliRunner().invoke(cli, ["init", str(tmp_path)])
+    monkeypatch.chdir(tmp_path)
+    for args in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "init"]):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], check=True
+        )
+    catalog = tmp_path / "catalog.dhall"
+    text = catalog.read_text().replace('"EUR" 0.02', '"EUR" 0.03')
+    catalog.write_text(text.replace("expectedTotal = 0.06", "expectedTotal = 0.08"))
+    sides = ["git:HEAD:catalog.dhall", "catalog.dhall"]
+    result = CliRunner().invoke(
+        cli, ["diff", *sides, "samples/example.jsonl", "--format", "markdown"]
+    )
+    assert result.exit_code == 0, result.output
+    # vm-1: 2 h × 2 vCPU × 0.01 more = 0.04 (0.12 → 0.16); vm-2: 1 h × 4 vCPU × 0.01 = 0.04
+    assert "| proj-42  | EUR        | 0.12  | 0.16  | 0.04    | +33.33 %  |" in result.stdout
+    assert "| changed  | product | vcpu-hours | price" in result.stdout

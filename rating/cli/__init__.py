@@ -28,6 +28,7 @@ _COMMANDS = {
     "init": "rating.cli.init_cmd:init",
     "rate": "rating.cli.rate_cmd:rate",
     "report": "rating.cli.report_cmd:report",
+    "diff": "rating.cli.diff_cmd:diff",
     "export": "rating.cli.export_cmd:export",
     "verify-export": "rating.cli.verify_cmd:verify_export",
 }
