@@ -7,12 +7,15 @@ stdout; each run's reconciliation goes to stderr as ``report`` prints it.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 import click
 
 from rating.api import Rated
 from rating.cli.catalog_options import catalog_options
+from rating.cli.interval_options import interval_options
+from rating.cli.rating_run import rate_with_progress
 from rating.cli.reconciliation import reconcile
 from rating.diff import compare, open_side
 from rating.diff.render import FORMATS, render
@@ -41,6 +44,7 @@ from rating.period import Period
     metavar="PCT",
     help="Exit 1 when a tenant's total moves by more than PCT percent either way.",
 )
+@interval_options
 @catalog_options
 def diff(
     old: str,
@@ -49,6 +53,8 @@ def diff(
     period_text: str | None,
     fmt: str,
     fail_above: str | None,
+    interval: timedelta,
+    interval_for: dict[str, timedelta],
     imports: ImportPolicy,
 ) -> None:
     """Show what changing catalog OLD to NEW does to every tenant's bill on SAMPLES.
@@ -61,8 +67,9 @@ def diff(
         raise RatecardError("SAMPLES: '-' (stdin) cannot be read twice; give files")
     kinds = [kind.value for kind in imports.allow]
     before, after = open_side(old, kinds), open_side(new, kinds)
-    old_rated = _rate(before, samples, period_text)
-    new_rated = _rate(after, samples, old_rated.period)  # the same period, even if inferred
+    intervals = {"interval": interval, "interval_for": interval_for}
+    old_rated = _rate(before, samples, period_text, intervals)
+    new_rated = _rate(after, samples, old_rated.period, intervals)  # the same, if inferred
     result = compare(before, after, old_rated, new_rated)
     click.echo(render(result, fmt), nl=False)
     moved = result.bills.above(threshold) if threshold is not None else ()
@@ -76,11 +83,13 @@ def diff(
         )
 
 
-def _rate(side: Side, samples: tuple[str, ...], period: str | Period | None) -> Rated:
+def _rate(
+    side: Side, samples: tuple[str, ...], period: str | Period | None, intervals: dict
+) -> Rated:
     """One side's run, its catalog warnings and reconciliation on stderr like ``report``'s."""
     for warning in side.catalog.warnings:
         click.echo(side.shown(warning), err=True)
-    rated = side.catalog.rate(list(samples), period=period)
+    rated = rate_with_progress(side.catalog, samples, period=period, **intervals)
     click.echo(f"{side.spec}:", err=True)
     reconcile(rated.period.label, rated.counts, rated.unmatched, strict=False)
     return rated

@@ -10,8 +10,9 @@ import click
 from rating.api import EXPORT_FORMATS
 from rating.cli.catalog_options import catalog_options
 from rating.cli.interval_options import interval_options
-from rating.cli.progress import bytes_bar, samples_bar
-from rating.cli.reconciliation import echo_stderr, reconcile, strict_option
+from rating.cli.progress import bytes_bar
+from rating.cli.rating_run import open_checked, rate_with_progress
+from rating.cli.reconciliation import reconcile, strict_option
 from rating.load.imports import ImportPolicy
 from rating.period import Period
 
@@ -74,19 +75,16 @@ def export(
     the previous one atomically. A failed or killed run leaves the previous
     export intact; re-running with the same data leaves the manifest as it is.
     """
-    from rating.api import open_catalog
     from rating.export import S3Options
 
     period = Period.parse(period_text)
-    opened = open_catalog(catalog, allow_imports=imports, on_finding=echo_stderr)
-    with samples_bar() as progress:
-        rated = opened.rate(
-            list(samples),
-            period=period,
-            interval=interval,
-            interval_for=interval_for,
-            progress=progress,
-        )
+    rated = rate_with_progress(
+        open_checked(catalog, imports),
+        samples,
+        period=period,
+        interval=interval,
+        interval_for=interval_for,
+    )
     reconcile(period.label, rated.counts, rated.unmatched, strict=strict)
     s3 = S3Options(
         endpoint_url=endpoint_url,

@@ -23,8 +23,8 @@ import click
 from rating.cli.catalog_options import catalog_options
 from rating.cli.engine_options import EngineChoice, engine_options
 from rating.cli.interval_options import interval_options
-from rating.cli.progress import samples_bar
-from rating.cli.reconciliation import echo_stderr, reconcile, strict_option
+from rating.cli.rating_run import open_checked, rate_with_progress
+from rating.cli.reconciliation import reconcile, strict_option
 from rating.cli.traits_cmd import traits_option
 from rating.errors import RatecardError
 from rating.load.imports import ImportPolicy
@@ -80,8 +80,6 @@ def rate(
     imports: ImportPolicy,
 ) -> None:
     """Rate SAMPLES (files, '-' = stdin) against CATALOG into line items."""
-    from rating.api import open_catalog
-
     started = time.perf_counter()
     fmt = _output_format(fmt, out)
     to_file = bool(out) and out != "-"
@@ -91,18 +89,16 @@ def rate(
         writable_file(Path(str(out)), "--out")
     if rejects_file is not None:
         writable_file(rejects_file, "--rejects")
-    opened = open_catalog(catalog, allow_imports=imports, on_finding=echo_stderr)
-    with samples_bar() as progress:
-        rated = opened.rate(
-            list(samples),
-            period=period,
-            interval=interval,
-            interval_for=interval_for,
-            traits=traits_file,
-            rejects=rejects_file,
-            progress=progress,
-            **engine.arguments(),
-        )
+    rated = rate_with_progress(
+        open_checked(catalog, imports),
+        samples,
+        period=period,
+        interval=interval,
+        interval_for=interval_for,
+        traits=traits_file,
+        rejects=rejects_file,
+        **engine.arguments(),
+    )
     written = _write(rated, out if to_file else None, fmt)
     _report(written, rated.counts.read, time.perf_counter() - started)
     reconcile(rated.period.label, rated.counts, rated.unmatched, strict=strict)

@@ -10,8 +10,8 @@ import click
 from rating.cli.catalog_options import catalog_options
 from rating.cli.engine_options import EngineChoice, engine_options
 from rating.cli.interval_options import interval_options
-from rating.cli.progress import samples_bar
-from rating.cli.reconciliation import echo_stderr, reconcile, strict_option
+from rating.cli.rating_run import open_checked, rate_with_progress
+from rating.cli.reconciliation import reconcile, strict_option
 from rating.currencies import require_currency
 from rating.errors import RatecardError
 from rating.load.imports import ImportPolicy
@@ -73,7 +73,6 @@ def report(
     With --out DIR, writes <tenant>.<ext> per tenant plus chargeback.<ext>;
     otherwise prints to stdout (json: one document per line).
     """
-    from rating.api import open_catalog
     from rating.report import read_fx_csv
 
     period = Period.parse(period_text)
@@ -83,16 +82,14 @@ def report(
         writable_directory(out, "--out")
     if base_currency is not None:
         require_currency(base_currency, "--base-currency")
-    opened = open_catalog(catalog, allow_imports=imports, on_finding=echo_stderr)
-    with samples_bar() as progress:
-        rated = opened.rate(
-            list(samples),
-            period=period,
-            interval=interval,
-            interval_for=interval_for,
-            progress=progress,
-            **engine.arguments(),
-        )
+    rated = rate_with_progress(
+        open_checked(catalog, imports),
+        samples,
+        period=period,
+        interval=interval,
+        interval_for=interval_for,
+        **engine.arguments(),
+    )
     reconcile(period.label, rated.counts, rated.unmatched, strict=strict)
     reports = rated.reports(
         tenants=tenants or None,

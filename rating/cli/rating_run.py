@@ -1,0 +1,32 @@
+"""The step every rating command shares: open the catalog, rate the samples.
+
+``rate``, ``report``, ``export`` and ``diff`` differ in what they do with a
+run, not in how they get one: the catalog's findings go to stderr, the samples
+are read under a progress bar (on a terminal only), with the interval options.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rating.cli.progress import samples_bar
+from rating.cli.reconciliation import echo_stderr
+from rating.load.imports import ImportPolicy
+
+if TYPE_CHECKING:
+    from rating.api import Ratecard, Rated
+
+
+def open_checked(catalog: Path, imports: ImportPolicy) -> Ratecard:
+    """The catalog, refused on any ``check`` error; every finding printed as one line."""
+    from rating.api import open_catalog
+
+    return open_catalog(catalog, allow_imports=imports, on_finding=echo_stderr)
+
+
+def rate_with_progress(opened: Ratecard, samples: Sequence[str], **options: Any) -> Rated:
+    """``opened.rate(samples, **options)`` with a samples bar on a terminal."""
+    with samples_bar() as progress:
+        return opened.rate(list(samples), progress=progress, **options)
