@@ -23,6 +23,7 @@ from rating.errors import RatecardError
 _COMMANDS = {
     "traits": "rating.cli.traits_cmd:traits",
     "samples": "rating.cli.samples_cmd:samples",
+    "import": "rating.cli.import_cmd:import_",
     "check": "rating.cli.check_cmd:check",
     "test": "rating.cli.check_cmd:test",
     "init": "rating.cli.init_cmd:init",

@@ -1,4 +1,4 @@
-"""``ratecard samples``: work with sample files (``validate`` and ``generate``)."""
+"""``ratecard samples``: work with sample files (``validate``, ``convert`` and ``generate``)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ _SHOWN_PROBLEMS = 20
 
 @click.group()
 def samples() -> None:
-    """Sample files: validate them against the schemas, or generate a synthetic fleet."""
+    """Sample files: validate, convert between formats, or generate a synthetic fleet."""
 
 
 @samples.command()
@@ -67,6 +67,49 @@ def validate(
             for reject in sink.first:
                 click.echo(f"  {reject}")
     ctx.exit(1 if reader.total.rejected else 0)
+
+
+@samples.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Output file: .jsonl, .csv (optionally .gz or .zst) or .parquet.",
+)
+@traits_option
+@traits_import_options
+@click.option(
+    "--rejects",
+    "rejects_file",
+    type=click.Path(path_type=Path),
+    help="Write every rejected record to this JSON Lines file.",
+)
+@click.pass_context
+def convert(
+    ctx: click.Context,
+    files: tuple[str, ...],
+    out: Path,
+    traits_file: Path | None,
+    imports: ImportPolicy,
+    rejects_file: Path | None,
+) -> None:
+    """Convert sample FILEs (``-`` = stdin) to OUT, validating as ``rate`` does.
+
+    Rejected records are left out and counted; exit 1 if there were any.
+    """
+    from rating.convert import convert as convert_samples
+    from rating.load.samples import RejectSink
+
+    sink = RejectSink(rejects_file, keep=_SHOWN_PROBLEMS)
+    reader = convert_samples(files, out, resource_types(traits_file, imports), sink)
+    total = reader.total
+    click.echo(
+        f"read {total.read}, written {total.valid}, rejected {total.rejected} → {out}", err=True
+    )
+    for reject in sink.first:
+        click.echo(f"  {reject}", err=True)
+    ctx.exit(1 if total.rejected else 0)
 
 
 samples.add_command(generate)
