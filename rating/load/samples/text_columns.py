@@ -130,7 +130,9 @@ class _Columnar:
     def _split(
         self, piece: _Piece, lo: int, hi: int, checked: Future[Checked] | None = None
     ) -> Iterator[pa.RecordBatch | Item]:
-        """Lines ``lo``…``hi - 1`` of the piece, in line order; halved while refused."""
+        """Lines ``lo``…``hi - 1`` of the piece; halved while refused. The valid rows
+        come as one batch in line order, then the rows checked one by one: rating does
+        not depend on sample order, and keeping it would cost a batch per refused row."""
         rows = np.flatnonzero(~piece.blank[lo:hi]) + lo
         if len(rows) == 0:
             return
