@@ -27,6 +27,13 @@ def _isolated_dhall_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["RATECARD_CACHE_DIR"] = str(tmp_path_factory.mktemp("dhall-cache"))
 
 
+@pytest.fixture
+def binding_evaluator(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Evaluate with the Dhall binding whatever ``RATECARD_DHALL`` says: for tests of
+    the binding's own workarounds (splicing, rewriting), which the native evaluator skips."""
+    monkeypatch.setenv("RATECARD_DHALL", "binding")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """Under RATECARD_REQUIRE_ALL=1, report a skipped test as failed, with its reason."""

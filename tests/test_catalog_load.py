@@ -279,6 +279,7 @@ def _split_catalog(root: Path, products: str) -> Path:
     return root
 
 
+@pytest.mark.usefixtures("binding_evaluator")
 def test_product_files_are_spliced_cached_per_file_and_equal_plain_evaluation(
     tmp_path: Path,
 ) -> None:
@@ -293,6 +294,22 @@ def test_product_files_are_spliced_cached_per_file_and_equal_plain_evaluation(
     edited = load_catalog(root)
     assert [p.price.unit_price for p in edited.products] == [Decimal("0.5"), Decimal("0.75")]
     assert len(set((tmp_path / "cache").glob("leaf-*.json")) - leaves) == 1
+
+
+def test_native_evaluator_caches_each_imported_file_by_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The native counterpart of splicing: an edit evaluates the edited file again, no other."""
+    monkeypatch.setenv("RATECARD_DHALL", "native")
+    (tmp_path / "c").mkdir()
+    root = _split_catalog(tmp_path / "c", "./a.dhall # ./b.dhall")
+    assert [p.id for p in load_catalog(root).products] == ["a1", "b1"]
+    cached = set((tmp_path / "cache").glob("native-*.pickle"))
+    assert len(cached) >= 3  # a.dhall, b.dhall and the library files they import
+    (root / "b.dhall").write_text(_product_file("0.75").replace('"p1"', '"b1"', 1))
+    edited = load_catalog(root)
+    assert [p.price.unit_price for p in edited.products] == [Decimal("0.5"), Decimal("0.75")]
+    assert len(set((tmp_path / "cache").glob("native-*.pickle")) - cached) == 1
 
 
 def test_a_root_looking_inside_lists_is_evaluated_plainly(tmp_path: Path) -> None:

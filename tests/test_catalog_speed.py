@@ -218,6 +218,7 @@ def _catalog(root: Path, products: int = 10) -> Path:
     return root / "catalog.dhall"
 
 
+@pytest.mark.usefixtures("binding_evaluator")
 def test_a_product_file_the_rewrite_cannot_handle_is_still_spliced(tmp_path: Path) -> None:
     root = _catalog(tmp_path / "c", products=2)
     product_file = tmp_path / "c" / "a.dhall"
@@ -232,6 +233,7 @@ def test_a_product_file_the_rewrite_cannot_handle_is_still_spliced(tmp_path: Pat
     assert len(list((tmp_path / "cache").glob("leaf-*.json"))) == 2
 
 
+@pytest.mark.usefixtures("binding_evaluator")
 def test_partner_parts_are_spliced_and_cached_like_product_files(tmp_path: Path) -> None:
     root = _catalog(tmp_path / "c")
     spliced, _ = dhall_module.evaluate_tracked(root, product_splice())

@@ -1,4 +1,9 @@
-"""Dhall failures become one ``file:line:column: what`` message naming the right file."""
+"""Dhall failures become one ``file:line:column: what`` message naming the right file.
+
+Every test runs with both evaluators (``RATECARD_DHALL``): they word their
+findings differently, so the tests pin the place, the kind of failure and
+the names a reader needs, not the evaluator's phrasing.
+"""
 
 from pathlib import Path
 
@@ -6,12 +11,21 @@ import pytest
 
 from rating.errors import RatecardError
 from rating.library import catalog_dir
-from rating.load.dhall import evaluate, evaluate_text, imported_files
+from rating.load.dhall import (
+    EVALUATOR_VARIABLE,
+    EVALUATORS,
+    evaluate,
+    evaluate_text,
+    imported_files,
+)
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(autouse=True, params=EVALUATORS)
+def _private_cache(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("RATECARD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv(EVALUATOR_VARIABLE, request.param)
 
 
 def _error(path: Path) -> str:
@@ -46,7 +60,7 @@ def test_type_error_two_imports_deep(tmp_path: Path) -> None:
     _write(tmp_path / "sub" / "f.dhall", "{ a = ../d.dhall }\n")
     culprit = _write(tmp_path / "d.dhall", "-- prices\n{ y = 1,\n  z = 1 + True }\n")
     message = _error(root)
-    assert message.startswith(f"{culprit}:3:7: type error: BinOpTypeMismatch")
+    assert message.startswith(f"{culprit}:3:7: type error: ")
     assert "z = 1 + True" in message
 
 
@@ -57,9 +71,9 @@ def test_missing_field_in_a_completion_names_the_fields(tmp_path: Path) -> None:
         tmp_path / "products.dhall",
         f'let C = {library}\nin  [ C.Product::{{ id = "x", displayName = "y" }} ]\n',
     )
-    message = _error(root)
-    assert message.startswith(f"{products}:2:7: type error: record missing field price,")
-    assert "usageType" in message.splitlines()[0]
+    message = _error(root).splitlines()[0]
+    assert message.startswith(f"{products}:2:7: type error: ")
+    assert "record missing field price," in message and "usageType" in message
 
 
 def test_missing_import_names_the_path(tmp_path: Path) -> None:
@@ -93,7 +107,9 @@ def test_import_scan_ignores_comments_text_and_operators(tmp_path: Path) -> None
 
 def test_unexpected_character_after_a_complete_expression(tmp_path: Path) -> None:
     root = _write(tmp_path / "catalog.dhall", "{ products = [ 1\n}\n")
-    assert _error(root).startswith(f"{root}:2:1: parse error: unexpected '}}'")
+    message = _error(root)
+    assert message.startswith(f"{root}:2:1: parse error: ")
+    assert message.endswith("\n    }\n    ^")
 
 
 def test_wrong_nested_field_type_is_named_by_its_path(tmp_path: Path) -> None:
@@ -110,4 +126,5 @@ def test_wrong_nested_field_type_is_named_by_its_path(tmp_path: Path) -> None:
         f'in  C.Catalog::{{ name = "n", products = [ {product} // {{ usage = "h" }} ] }}\n',
     )
     message = _error(root).splitlines()[0]
-    assert message.startswith(f"{root}:2:5: type error: record field products.usage is Text but")
+    assert message.startswith(f"{root}:2:5: type error: ")
+    assert "field products.usage is Text but" in message

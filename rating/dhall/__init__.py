@@ -19,7 +19,7 @@ from rating.dhall.errors import (
     DhallParseError,
     DhallTypeError,
 )
-from rating.dhall.imports import Resolver, file_location
+from rating.dhall.imports import Resolver, check, file_location
 from rating.dhall.normalize import alpha_beta_normalize, normalize
 from rating.dhall.parser import parse, parse_bytes
 from rating.dhall.syntax import Expr
@@ -50,6 +50,7 @@ def load_file(path: Path, resolver: Resolver | None = None) -> Expr:
     """Parse, resolve, type-check and normalize the Dhall file at ``path``."""
     path = Path(path).resolve()
     resolver = resolver or Resolver(root=path.parent)
-    expr = resolver.resolve(parse_bytes(path.read_bytes(), str(path)), file_location(path))
-    infer(expr)
+    location = file_location(path)
+    expr = resolver.resolve(parse_bytes(path.read_bytes(), str(path)), location)
+    check(expr, location, resolver.types)
     return normalize(expr)

@@ -6,6 +6,11 @@ subclasses let the conformance suite tell a parse failure from a type error.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rating.dhall.imports import Location
+
 _WIDTH = 120
 
 
@@ -42,11 +47,27 @@ class DhallDecodeError(DhallError):
 
 
 class DhallTypeError(DhallError):
-    """An expression is ill-typed (type-inference.md has no rule for it)."""
+    """An expression is ill-typed (type-inference.md has no rule for it).
+
+    ``source`` is the file whose expression failed (set by the resolver) and
+    ``offset`` where in its text, found by :mod:`rating.dhall.locate` after
+    the fact: the fast path keeps no positions.
+    """
+
+    source: Location | None = None
+    offset: int | None = None
 
 
 class DhallImportError(DhallError):
-    """An import could not be resolved, or its integrity check failed."""
+    """An import could not be resolved, or its integrity check failed.
+
+    ``importer`` is the file that wrote the failing import and ``target``
+    where it points, both set by the resolver, so that the error can be
+    placed on the import as written.
+    """
+
+    importer: Location | None = None
+    target: Location | None = None
 
 
 class DhallMissingImport(DhallImportError):

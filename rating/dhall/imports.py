@@ -4,24 +4,25 @@ Resolution replaces every import by the type-checked, beta-normalized
 expression it points to. Locations are chained onto the importing file and
 canonicalized, cycles are rejected, ``?`` falls back only on *absent*
 imports, and ``sha256:`` integrity checks are verified (and served from the
-standard cache directory when present). Remote (http/https) imports are not
-implemented yet: they fail as absent imports.
+standard cache directory when present). Remote (http/https) imports are
+fetched only through the resolver's ``fetch_remote``; without it they fail
+as absent imports.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
 from rating.dhall import syntax as s
 from rating.dhall.binary import decode, encode
-from rating.dhall.errors import DhallError, DhallImportError, DhallMissingImport
+from rating.dhall.errors import DhallError, DhallImportError, DhallMissingImport, DhallTypeError
 from rating.dhall.normalize import alpha_beta_normalize, normalize
 from rating.dhall.parser import parse_bytes
-from rating.dhall.typecheck import infer
+from rating.dhall.typecheck import Known, infer
 
 _LOCAL = (s.HERE, s.PARENT, s.HOME, s.ABSOLUTE)
 _REMOTE = (s.HTTP, s.HTTPS)
@@ -76,6 +77,19 @@ def _canonical(path: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def check(expr: s.Expr, location: Location, known: Known | None = None) -> s.Expr:
+    """The type of the resolved expression read from ``location``; a failure names it.
+
+    ``known`` holds the imports already checked (:attr:`Resolver.types`).
+    """
+    try:
+        return infer(expr, known=known)
+    except DhallTypeError as error:
+        if error.source is None:  # set by the innermost file: its expression failed
+            error.source = location
+        raise
+
+
 def chain(parent: Location, target: s.Import) -> Location:
     """``parent </> import``: where ``target`` points when imported from ``parent``."""
     kind, path = target.kind, target.path
@@ -108,7 +122,9 @@ class Resolver:
     ``root`` anchors relative locations that have no file to be relative to
     (the top-level expression's ``./`` imports when it was not read from a
     file); ``home`` replaces ``~``; ``cache_dir`` holds ``1220<hash>`` files,
-    which are only read when ``update_cache`` is false. Every input is
+    which are only read when ``update_cache`` is false; ``fetch_remote``
+    returns the bytes at a URL (without it, remote imports are absent: the
+    caller decides how, and whether, the network is reached). Every input is
     explicit so tests and callers need not touch ``os.environ``.
     """
 
@@ -119,6 +135,7 @@ class Resolver:
         home: Path | None = None,
         cache_dir: Path | None = None,
         update_cache: bool = True,
+        fetch_remote: Callable[[str], bytes] | None = None,
     ) -> None:
         self.root = Path.cwd() if root is None else root
         self.env = os.environ if env is None else env
@@ -128,7 +145,10 @@ class Resolver:
             cache_dir = Path(xdg) / "dhall" if xdg else self.home / ".cache" / "dhall"
         self.cache_dir = cache_dir
         self.update_cache = update_cache
+        self.fetch_remote = fetch_remote
         self.resolved: dict[tuple[Location, int], s.Expr] = {}
+        self.types: Known = {}
+        """The type of each expression loaded as code, for the importer's check."""
 
     def resolve(self, expr: s.Expr, here: Location, ancestors: tuple[Location, ...] = ()) -> s.Expr:
         """``expr`` with all imports replaced; ``here`` is where ``expr`` came from."""
@@ -148,19 +168,24 @@ class Resolver:
         if target.mode == s.LOCATION:
             return location_value(location)
         key = (location, target.mode)
-        if key in self.resolved:  # the same import twice in one run means one value
-            result = self.resolved[key]
-        else:
-            cached = None if target.digest is None else self.from_cache(target.digest)
-            if cached is not None:
-                return cached
-            if location in ancestors:
-                raise DhallImportError(f"import cycle through {location.render()}")
-            if parent.kind in _REMOTE and location.kind not in (*_REMOTE, s.MISSING):
-                raise DhallImportError(f"a remote import cannot import {location.render()}")
-            result = self.resolved[key] = self.load(location, target.mode, ancestors)
-        if target.digest is not None:
-            self.check_integrity(result, target.digest, location)
+        try:
+            if key in self.resolved:  # the same import twice in one run means one value
+                result = self.resolved[key]
+            else:
+                cached = None if target.digest is None else self.from_cache(target.digest)
+                if cached is not None:
+                    return cached
+                if location in ancestors:
+                    raise DhallImportError(f"import cycle through {location.render()}")
+                if parent.kind in _REMOTE and location.kind not in (*_REMOTE, s.MISSING):
+                    raise DhallImportError(f"a remote import cannot import {location.render()}")
+                result = self.resolved[key] = self.load(location, target.mode, ancestors)
+            if target.digest is not None:
+                self.check_integrity(result, target.digest, location)
+        except DhallImportError as error:
+            if error.importer is None:  # the innermost import that failed is the one to show
+                error.importer, error.target = parent, location
+            raise
         return result
 
     def load(self, location: Location, mode: int, ancestors: tuple[Location, ...]) -> s.Expr:
@@ -174,8 +199,10 @@ class Resolver:
             except UnicodeDecodeError:
                 raise DhallImportError(f"{name} is not UTF-8 text") from None
         expr = self.resolve(parse_bytes(data, name), location, ancestors)
-        infer(expr)
-        return normalize(expr)
+        type_ = check(expr, location, self.types)
+        result = normalize(expr)
+        self.types[id(result)] = (result, type_)
+        return result
 
     def fetch(self, location: Location) -> bytes:
         """The raw bytes at a location; an absent resource raises ``DhallMissingImport``."""
@@ -187,7 +214,9 @@ class Resolver:
                 raise DhallMissingImport(f"environment variable {location.path[0]} is not set")
             return value.encode("utf-8")
         if location.kind in _REMOTE:
-            raise DhallMissingImport(f"remote imports are not supported yet: {location.render()}")
+            if self.fetch_remote is None:
+                raise DhallMissingImport(f"remote imports are not enabled: {location.render()}")
+            return self.fetch_remote(location.render())
         base = {s.HERE: self.root, s.HOME: self.home, s.ABSOLUTE: Path("/")}[location.kind]
         path = base.joinpath(*location.path)
         try:

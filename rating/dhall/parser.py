@@ -11,6 +11,7 @@ multi-line text literals.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from rating.dhall import syntax as s
 from rating.dhall.errors import DhallParseError
@@ -132,6 +133,21 @@ def parse_bytes(data: bytes, source_name: str = "(input)") -> s.Expr:
     return parse(text, source_name)
 
 
+def parse_with_offsets(text: str, source_name: str) -> tuple[s.Expr, dict[int, tuple[s.Expr, int]]]:
+    """Parse like :func:`parse`, also mapping ``id(node)`` to ``(node, start offset)``.
+
+    Syntax nodes carry no positions (that keeps them small and their equality
+    structural); this slower second parse is run only to place an error that
+    the first one ran into (:mod:`rating.dhall.locate`). The map keeps every
+    node alive, so its ids stay unique.
+    """
+    parser = _OffsetParser(text, source_name)
+    try:
+        return parser.complete_file(), parser.offsets
+    except RecursionError:
+        raise parser.fail("expression nested too deeply") from None
+
+
 class _Parser:
     """One parse: the text, the cursor, and one method per grammar rule."""
 
@@ -178,7 +194,7 @@ class _Parser:
 
     def ws1(self) -> None:
         if not self.ws():
-            raise self.fail("whitespace expected")
+            raise self.fail("expected whitespace")
 
     def peek(self, literal: str) -> bool:
         return self.text.startswith(literal, self.pos)
@@ -208,7 +224,7 @@ class _Parser:
             return quoted.group(1)
         match = _LABEL.match(self.text, self.pos)
         if match is None:
-            raise self.fail("label expected")
+            raise self.fail("expected a label")
         name = match.group()
         if name in KEYWORDS and not (allow_some and name == "Some"):
             raise self.fail(f"keyword {name!r} cannot be used as a label")
@@ -546,7 +562,7 @@ class _Parser:
             return s.DoubleLit(float("inf") if keyword == "Infinity" else float("nan"))
         quoted = self.peek("`")
         if not quoted and _LABEL.match(self.text, self.pos) is None:
-            raise self.fail("expression expected")
+            raise self.fail("expected expression")
         name = self.label()
         if not quoted and name in RESERVED:
             after = self.pos
@@ -591,7 +607,7 @@ class _Parser:
             return s.DoubleLit(float(sign + "inf"))
         match = _NATURAL.match(text, pos + len(sign))
         if match is None:
-            raise self.fail("number expected")
+            raise self.fail("expected a number")
         self.pos = match.end()
         value = _natural_value(match.group())
         if not sign:
@@ -923,12 +939,12 @@ class _Parser:
                 components.append(component.group(1) or component.group(2))
                 self.pos = component.end()
             if not components:
-                raise self.fail("path component expected")
+                raise self.fail("expected a path component")
             return kind, tuple(components), None, None, None
         if text.startswith("env:", pos):
             match = _ENV_BASH.match(text, pos) or _ENV_POSIX.match(text, pos)
             if match is None:
-                raise self.fail("environment variable name expected")
+                raise self.fail("expected an environment variable name")
             self.pos = match.end()
             name = re.sub(r"\\(.)", lambda m: _POSIX_ESCAPES[m.group(1)], match.group(1))
             return s.ENV, (name,), None, None, None
@@ -952,6 +968,45 @@ class _Parser:
             self.pos = before
         kind = s.HTTPS if scheme == "https" else s.HTTP
         return kind, components, authority, query, headers
+
+
+class _OffsetParser(_Parser):
+    """A parser that records where each expression rule's result starts.
+
+    A node returned through several rules keeps its innermost (first) record;
+    the inner links of an operator or application chain share their start
+    with the outermost link, which is recorded.
+    """
+
+    def __init__(self, text: str, source_name: str) -> None:
+        super().__init__(text, source_name)
+        self.offsets: dict[int, tuple[s.Expr, int]] = {}
+
+    def _recorded(self, rule: Callable[[], s.Expr]) -> s.Expr:
+        start = self.pos
+        node = rule()
+        self.offsets.setdefault(id(node), (node, start))
+        return node
+
+    def expression(self) -> s.Expr:
+        return self._recorded(super().expression)
+
+    def operator_expression(self, min_precedence: int) -> s.Expr:
+        return self._recorded(
+            lambda: super(_OffsetParser, self).operator_expression(min_precedence)
+        )
+
+    def application_expression(self) -> s.Expr:
+        return self._recorded(super().application_expression)
+
+    def import_expression(self) -> s.Expr:
+        return self._recorded(super().import_expression)
+
+    def selector_expression(self) -> s.Expr:
+        return self._recorded(super().selector_expression)
+
+    def primitive_expression(self) -> s.Expr:
+        return self._recorded(super().primitive_expression)
 
 
 def _natural_value(token: str) -> int:

@@ -18,6 +18,7 @@ from rating.dhall.builtins import builtin
 from rating.dhall.errors import DhallTypeError
 from rating.dhall.normalize import Closure, Env, evaluate, extend
 from rating.dhall.parser import parse
+from rating.dhall.pretty import mismatch
 from rating.dhall.quote import Quoter, conv
 from rating.dhall.values import (
     Constant,
@@ -112,11 +113,29 @@ def fail(message: str) -> DhallTypeError:
     return DhallTypeError(message)
 
 
+Known = dict[int, tuple[s.Expr, s.Expr]]
+"""``id(expr)`` → ``(expr, its type)`` for closed expressions already checked
+(resolved imports): a large imported list is not checked again by each importer."""
+
+
 class _Checker:
     """Infers types; one method per syntax class, dispatched by ``infer``."""
 
+    def __init__(self, known: Known) -> None:
+        self.known = known
+        self.known_values: dict[int, Val] = {}
+
     def infer(self, ctx: Context, expr: s.Expr) -> Val:
+        if self.known and id(expr) in self.known:
+            return self.known_type(expr)
         return _RULES[type(expr)](self, ctx, expr)
+
+    def known_type(self, expr: s.Expr) -> Val:
+        """The type of a known closed expression, evaluated once (closed: valid in any context)."""
+        key = id(expr)
+        if key not in self.known_values:
+            self.known_values[key] = evaluate(self.known[key][1])
+        return self.known_values[key]
 
     def const_of(self, ctx: Context, expr: s.Expr, what: str) -> s.Const:
         """The universe of a type expression; it is an error if ``expr`` is not a type."""
@@ -129,8 +148,10 @@ class _Checker:
         return self.const_of(ctx, ctx.quote(value), what)
 
     def check(self, ctx: Context, expr: s.Expr, expected: Val, what: str) -> None:
-        if not conv(self.infer(ctx, expr), expected):
-            raise fail(f"{what} has the wrong type")
+        found = self.infer(ctx, expr)
+        if not conv(found, expected):
+            difference = mismatch(ctx.quote(found), ctx.quote(expected))
+            raise fail(f"{what} has the wrong type: {difference}")
 
     def expect_type(self, ctx: Context, expr: s.Expr, name: str, what: str) -> Val:
         """Infer ``expr`` and require it to be the builtin type ``name``."""
@@ -475,7 +496,6 @@ def _map_value_type(annot: Val) -> Val | None:
     return None
 
 
-_CHECKER = _Checker()
 _LITERAL_TYPES = {
     s.BoolLit: "Bool",
     s.NaturalLit: "Natural",
@@ -518,9 +538,37 @@ for _node, _name in _LITERAL_TYPES.items():
     _RULES[_node] = lambda checker, ctx, e, _n=_name: builtin(_n)
 
 
-def infer(expr: s.Expr) -> s.Expr:
-    """The beta-normal type of a closed, import-free expression."""
+class _LocatingChecker(_Checker):
+    """Infers like ``_Checker``; a failure gets the offset of the innermost
+    expression that has one (``offsets`` from :func:`parser.parse_with_offsets`)."""
+
+    def __init__(self, known: Known, offsets: dict[int, tuple[s.Expr, int]]) -> None:
+        super().__init__(known)
+        self.offsets = offsets
+
+    def infer(self, ctx: Context, expr: s.Expr) -> Val:
+        try:
+            return super().infer(ctx, expr)
+        except DhallTypeError as error:
+            if error.offset is None and id(expr) in self.offsets:
+                error.offset = self.offsets[id(expr)][1]
+            raise
+
+
+def infer(
+    expr: s.Expr,
+    offsets: dict[int, tuple[s.Expr, int]] | None = None,
+    known: Known | None = None,
+) -> s.Expr:
+    """The beta-normal type of a closed, import-free expression.
+
+    With ``offsets``, a type error carries the offset of the expression at
+    fault (slower: used only to place an error found without them); the
+    sub-expressions in ``known`` are taken to have their recorded types.
+    """
+    known = known or {}
+    checker = _Checker(known) if offsets is None else _LocatingChecker(known, offsets)
     try:
-        return Context().quote(_CHECKER.infer(Context(), expr))
+        return Context().quote(checker.infer(Context(), expr))
     except RecursionError:
         raise DhallTypeError("expression nested too deeply to type-check") from None

@@ -1,4 +1,10 @@
-"""Evaluate Dhall files with the ``dhall`` binding (0.1.15): cached, with readable errors.
+"""Evaluate Dhall files: cached, with readable errors, by one of two evaluators.
+
+``RATECARD_DHALL`` chooses the evaluator (:func:`evaluator`): ``binding``, the
+``dhall`` PyPI binding (0.1.15, the default), or ``native``, our own
+``rating.dhall`` (:mod:`rating.load.native`). Both give the same values
+(tests/test_dhall_differential.py); everything below about splicing and the
+binding's error text applies to the binding only.
 
 Evaluating a large catalog takes seconds, so results are cached as JSON under
 a key made of the path and content of every file the expression imports
@@ -26,7 +32,9 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import dhall
@@ -34,6 +42,7 @@ import dhall
 from rating.cache import private_cache_dir, write_private
 from rating.errors import RatecardError
 from rating.load import dhall_rewrite
+from rating.load.located import located, one_line, source_line
 
 CACHE_FORMAT = "2"
 
@@ -107,9 +116,48 @@ def imported_files(path: Path, scanned: dict[Path, list[Path]] | None = None) ->
     return tuple(seen)
 
 
+EVALUATOR_VARIABLE = "RATECARD_DHALL"
+EVALUATORS = ("binding", "native")
+
+
+def evaluator() -> str:
+    """The evaluator ``RATECARD_DHALL`` names (``binding`` unless set)."""
+    name = os.environ.get(EVALUATOR_VARIABLE, "").strip() or EVALUATORS[0]
+    if name not in EVALUATORS:
+        raise RatecardError(
+            f"{EVALUATOR_VARIABLE}={name!r}: expected one of {', '.join(EVALUATORS)}"
+        )
+    return name
+
+
+@cache
+def _evaluator_version(name: str) -> str:
+    """What the cache key holds of the evaluator: the binding's version, or a hash of our code.
+
+    A fix in ``rating.dhall`` can change a value, so it must miss every
+    value cached before; the two evaluators never share cached values.
+    """
+    if name == "binding":
+        return f"binding-{dhall.__version__}"
+    package = Path(__file__).resolve().parent.parent / "dhall"
+    digest = hashlib.sha256()
+    for module in [*sorted(package.glob("*.py")), Path(__file__).with_name("native.py")]:
+        digest.update(module.read_bytes())
+    return f"native-{digest.hexdigest()}"
+
+
+def _native() -> ModuleType:
+    """:mod:`rating.load.native`, imported on first use: it needs the import policy module,
+    which imports this one, and binding users never pay for loading ``rating.dhall``."""
+    from rating.load import native
+
+    return native
+
+
 def content_key(files: tuple[Path, ...]) -> str:
     """sha256 hex over the path and bytes of every file (the cache key, the catalog version)."""
-    digest = hashlib.sha256(f"ratecard-dhall-{CACHE_FORMAT}-{dhall.__version__}\0".encode())
+    version = _evaluator_version(evaluator())
+    digest = hashlib.sha256(f"ratecard-dhall-{CACHE_FORMAT}-{version}\0".encode())
     for file in sorted(files):
         digest.update(str(file).encode() + b"\0")
         digest.update(file.read_bytes() + b"\0")
@@ -182,8 +230,11 @@ def evaluate_tracked(
 def _evaluate_root(path: Path, splice: Splice | None) -> tuple[Any, bool]:
     """A cache miss: spliced if possible, else rewritten, else (also on any error) as written.
 
-    Also returns whether the value was spliced.
+    Also returns whether the value was spliced. Splicing and rewriting work
+    around the binding's slow type checking; the native evaluator needs neither.
     """
+    if evaluator() == "native":
+        return _native().evaluate_file(path, cache=True), False
     value = _evaluate_spliced(path, splice) if splice else _MISSING
     if value is not _MISSING:
         return value, True
@@ -210,6 +261,8 @@ def evaluate_text(text: str, base_dir: Path) -> Any:
     cannot return Dhall types, so whole ``{ Type, schema }`` files are never
     evaluated directly.
     """
+    if evaluator() == "native":
+        return _native().evaluate_text(text, base_dir)
     previous = os.getcwd()
     try:
         os.chdir(base_dir)
@@ -222,6 +275,9 @@ def evaluate_text(text: str, base_dir: Path) -> Any:
 
 
 def _evaluate_uncached(path: Path) -> Any:
+    """The value of the file at ``path``, as written, by the chosen evaluator."""
+    if evaluator() == "native":
+        return _native().evaluate_file(path, cache=False)
     try:
         with path.open(encoding="utf-8") as source:
             return dhall.load(source)
@@ -569,12 +625,12 @@ def explain(failure: str, path: Path, text: str | None = None) -> str:
     parse = _PARSE.search(failure)
     if parse and "kind: Typecheck" not in failure[: parse.start()]:
         line, column = int(parse.group("line")), int(parse.group("col"))
-        return _located(
+        return located(
             path, line, column, _parse_problem(parse.group("pos"), path, line, column, text), text
         )
     custom = _CUSTOM.search(failure)
     if not custom:
-        return f"{path}: Dhall error: {_one_line(failure)}"
+        return f"{path}: Dhall error: {one_line(failure)}"
     body = _RUST_ESCAPE.sub(_unescape, custom.group("body"))
     return _explain_frames(body, path, text)
 
@@ -588,7 +644,7 @@ def _parse_problem(positives: str, path: Path, line: int, column: int, text: str
     rules = [rule.strip().replace("_", " ") for rule in positives.split(",") if rule.strip()]
     if 0 < len(rules) <= 3:
         return f"parse error: expected {' or '.join(rules)}"
-    source = _source_line(path, line, text)
+    source = source_line(path, line, text)
     found = source[column - 1] if source is not None and column <= len(source) else None
     return f"parse error: unexpected {found!r}" if found else "parse error: unexpected end of line"
 
@@ -597,7 +653,7 @@ def _explain_frames(body: str, path: Path, text: str | None) -> str:
     """Walk the frames: every frame but the last points at the import that failed."""
     arrows = list(_ARROW.finditer(body))
     if not arrows:
-        return f"{path}: {_one_line(body.removeprefix('error: '))}"
+        return f"{path}: {one_line(body.removeprefix('error: '))}"
     current, source = path, text
     for index, arrow in enumerate(arrows):
         end = arrows[index + 1].start() if index + 1 < len(arrows) else len(body)
@@ -607,20 +663,20 @@ def _explain_frames(body: str, path: Path, text: str | None) -> str:
         is_last = index + 1 == len(arrows)
         if is_last and not arrow.group("current"):
             notes = [m.group(1) for m in re.finditer(r"^\s*= (.*)$", segment, re.MULTILINE)]
-            return _located(
+            return located(
                 current, line, column, "parse error: " + ("; ".join(notes) or what), source
             )
         token = _import_at(current, line, column, source)
         if "No such file" in what and token:
             missing = resolve_import(token, current.parent)
-            return _located(
+            return located(
                 current, line, column, f"cannot import {token}: no such file {missing}", source
             )
         if is_last or token is None:
             header = body.split("\n", 1)[0].removeprefix("error: ")
-            return _located(current, line, column, _describe(what or header), source)
+            return located(current, line, column, _describe(what or header), source)
         current, source = resolve_import(token, current.parent), None
-    return f"{path}: {_one_line(body)}"  # unreachable: the loop always returns
+    return f"{path}: {one_line(body)}"  # unreachable: the loop always returns
 
 
 def _frame_line(segment: str, arrow_line: int) -> tuple[int, str]:
@@ -643,32 +699,11 @@ def _frame_line(segment: str, arrow_line: int) -> tuple[int, str]:
 
 def _import_at(file: Path, line: int, column: int, source: str | None) -> str | None:
     """The import path written at ``line:column`` of ``file``, if there is one."""
-    text = _source_line(file, line, source)
+    text = source_line(file, line, source)
     if text is None:
         return None
     found = next(import_paths(text[column - 1 :]), None)
     return found[0] if found and found[1] == 0 else None
-
-
-def _located(file: Path, line: int, column: int, what: str, source: str | None) -> str:
-    snippet = _source_line(file, line, source)
-    message = f"{file}:{line}:{column}: {_one_line(what)}"
-    if snippet is None:
-        return message
-    return f"{message}\n    {snippet}\n    {' ' * (column - 1)}^"
-
-
-def _source_line(file: Path, line: int, source: str | None) -> str | None:
-    try:
-        lines = (source if source is not None else file.read_text(encoding="utf-8")).splitlines()
-    except OSError:
-        return None
-    return lines[line - 1].rstrip() if 0 < line <= len(lines) else None
-
-
-def _one_line(text: str, limit: int = 400) -> str:
-    flat = " ".join(text.replace("\u240a", "").split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _unescape(match: re.Match[str]) -> str:

@@ -82,10 +82,11 @@ class ImportPolicy:
                 raise RatecardError(
                     f"{ENV_VARIABLE}: unknown import kind {name!r} (one of {known})"
                 ) from None
-        return cls(frozenset(kinds), _timeout(environ.get(TIMEOUT_VARIABLE)))
+        return cls(frozenset(kinds), fetch_timeout(environ.get(TIMEOUT_VARIABLE)))
 
 
-def _timeout(text: str | None) -> float:
+def fetch_timeout(text: str | None) -> float:
+    """Seconds a remote fetch may take, from ``RATECARD_IMPORT_TIMEOUT``'s text (default 10)."""
     if not text:
         return DEFAULT_TIMEOUT
     try:
@@ -188,7 +189,7 @@ def _fetch_all(remote: list[RemoteImport], timeout: float) -> None:
         if len(fetched) >= _MAX_REMOTE_FILES:
             raise RatecardError(f"{where}: more than {_MAX_REMOTE_FILES} remote imports")
         fetched.add(url)
-        text = _fetch(url, where, timeout)
+        text = fetch(url, where, timeout)
         for kind, token, _ in import_tokens(text):
             # Dhall lets a remote file import only remote files (relative ones resolve
             # against its URL); ``env:`` and absolute paths are refused by Dhall itself.
@@ -198,7 +199,7 @@ def _fetch_all(remote: list[RemoteImport], timeout: float) -> None:
                 pending.append((urllib.parse.urljoin(url, token), where))
 
 
-def _fetch(url: str, where: str, timeout: float) -> str:
+def fetch(url: str, where: str, timeout: float) -> str:
     """The text at ``url``, or a one-line error; the whole fetch must finish in ``timeout``."""
     deadline = time.monotonic() + timeout
     chunks, size = [], 0
