@@ -8,8 +8,9 @@ Uses ``benchmarks/rate.py``'s 500-entry Dhall catalog and hourly fleet
 generator, then runs ``ratecard rate`` once per engine as a child process:
 DuckDB writes one Parquet file, Spark (``local[2]``, both cores) writes a
 Parquet dataset through a ``file://`` URI, as it would to object storage on
-a cluster. Reports wall time, samples/s and the peak RSS of the whole process
-tree (for Spark: the Python driver plus the JVM), sampled from /proc every
+a cluster. Reports wall time, samples/s, samples/s per core (what sizes a
+cluster: DuckDB uses every core, Spark the two of ``local[2]``) and the peak
+RSS of the whole process tree (for Spark: the Python driver plus the JVM), sampled from /proc every
 0.2 s, and checks both engines wrote the same line items.
 """
 
@@ -42,6 +43,7 @@ ENGINES = {
         (out / "li-spark").as_uri(),
     ],
 }
+CORES = {"duckdb": os.cpu_count() or 1, "spark": 2}  # the engines' parallelism here
 
 
 def tree_rss_kib(pid: int) -> int:
@@ -105,10 +107,11 @@ def main() -> None:
     for engine in ENGINES:
         seconds, peak_kib, summary = run(catalog, fleet, engine, work)
         print(f"{engine}:\n{summary}", file=sys.stderr)
-        rows.append(
-            [engine, f"{seconds:.1f}", f"{count / seconds:,.0f}", f"{peak_kib / 1024:,.0f}"]
-        )
-    print(tabulate(rows, headers=["engine", "wall s", "samples/s", "peak RSS MiB"]))
+        rate = count / seconds
+        figures = [seconds, rate, rate / CORES[engine], peak_kib / 1024]
+        rows.append([engine, *(f"{x:,.1f}" if x < 100 else f"{x:,.0f}" for x in figures)])
+    headers = ["engine", "wall s", "samples/s", "samples/s per core", "peak RSS MiB"]
+    print(tabulate(rows, headers=headers))
     print(f"same line items: {same_line_items(work)}")
 
 

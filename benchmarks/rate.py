@@ -1,16 +1,26 @@
-"""Benchmark ``ratecard rate`` end to end (Parquet → Parquet) against a 500-entry catalog.
+"""Benchmark ``ratecard rate`` end to end against its floor, per input format and size.
 
 Usage::
 
-    python benchmarks/rate.py --sizes 1000000,10000000 [--workdir DIR]
+    python benchmarks/rate.py [--sizes 1000000,10000000] [--text-large] [--large]
+                              [--runs 3] [--workdir DIR]
 
-For each size it generates an hourly synthetic fleet (``rating.generate``) of
-about that many samples, runs ``ratecard rate CATALOG fleet.parquet --out
-li.parquet`` as a child process and records wall time, samples/s and the
-child's peak RSS. The catalog is written as Dhall, split over several files
-(base entries, per-location and per-tenant overrides), so catalog loading is
-part of the measurement. The reference rater is timed on a 100k-sample subset
-for the speed ratio. Prints a table at the end.
+For each format (Parquet, JSON Lines, CSV) and size it generates an hourly
+synthetic fleet (``rating.generate``, the same samples in every format),
+then runs, interleaved ``--runs`` times, as child processes:
+
+- ``ratecard rate CATALOG fleet.EXT --out li.parquet`` against a 500-entry
+  catalog written as Dhall over several files (so catalog loading counts);
+- the floor: DuckDB reading the same file, ``LEAD(time) OVER (PARTITION BY
+  resource ORDER BY time)`` and writing Parquet, the least any rater of these
+  samples must do.
+
+It prints one table: the minimum wall and CPU seconds (user + system: they
+stay comparable when other work shares the cores) of each, samples/s, the
+peak RSS and the ratio of the walls. JSON Lines and CSV run at sizes up to
+1 M only unless ``--text-large`` (10 M samples of JSON Lines are several
+GB); ``--large`` adds 50 M samples of Parquet. Then the reference rater is
+timed on a 100k-sample subset.
 """
 
 from __future__ import annotations
@@ -21,10 +31,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow.parquet as pq
 from tabulate import tabulate
+
+from rating.rate.dialect import DUCKDB
 
 REPO = Path(__file__).resolve().parent.parent
 RATECARD = Path(sys.executable).with_name("ratecard")
@@ -159,7 +171,11 @@ def write_catalog(directory: Path, entries: int = 500) -> Path:
 
 
 def generate_fleet(samples: int, out: Path) -> int:
-    """An hourly October fleet of about ``samples`` samples; returns the exact count."""
+    """An hourly October fleet of about ``samples`` samples; returns the exact count.
+
+    Written to ``out`` (in the format its name gives) unless already there:
+    the same samples every time, in every format.
+    """
     from rating.generate.cli import parse_interval
     from rating.generate.fleet import plan_fleet, sample_schema
     from rating.generate.write import write_samples
@@ -167,25 +183,58 @@ def generate_fleet(samples: int, out: Path) -> int:
 
     resources = max(1, round(samples / HOURS * 1.15))  # churn: not every resource lives all month
     fleet = plan_fleet(resources, Period.parse("2026-10"), 7, parse_interval("1h"), 40)
-    write_samples(fleet.batches(), sample_schema(), str(out))
-    return pq.ParquetFile(out).metadata.num_rows
+    if not out.exists():
+        write_samples(fleet.batches(), sample_schema(), str(out))
+    return fleet.samples
 
 
-def run_rate(catalog: Path, fleet: Path, out: Path) -> tuple[float, float, int, str]:
-    """Wall and CPU seconds, peak RSS (KiB) of this child alone (wait4), its stderr summary.
+@dataclass(frozen=True)
+class Run:
+    """One child process: wall and CPU seconds, peak RSS in KiB."""
 
-    CPU seconds (user + system) stay comparable when other work shares the cores.
+    wall: float
+    cpu: float
+    peak_kib: int
+
+
+def run_child(command: list[str], log: Path) -> Run:
+    """Run ``command`` with its stderr in ``log``; measures this child alone (wait4).
+
+    Its stdout is dropped: DuckDB draws its progress bar there, over the table.
     """
-    log = out.with_suffix(".log")
-    command = [str(RATECARD), "rate", str(catalog), str(fleet), "--period", "2026-10"]
     started = time.perf_counter()
     with log.open("w") as stderr:
-        child = subprocess.Popen([*command, "--out", str(out)], stderr=stderr)
+        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
         _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"ratecard rate failed: {log.read_text()}")
-    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, log.read_text()
+        raise SystemExit(f"{command[0]} failed: {log.read_text()}")
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+
+
+def rate_command(catalog: Path, fleet: Path, out: Path) -> list[str]:
+    """``ratecard rate`` of ``fleet`` into ``out`` (Parquet)."""
+    period = ["--period", "2026-10"]
+    return [str(RATECARD), "rate", str(catalog), str(fleet), *period, "--out", str(out)]
+
+
+# What the floor reads of each format: the resource and the time of every sample.
+_SCANS = {
+    "parquet": 'SELECT "resource.id" AS rid, "time" AS t FROM read_parquet({path})',
+    "jsonl": 'SELECT resource.id AS rid, "time" AS t FROM read_json({path})',
+    "csv": 'SELECT "resource.id" AS rid, "time" AS t FROM read_csv({path})',
+}
+_FLOOR = "import sys, duckdb; duckdb.connect().execute(sys.argv[1])"
+
+
+def floor_command(fmt: str, fleet: Path, out: Path) -> list[str]:
+    """A Python child running the floor query (scan, one window, Parquet write) on ``fleet``."""
+    scan = _SCANS[fmt].format(path=DUCKDB.literal(str(fleet)))
+    query = (
+        "COPY (SELECT rid, t, LEAD(t) OVER (PARTITION BY rid ORDER BY t) AS t_next "
+        f"FROM ({scan})) TO {DUCKDB.literal(str(out))} (FORMAT parquet)"
+    )
+    return [sys.executable, "-c", _FLOOR, query]
 
 
 def reference_rate(catalog_path: Path, fleet: Path, samples: int) -> float:
@@ -207,50 +256,57 @@ def reference_rate(catalog_path: Path, fleet: Path, samples: int) -> float:
     return n / (time.perf_counter() - started)
 
 
+def measure(fmt: str, size: int, catalog: Path, work: Path, runs: int) -> list[str]:
+    """The table row of ``size`` samples in ``fmt``."""
+    fleet = work / f"fleet-{size}.{fmt}"
+    began = time.perf_counter()
+    count = generate_fleet(size, fleet)
+    print(f"{fleet.name}: {count:,} samples ({time.perf_counter() - began:.1f} s)", file=sys.stderr)
+    rated, floors = [], []
+    for _ in range(runs):  # interleaved: both meet the same neighbours on the machine
+        floors.append(run_child(floor_command(fmt, fleet, work / "floor.parquet"), work / "f.log"))
+        rated.append(run_child(rate_command(catalog, fleet, work / "li.parquet"), work / "r.log"))
+    print((work / "r.log").read_text(), file=sys.stderr, end="")
+    wall, floor = min(r.wall for r in rated), min(r.wall for r in floors)
+    return [
+        fmt,
+        f"{count:,}",
+        f"{wall:.2f}",
+        f"{min(r.cpu for r in rated):.2f}",
+        f"{count / wall:,.0f}",
+        f"{max(r.peak_kib for r in rated) / 1024:,.0f}",
+        f"{floor:.2f}",
+        f"{min(r.cpu for r in floors):.2f}",
+        f"{wall / floor:.1f}",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000000,10000000")
+    parser.add_argument("--text-large", action="store_true", help="JSON Lines and CSV above 1 M")
+    parser.add_argument("--large", action="store_true", help="add 50 M samples of Parquet")
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--reference-subset", type=int, default=100_000)
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="ratecard-bench-"))
     catalog = write_catalog(work / "catalog")
-    print(
-        f"workdir {work}; catalog: 500 entries in "
-        f"{len(list(catalog.parent.glob('*.dhall')))} files",
-        file=sys.stderr,
-    )
-    rows = []
-    fleets = []
-    for size in (int(s) for s in args.sizes.split(",")):
-        fleet = work / f"fleet-{size}.parquet"
-        began = time.perf_counter()
-        count = (
-            pq.ParquetFile(fleet).metadata.num_rows
-            if fleet.exists()
-            else generate_fleet(size, fleet)
-        )
-        print(f"fleet {count:,} samples ({time.perf_counter() - began:.1f} s)", file=sys.stderr)
-        seconds, cpu, peak_kib, summary = run_rate(catalog, fleet, work / f"li-{size}.parquet")
-        print(summary, file=sys.stderr)
-        rows.append(
-            [
-                f"{count:,}",
-                f"{seconds:.1f}",
-                f"{cpu:.1f}",
-                f"{count / seconds:,.0f}",
-                f"{peak_kib / 1024:,.0f}",
-            ]
-        )
-        fleets.append(fleet)
-    ref = reference_rate(catalog, fleets[0], args.reference_subset)
-    print(tabulate(rows, headers=["samples", "wall s", "CPU s", "samples/s", "peak RSS MiB"]))
-    best = max(float(r[3].replace(",", "")) for r in rows)
-    print(
-        f"reference rater: {ref:,.0f} samples/s on {args.reference_subset:,} samples; "
-        f"engine/reference = {best / ref:,.0f}x"
-    )
-    print(f"cores: {os.cpu_count()}")
+    print(f"workdir {work}; catalog: 500 entries", file=sys.stderr)
+    sizes = [int(s) for s in args.sizes.split(",")] + ([50_000_000] if args.large else [])
+    rows = [
+        measure(fmt, size, catalog, work, args.runs)
+        for size in sizes
+        for fmt in _SCANS
+        if fmt == "parquet" or size <= 1_000_000 or (args.text_large and size < 50_000_000)
+    ]
+    headers = ["format", "samples", "wall s", "CPU s", "samples/s", "peak RSS MiB"]
+    print(tabulate(rows, [*headers, "floor s", "floor CPU s", "× floor"], disable_numparse=True))
+    smallest = work / f"fleet-{sizes[0]}.parquet"
+    generate_fleet(sizes[0], smallest)
+    ref = reference_rate(catalog, smallest, args.reference_subset)
+    print(f"reference rater: {ref:,.0f} samples/s on {args.reference_subset:,} samples")
+    print(f"cores: {os.cpu_count()}; minimum of {args.runs} interleaved runs each")
 
 
 if __name__ == "__main__":

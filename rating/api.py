@@ -34,6 +34,7 @@ import pyarrow.parquet as pq
 
 from rating.check.findings import Finding
 from rating.errors import RatecardError
+from rating.load.datasets import sample_files
 from rating.load.imports import ImportPolicy
 from rating.load.samples import Reject, RejectSink
 from rating.model import Catalog, FxRate, ResourceType
@@ -46,8 +47,9 @@ if TYPE_CHECKING:
     from rating.export import Publication, S3Options
 
 Samples = str | Path | pa.Table | pa.RecordBatchReader | Any
-"""A path or glob (``.jsonl``, ``.csv``, ``.parquet``, compressed, ``-`` = stdin), an Arrow
-table or record batch reader, a pandas or Polars frame — or a list of these."""
+"""A path or glob (``.jsonl``, ``.csv``, ``.parquet``, compressed, ``-`` = stdin), a directory
+or ``period=YYYY-MM`` dataset, an Arrow table or record batch reader, a pandas or Polars
+frame — or a list of these."""
 
 Progress = Callable[[int], None]
 """Called with the number of samples just read; off (None) by default."""
@@ -135,7 +137,7 @@ class Ratecard:
         :attr:`Rated.rejects` (all of them written to ``rejects``, a JSON Lines
         file, if given) — never dropped silently. ``engine="spark"`` runs the
         same plan on Apache Spark (``spark_master`` and ``spark_conf`` as for
-        ``spark-submit``; Parquet input).
+        ``spark-submit``; Parquet, JSON Lines or CSV files, docs/spark.md).
         """
         options = RateOptions(interval, dict(interval_for or {}))
         chosen = Period.parse(period) if isinstance(period, str) else period
@@ -143,14 +145,13 @@ class Ratecard:
             raise RatecardError(f"engine {engine!r}: expected 'duckdb' or 'spark'")
         if rejects is not None:
             writable_file(Path(rejects), "rejects")
-        with _sample_paths(samples) as (paths, names):
-            if engine == "spark":
-                if rejects is not None or traits is not None:
-                    raise RatecardError(
-                        "rejects and traits are not available with the Spark engine"
-                    )
-                return self._rate_on_spark(paths, chosen, options, spark_master, spark_conf)
+        with _sample_paths(samples, chosen) as (paths, names):
             types = self.resource_types(traits)
+            if engine == "spark":
+                if rejects is not None:
+                    raise RatecardError("rejects are not available with the Spark engine")
+                spark = (spark_master, spark_conf)
+                return self._rate_on_spark(paths, types, chosen, options, *spark)
             return self._rate_embedded(paths, names, types, chosen, options, rejects, progress)
 
     def _rate_embedded(self, paths, names, types, period, options, rejects, progress) -> Rated:
@@ -169,11 +170,11 @@ class Ratecard:
             _line_items=result.line_items,
         )
 
-    def _rate_on_spark(self, paths, period, options, master, conf) -> Rated:
+    def _rate_on_spark(self, paths, types, period, options, master, conf) -> Rated:
         from rating.rate.spark import rate_on_spark, start_session
 
         spark = start_session(master, conf)
-        run = rate_on_spark(spark, self.model, paths, period, options)
+        run = rate_on_spark(spark, self.model, paths, period, options, types)
         return Rated(
             catalog=self.model,
             period=run.period,
@@ -371,8 +372,11 @@ class Reports:
 
 
 @contextmanager
-def _sample_paths(samples: Samples | Sequence[Samples]) -> Iterator[tuple[list[str], dict]]:
-    """Paths the readers take: globs expanded, in-memory tables as temporary Parquet files.
+def _sample_paths(
+    samples: Samples | Sequence[Samples], period: Period | None
+) -> Iterator[tuple[list[str], dict]]:
+    """Paths the readers take: globs and directories expanded (a partitioned dataset to the
+    partitions ``period`` needs), in-memory tables as temporary Parquet files.
 
     Tables go through the Parquet reader, so they are validated by the same
     rules as files; ``names`` maps a temporary file back to ``<table N>`` for rejects.
@@ -385,7 +389,7 @@ def _sample_paths(samples: Samples | Sequence[Samples]) -> Iterator[tuple[list[s
         names: dict[str, str] = {}
         for number, item in enumerate(items, 1):
             if isinstance(item, str | Path):
-                paths.extend(_expanded(str(item)))
+                paths.extend(_expanded(str(item), period))
                 continue
             table = _arrow(item)
             path = str(Path(scratch) / f"table-{number}.parquet")
@@ -395,9 +399,9 @@ def _sample_paths(samples: Samples | Sequence[Samples]) -> Iterator[tuple[list[s
         yield paths, names
 
 
-def _expanded(text: str) -> list[str]:
+def _expanded(text: str, period: Period | None) -> list[str]:
     if not _GLOB & set(text):
-        return [text]
+        return sample_files(text, period)
     found = sorted(glob.glob(text, recursive=True))
     if not found:
         raise RatecardError(f"{text}: no file matches this pattern")

@@ -73,13 +73,21 @@ def _check_output(inputs: Sequence[str], out: Path) -> None:
         raise RatecardError(f"{out}: is also an input; write to another file")
 
 
-def _write_parquet(reader: SampleReader, path: Path) -> None:
-    """Flat columns, as :func:`~rating.load.samples.writers.write_parquet` writes them."""
-    schema = reader.schema
+def flat_schema(schema: pa.Schema) -> tuple[list[str], pa.Schema]:
+    """The columns of a reader's ``schema`` a sample file keeps, and the file's schema.
+
+    Flat columns, as :func:`~rating.load.samples.writers.write_parquet` writes
+    them (``resource.id``, ``traits.vcpu``, …); the reader's source columns are dropped.
+    """
     kept = [name for name in schema.names if name not in _SOURCE_COLUMNS]
     flat = pa.schema(
         [schema.field(name).with_name(ENVELOPE_COLUMNS.get(name, name)) for name in kept]
     )
+    return kept, flat
+
+
+def _write_parquet(reader: SampleReader, path: Path) -> None:
+    kept, flat = flat_schema(reader.schema)
     with pq.ParquetWriter(path, flat) as writer:
         for batch in reader:
             writer.write_batch(pa.RecordBatch.from_arrays(batch.select(kept).columns, schema=flat))

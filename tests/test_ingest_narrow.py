@@ -21,11 +21,11 @@ from ratefixtures import VM, make_catalog, make_product, samples_table
 from strategies import catalogs, options_st, sample_rows
 
 from rating.errors import RatecardError
-from rating.load.samples import SampleReader, open_samples
+from rating.load.samples import RejectSink, SampleReader, open_samples
 from rating.load.samples.schema import ENVELOPE_COLUMNS, TEXT_DICTIONARY, TIMESTAMP
 from rating.model import UsageKind
 from rating.period import Period
-from rating.rate import engine, reference
+from rating.rate import engine, ingest, reference
 
 OCT = Period.parse("2026-10")
 SHORT = Period.parse("2026-10-01/2026-10-03")
@@ -158,3 +158,47 @@ def test_a_reader_error_surfaces_as_itself(tmp_path) -> None:
     reader = open_samples([write_jsonl(tmp_path / "a.jsonl", {}), str(bad)], TYPES)
     with pytest.raises(RatecardError, match=r"b\.parquet: unknown column 'colour'"):
         engine.rate(VCPU_HOURS, reader, OCT)
+
+
+def views_made(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Record each :func:`ingest._read_in_place`: the files (their SQL) read in place."""
+    calls: list[list[str]] = []
+    original = ingest._read_in_place
+
+    def read_in_place(con, queries) -> None:
+        calls.append([query.source for query in queries])
+        original(con, queries)
+
+    monkeypatch.setattr(ingest, "_read_in_place", read_in_place)
+    return calls
+
+
+@pytest.mark.parametrize(
+    "files", [("good",), ("bad",), ("good", "bad")], ids=["valid", "a bad row", "mixed"]
+)
+def test_parquet_whose_rows_all_pass_is_read_in_place(tmp_path, monkeypatch, files) -> None:
+    # A file whose rows all pass the SQL rules is rated from a view over it; one
+    # with a failing row is copied. Either way: what rating a copy of the rows gives.
+    paths = []
+    for kind in files:
+        rows = [
+            {
+                "time": f"2026-10-{1 + hour // 24:02d}T{hour % 24:02d}:00:00Z",
+                "resource_id": f"{kind}-{hour % 3}",
+                "traits": REQUIRED | {"vcpu": -1 if kind == "bad" and hour == 7 else hour % 5},
+            }
+            for hour in range(120)
+        ]
+        paths.append(write_parquet(samples_table(rows), tmp_path / f"{kind}.parquet"))
+    views = views_made(monkeypatch)
+    in_place = open_samples(paths, TYPES, rejects=RejectSink(keep=10))
+    rated = engine.rate(VCPU_HOURS, in_place, OCT)
+    assert [len(sources) for sources in views] == ([1] if "good" in files else [])
+    copy = open_samples(paths, TYPES, rejects=RejectSink(keep=10))
+    copied = engine.rate(VCPU_HOURS, list(copy), OCT)  # plain batches: copied into table s
+    assert rated.line_items.equals(copied.line_items)
+    assert (rated.counts, rated.unmatched) == (copied.counts, copied.unmatched)
+    assert in_place.counts == copy.counts
+    assert [str(r) for r in in_place.rejects.first] == [str(r) for r in copy.rejects.first]
+    assert in_place.total.rejected == files.count("bad")
+    assert_rates_like_reference(VCPU_HOURS, open_samples(paths, TYPES), OCT)

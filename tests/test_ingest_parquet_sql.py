@@ -250,6 +250,29 @@ def test_rejects_found_by_sql_keep_the_readers_messages_and_order(
     assert_loads_like_the_reader(path, batch_size=150, by_duckdb=True)
 
 
+def test_nan_beside_finite_doubles_is_rejected_by_sql(tmp_path: Path) -> None:
+    """Parquet statistics leave NaN out, and DuckDB folds range checks to true from them."""
+    doubles = [0.5, math.nan, 2.0]
+    table = pa.table(
+        {
+            "time": [T0] * 3,
+            "resource.id": ["r0", "r1", "r2"],
+            "resource.type": ["acme.small"] * 3,
+            "scope.platformType": ["P"] * 3,
+            "traits.text": ["t"] * 3,
+            "traits.naturalOpt": [1, 2, 3],
+            "traits.double": doubles,
+        }
+    )
+    path = str(tmp_path / "s.parquet")
+    pq.write_table(table, path)
+    reader = reader_for(path)
+    _, rows, _ = loaded(reader, via_sql=True)
+    assert rows == 2
+    assert [(r.source_line, r.field) for r in reader.rejects.first] == [(2, "traits.double")]
+    assert_loads_like_the_reader(path, by_duckdb=True)
+
+
 def small_samples_file(tmp_path: Path, n: int, resources: int, row_group_size: int) -> str:
     """``n`` valid acme.small samples over ``resources`` resources, as a Parquet file."""
     table = pa.table(
@@ -363,3 +386,29 @@ def test_a_reader_itself_is_loaded_by_duckdb_in_its_full_schema(tmp_path: Path) 
     assert (rows, reader.total.read, reader.total.valid) == (n, n, n)
     assert schema == sample_schema(TYPES)
     assert con.sql('SELECT sum("traits.naturalOpt") FROM s').fetchall() == [(sum(range(n)),)]
+
+
+def test_a_file_duckdb_fails_on_only_when_reading_it_is_not_read_in_place(tmp_path: Path) -> None:
+    # The rules only test traits.text for NULL, which DuckDB does without
+    # decoding it: the check must decode it, or the rating plan would meet the
+    # invalid UTF-8 instead of the reader (whose batches DuckDB refuses too).
+    invalid = pa.array([b"t\xff"], pa.binary()).view(pa.string())
+    row = {
+        "time": pa.array([T0], pa.timestamp("us", tz="UTC")),
+        "resource.id": ["r1"],
+        "resource.type": ["acme.small"],
+        "scope.platformType": ["P"],
+        "traits.text": invalid,
+        "traits.naturalOpt": [1],
+    }
+    path = str(tmp_path / "s.parquet")
+    pq.write_table(pa.table(row), path)
+    query = query_of(path)
+    assert query is not None
+    con = duckdb.connect()
+    assert con.sql(f"SELECT count(*) FROM {query.source} WHERE {query.valid}").fetchall() == [(1,)]
+    with pytest.raises(duckdb.Error, match="Invalid string encoding"):
+        con.sql(f"SELECT count(*) FROM {query.source} WHERE {query.readable}").fetchall()
+    for via_sql in (True, False):
+        with pytest.raises(duckdb.InvalidInputException, match="Invalid unicode"):
+            loaded(reader_for(path), via_sql=via_sql)

@@ -161,21 +161,18 @@ def test_cli_report_on_spark_equals_the_default_engine(spark):
     assert '"tenant":"proj-7"' in on_spark.stdout
 
 
-def test_spark_reads_parquet_only(spark):
-    result = CliRunner().invoke(
-        cli,
-        [
-            "rate",
-            str(CATALOG),
-            str(REPO / "examples/samples/fleet-2026-10.jsonl"),
-            "--engine",
-            "spark",
-        ],
-    )
+@pytest.mark.parametrize(
+    ("samples", "message"),
+    [
+        ("fleet.txt", "fleet.txt: --engine spark reads .parquet, .jsonl (.json, .ndjson) and .csv"),
+        ("-", "-: --engine spark reads files, not stdin"),
+        ("f.parquet.gz", "f.parquet.gz: compressed Parquet is not supported"),
+    ],
+)
+def test_spark_refuses_inputs_it_cannot_read_in_one_line(spark, samples, message):
+    result = CliRunner().invoke(cli, ["rate", str(CATALOG), samples, "--engine", "spark"])
     assert isinstance(result.exception, RatecardError)
-    assert str(result.exception).endswith(
-        "fleet-2026-10.jsonl: --engine spark reads Parquet sample files only"
-    )
+    assert str(result.exception).startswith(message)
 
 
 @pytest.mark.parametrize(
@@ -222,3 +219,94 @@ def test_the_python_api_rates_on_spark_like_on_duckdb(spark):
     embedded = catalog.rate(str(FLEET), period="2026-10")
     assert on_spark.line_items.to_pylist() == embedded.line_items.to_pylist()
     assert on_spark.counts == embedded.counts and on_spark.period == embedded.period
+
+
+# ---------------------------------------------------------------- JSON Lines, CSV and bad input
+
+# Bad-input corpus cases (tests/test_bad_input_samples.py) whose records Spark must judge
+# exactly as the embedded readers: one of each kind of reject, in every format.
+SAME_VERDICT = [
+    "gz whole fleet",
+    "zst whole fleet csv",
+    "jsonl latin-1 byte",
+    "jsonl lone surrogate escape",
+    "csv latin-1 byte",
+    "trailing comma",
+    "two objects on a line",
+    "JSON array",
+    "NaN in Double",
+    "1e400 overflows to Infinity",
+    "exactly 1e15",
+    "integer beyond int64",
+    "negative vcpu",
+    "negative Double without unit",
+    "negative list element with unit",
+    "csv negative vcpu",
+    "csv NaN Double",
+    "parquet NaN",
+    "parquet NaN in list",
+    "parquet negative int32 vcpu",
+    "time Feb 30",
+    "time before 1970",
+    "time year 9999",
+    "csv time without zone",
+    "parquet naive timestamp",
+    "line over 1 MiB",
+    "nesting 33 deep",
+    "vcpu as float",
+    "traits as list",
+    "resource id as number",
+    "unknown trait",
+    "unknown top-level field",
+    "empty tenant",
+    "NUL in tenant",
+    "parquet newline in id",
+    "csv more cells than header",
+    "csv quote inside field",
+    "header-only csv",
+    "jsonl BOM",
+    "mixed fleet and junk",
+]
+
+
+@pytest.fixture(scope="module")
+def corpus_traits(tmp_path_factory):
+    from test_bad_input_samples import TRAITS
+
+    from rating.library import traits_dir
+
+    path = tmp_path_factory.mktemp("traits") / "acme.dhall"
+    path.write_text(TRAITS.format(trait=traits_dir() / "Trait.dhall"))
+    return path
+
+
+@pytest.mark.parametrize("name", SAME_VERDICT)
+def test_bad_input_gets_the_same_counts_on_spark_and_duckdb(spark, tmp_path, corpus_traits, name):
+    from test_bad_input_samples import CASES
+
+    case = next(c for c in CASES if c.name == name)
+    path = tmp_path / case.file
+    path.write_bytes(case.data())
+    catalog = rating.open_catalog(CATALOG)
+    counts = {
+        engine: catalog.rate(str(path), period="2026-10", engine=engine, traits=corpus_traits)
+        for engine in ("duckdb", "spark")
+    }
+    embedded, on_spark = counts["duckdb"].counts, counts["spark"].counts
+    assert (on_spark.read, on_spark.rejected, on_spark.rated) == (
+        embedded.read,
+        embedded.rejected,
+        embedded.rated,
+    )
+    assert on_spark.reconciles and on_spark.read == case.read
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_the_example_fleet_in_text_formats_rates_like_on_duckdb(spark, suffix):
+    catalog = rating.open_catalog(CATALOG)
+    fleet = str(FLEET.with_suffix(suffix))
+    on_spark = catalog.rate(fleet, period="2026-10", engine="spark")
+    embedded = catalog.rate(fleet, period="2026-10")
+    assert on_spark.line_items.num_rows > 20
+    assert on_spark.line_items.to_pylist() == embedded.line_items.to_pylist()
+    assert on_spark.counts == embedded.counts

@@ -24,6 +24,7 @@ _COMMANDS = {
     "traits": "rating.cli.traits_cmd:traits",
     "samples": "rating.cli.samples_cmd:samples",
     "import": "rating.cli.import_cmd:import_",
+    "collect": "rating.cli.collect_cmd:collect",
     "check": "rating.cli.check_cmd:check",
     "test": "rating.cli.check_cmd:test",
     "init": "rating.cli.init_cmd:init",

@@ -1,8 +1,9 @@
 """``--engine``, ``--spark-master`` and ``--spark-conf``: where the rating plan runs.
 
 The embedded DuckDB engine is the default. ``--engine spark`` runs the same
-compiled plan on Apache Spark (the ``ratecard[spark]`` extra): samples must be
-Parquet files or directories, local or on any Hadoop filesystem (``s3a://``).
+compiled plan on Apache Spark (the ``ratecard[spark]`` extra): samples are
+Parquet, JSON Lines or CSV files (or Parquet directories), local or on any
+Hadoop filesystem (``s3a://``); docs/spark.md.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ numbers that divide exactly (see :meth:`SparkDialect.idiv`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 SqlValue = str | int | Decimal | bool | None
@@ -57,6 +58,10 @@ class Dialect:
             return str(value)
         return self.string_literal(value)
 
+    def timestamp(self, moment: datetime) -> str:
+        """An instant (an aware datetime) as a timestamp-with-time-zone literal."""
+        return f"TIMESTAMPTZ {self.string_literal(moment.isoformat())}"
+
     def wide(self, expr: str) -> str:
         """``expr`` as the wide exact integer type."""
         return f"CAST({expr} AS {self.wide_int})"
@@ -80,6 +85,11 @@ class Dialect:
     def any_element(self, array: str, var: str, predicate: str) -> str:
         """Does ``predicate`` (over ``var``) hold for some element of ``array``?"""
         return f"(len(list_filter({array}, lambda {var}: {predicate})) > 0)"
+
+    def not_nan(self, number: str) -> str:
+        """Is the Double not NaN? (DuckDB folds ``isnan`` and comparisons to constants from
+        Parquet statistics, which leave NaN out; ``isfinite`` it evaluates.)"""
+        return f"isfinite({number})"
 
     def unique_id(self) -> str:
         """A number distinct for every row of the select it appears in."""
@@ -111,6 +121,10 @@ class SparkDialect(Dialect):
         # backslash and quote leaves no escape sequence but these two.
         return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
+    def timestamp(self, moment: datetime) -> str:
+        # Spark's TIMESTAMP is an instant (its naive type is TIMESTAMP_NTZ).
+        return f"TIMESTAMP {self.string_literal(moment.isoformat())}"
+
     def idiv(self, num: str, den: str) -> str:
         # ``div`` returns a 64-bit long (too narrow for 10^-12 money) and decimal ``/``
         # rounds; subtracting the remainder first makes the division exact, and the
@@ -132,6 +146,9 @@ class SparkDialect(Dialect):
 
     def any_element(self, array: str, var: str, predicate: str) -> str:
         return f"exists({array}, {var} -> {predicate})"
+
+    def not_nan(self, number: str) -> str:
+        return f"NOT isnan({number})"
 
     def unique_id(self) -> str:
         return "monotonically_increasing_id()"  # ROW_NUMBER needs an ORDER BY in Spark

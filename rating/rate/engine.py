@@ -1,9 +1,10 @@
 """The production rating engine: the compiled plan (:mod:`rating.rate.plan`) run on DuckDB.
 
-Samples are loaded into one table by :mod:`rating.rate.ingest` (Parquet files
-by DuckDB itself, other inputs as one Arrow stream; no Python rows), narrowly:
-only the columns rating reads. Every stage is then one set-based SQL
-statement. DuckDB gets a
+Samples reach one table or view ``s`` through :mod:`rating.rate.ingest`
+(Parquet files whose rows all pass the rules read in place, other Parquet
+loaded by DuckDB itself, other inputs as one Arrow stream; no Python rows),
+narrowly: only the columns rating reads. Every stage is then one set-based
+SQL statement. DuckDB gets a
 memory limit and a spill directory, so runs larger than memory degrade to disk
 instead of failing. Results equal the reference rater's
 (:mod:`rating.rate.reference`) exactly: integers and DECIMAL only.
@@ -192,10 +193,11 @@ def _duplicates_differ(con: duckdb.DuckDBPyConnection) -> bool:
 def _session(settings: EngineSettings | None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to a scratch database file, deleted afterwards.
 
-    The samples (table ``s``, the one big table) are written there compressed:
-    about a tenth of their size in memory, so the stages' sorts keep the memory
-    limit to themselves instead of spilling, and scans read fewer bytes. The
-    stages are temporary tables, in memory (spilling next to the file).
+    Samples that are copied (table ``s``, the one big table) are written there
+    compressed: about a tenth of their size in memory, so the stages' sorts
+    keep the memory limit to themselves instead of spilling, and scans read
+    fewer bytes. Parquet files read in place are not copied at all. The stages
+    are temporary tables, in memory (spilling next to the file).
     """
     settings = settings or EngineSettings()
     with tempfile.TemporaryDirectory(

@@ -1,14 +1,18 @@
-"""Loading samples into the DuckDB table ``s`` the rating plan reads.
+"""Loading samples into the DuckDB table (or view) ``s`` the rating plan reads.
 
 A :class:`~rating.load.samples.SampleReader`'s batches are loaded input by
 input. A Parquet file DuckDB can check with the reader's rules
-(:mod:`rating.load.samples.parquet_sql`) is read by DuckDB itself, on all
-cores, in one ``INSERT`` of its valid rows: the rows never become Arrow
-batches in Python, which costs as much as DuckDB's whole read. The rows that
-fail the SQL rules (rare) go back to the reader's per-record validator for
-their reject messages, and those it accepts after all are loaded from Arrow.
-Every other input (JSON Lines, CSV, other Parquet, plain batches) is loaded as
-one Arrow stream. The same rows, rejects and counts either way.
+(:mod:`rating.load.samples.parquet_sql`) is checked by DuckDB itself, on all
+cores, in one pass counting the rows that pass them. When all do (the usual
+case) the file is read in place: ``s`` becomes a view over it and the rows
+are never copied, which used to cost more than half of a run (compressing
+them into the scratch database). Otherwise one ``INSERT`` loads its valid
+rows, the rows failing the SQL rules (rare) go back to the reader's
+per-record validator for their reject messages, and those it accepts after
+all are loaded from Arrow. Either way the rows never become Arrow batches in
+Python, which costs as much as DuckDB's whole read. Every other input (JSON
+Lines, CSV, other Parquet, plain batches) is loaded as one Arrow stream. The
+same rows, rejects and counts whichever way.
 """
 
 from __future__ import annotations
@@ -76,13 +80,20 @@ def _load_inputs(
     finally:
         con.unregister("_empty")
     rows = 0
+    in_place: list[ParquetQuery] = []
     with closing(batches.inputs()) as inputs:
         for source in inputs:
             query = source.query(names)
-            loaded = None if query is None else _load_parquet(con, source, query, names, progress)
+            loaded = (
+                None
+                if query is None
+                else _load_parquet(con, source, query, names, progress, in_place)
+            )
             if loaded is None:
                 loaded = _append(con, source.batches(), batches.schema, progress)
             rows += loaded
+    if in_place:
+        _read_in_place(con, in_place)
     return rows
 
 
@@ -92,29 +103,46 @@ def _load_parquet(
     query: ParquetQuery,
     names: Sequence[str],
     progress: Progress | None,
+    in_place: list[ParquetQuery],
 ) -> int | None:
-    """Let DuckDB load a Parquet input's valid rows; None if it cannot read the file.
+    """Let DuckDB check a Parquet input and load it; None if it cannot read the file.
 
-    The ``INSERT`` is one statement, so a file DuckDB fails on leaves nothing
-    behind, and the reader reads it instead: pyarrow may read what DuckDB
-    refuses (invalid UTF-8, say), and a file neither reads fails as the
-    reader says. Only an interrupt is not the file's fault.
+    The check counts the rows passing the rules (and reports them as
+    progress). A file whose rows all pass joins ``in_place``, to be read
+    where it lies; the others get one ``INSERT`` of their valid rows. Either
+    statement leaves nothing behind when DuckDB fails on the file, and the
+    reader reads it instead: pyarrow may read what DuckDB refuses (invalid
+    UTF-8, say), and a file neither reads fails as the reader says. Only an
+    interrupt is not the file's fault.
     """
-    insert = (
-        f"INSERT INTO s ({_listed(names)}) SELECT {query.select} FROM {query.source} "
-        f"WHERE {query.valid}"
-    )
+    check = f"SELECT count(*) FROM {query.source} WHERE {query.valid} AND {query.readable}"
+    insert = f"INSERT INTO s ({_listed(names)}) SELECT {query.select} FROM {query.source} "
     try:
-        inserted = _execute(con, insert, query.rows, progress)
+        valid = _execute(con, check, query.rows, progress)
+        inserted = valid if valid == query.rows else _execute(con, insert + f"WHERE {query.valid}")
     except duckdb.InterruptException:
         raise
     except duckdb.Error:
         return None
     source.loaded(query, inserted)
-    if inserted < query.rows:
-        for rows in _failing_rows(con, query):
-            inserted += _append(con, source.check_rows(rows), None, progress)
+    if inserted == query.rows:
+        in_place.append(query)
+        return inserted
+    for rows in _failing_rows(con, query):
+        inserted += _append(con, source.check_rows(rows), None, progress)
     return inserted
+
+
+def _read_in_place(con: duckdb.DuckDBPyConnection, queries: Sequence[ParquetQuery]) -> None:
+    """Make ``s`` a view: the rows loaded so far, then the files whose rows all passed.
+
+    The loaded rows' table comes first, so the view has its column names and
+    types (a column a file lacks is an untyped NULL there). Every stage
+    reading ``s`` reads those files again, which costs less than storing them.
+    """
+    con.execute("ALTER TABLE s RENAME TO s_loaded")
+    files = (f"SELECT {query.select} FROM {query.source}" for query in queries)
+    con.execute(f"CREATE VIEW s AS {' UNION ALL '.join(['SELECT * FROM s_loaded', *files])}")
 
 
 def _failing_rows(con: duckdb.DuckDBPyConnection, query: ParquetQuery) -> Iterator[list[int]]:
@@ -134,23 +162,26 @@ def _failing_rows(con: duckdb.DuckDBPyConnection, query: ParquetQuery) -> Iterat
 
 
 def _execute(
-    con: duckdb.DuckDBPyConnection, insert: str, rows: int, progress: Progress | None
+    con: duckdb.DuckDBPyConnection,
+    statement: str,
+    rows: int = 0,
+    progress: Progress | None = None,
 ) -> int:
-    """Run ``insert`` over ``rows`` input rows; returns the rows inserted.
+    """Run ``statement`` over ``rows`` input rows; returns the row count it gives.
 
     DuckDB reports no rows until the statement ends, so with ``progress`` the
     statement runs on a worker thread while this one turns DuckDB's estimate
     of the fraction done into rows (the callback stays on the caller's thread).
     """
     if progress is None:
-        return con.execute(insert).fetchall()[0][0]
+        return con.execute(statement).fetchall()[0][0]
     with _progress_estimates(con), ThreadPoolExecutor(max_workers=1) as pool:
-        running = pool.submit(lambda: con.execute(insert).fetchall()[0][0])
+        running = pool.submit(lambda: con.execute(statement).fetchall()[0][0])
         reported = _report_while_running(con, running, rows, progress)
-        inserted = running.result()
-    if inserted > reported:
-        progress(inserted - reported)
-    return inserted
+        counted = running.result()
+    if counted > reported:
+        progress(counted - reported)
+    return counted
 
 
 def _report_while_running(

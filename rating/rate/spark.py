@@ -3,13 +3,13 @@
 :func:`~rating.rate.plan.compile_plan` with :data:`~rating.rate.dialect.SPARK`
 yields the statements the DuckDB engine runs, in Spark's spelling; here each
 becomes a persisted temporary view, in order. Samples are read by Spark
-itself (Parquet, local paths or any Hadoop filesystem such as ``s3a://``), so
-nothing passes through this process but the catalog tables, the counts and,
-when asked, the line items.
+itself (Parquet, JSON Lines or CSV; local paths or any Hadoop filesystem such
+as ``s3a://``), so nothing passes through this process but the catalog
+tables, the counts and, when asked, the line items.
 
-Samples are validated in Spark with the rules of the Parquet reader
-(:mod:`rating.rate.spark_input`); invalid rows are counted as rejected, so the
-reconciliation read = rated + unmatched + rejected + duplicates + outside
+Samples are validated in Spark with the embedded readers' rules
+(:mod:`rating.rate.spark_input`); invalid records are counted as rejected, so
+the reconciliation read = rated + unmatched + rejected + duplicates + outside
 period holds here too.
 """
 
@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from rating.errors import RatecardError, first_line
-from rating.model import Catalog
+from rating.model import Catalog, ResourceType
 from rating.period import Period
 from rating.rate.dialect import SPARK
 from rating.rate.matching import unmatched_groups
@@ -35,7 +35,7 @@ from rating.rate.result import (
     RatingResult,
     UnmatchedGroup,
 )
-from rating.rate.spark_input import read_samples
+from rating.rate.spark_input import java_cause, read_samples
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -51,6 +51,8 @@ PLAN_CONF = {
     "spark.sql.caseSensitive": "true",  # trait names differ by case only
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    # A JSON object naming a field twice means its last value, as in Python's json.
+    "spark.sql.variant.allowDuplicateKeys": "true",
 }
 # For a session this process starts: no progress bars over ratecard's summary.
 _SESSION_DEFAULTS = {"spark.ui.showConsoleProgress": "false"}
@@ -123,14 +125,18 @@ def rate_on_spark(
     paths: Sequence[str],
     period: Period | None,
     options: RateOptions | None = None,
+    resource_types: Sequence[ResourceType] | None = None,
 ) -> SparkRating:
-    """Rate the Parquet sample files ``paths`` against ``catalog`` on ``spark``."""
+    """Rate the sample files ``paths`` (one format) against ``catalog`` on ``spark``.
+
+    Samples are checked against ``resource_types`` (default: the catalog's).
+    """
     for key, value in PLAN_CONF.items():
         spark.conf.set(key, value)
-    samples = read_samples(spark, paths, catalog.resource_types)
-    samples.valid.createOrReplaceTempView("s")
     with _stage("samples", io=f"{', '.join(paths)}: cannot read samples"):
+        samples = read_samples(spark, paths, resource_types or catalog.resource_types)
         read, rejected = samples.count()
+    samples.valid.createOrReplaceTempView("s")
     period = period or Period.month_of_samples(*spark.sql(time_range_sql(SPARK)).first())
     plan = compile_plan(catalog, period, options or RateOptions(), samples.schema, SPARK)
     for name, table in (("entries", plan.entries), ("tiers", plan.tiers)):
@@ -170,6 +176,8 @@ def _stage(name: str, io: str | None = None) -> Iterator[None]:
     """
     try:
         yield
+    except RatecardError:
+        raise
     except Exception as error:  # pyspark's errors share no useful base class
         if "ARITHMETIC_OVERFLOW" in str(error) or "NUMERIC_VALUE_OUT_OF_RANGE" in str(error):
             raise RatecardError(
@@ -177,7 +185,7 @@ def _stage(name: str, io: str | None = None) -> Iterator[None]:
                 f"Spark's DECIMAL(38,0): {first_line(error)}"
             ) from error
         if io is not None:
-            raise RatecardError(f"{io}: {first_line(error)}") from error
+            raise RatecardError(f"{io}: {java_cause(error)}") from error
         raise RuntimeError(f"rating plan stage {name!r} failed on Spark") from error
 
 

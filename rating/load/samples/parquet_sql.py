@@ -13,6 +13,10 @@ the SQL could read differently (text or naive timestamps, int32 or unsigned
 traits, paths DuckDB would glob, column names that differ only in case,
 unknown columns) gets no query: the reader reads it. So does one big row
 group, which pyarrow reads faster.
+
+The rules themselves (:class:`SampleRules`) are spelled through a
+:class:`~rating.rate.dialect.Dialect`: the Spark engine renders the same
+declarations in Spark SQL over its input (:mod:`rating.rate.spark_input`).
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +45,7 @@ from rating.load.samples.records import (
 from rating.load.samples.schema import ENVELOPE_COLUMNS, trait_columns
 from rating.load.traits import EVENTS
 from rating.model import ResourceType, TraitType
-from rating.rate.dialect import DUCKDB
+from rating.rate.dialect import DUCKDB, Dialect
 
 _q, _lit = DUCKDB.identifier, DUCKDB.literal  # every name and value in the SQL below
 _EXACT = {
@@ -60,13 +63,17 @@ class ParquetQuery:
 
     ``source`` reads the file with ``file_row_number`` (rows counted from 0),
     ``select`` lists the requested columns and ``valid`` is true exactly for
-    the rows the vectorized check accepts.
+    the rows the vectorized check accepts. ``readable`` is true too, but only
+    once DuckDB has decoded the text the rules do not read (it checks UTF-8
+    only then): a pass testing ``valid AND readable`` fails on any file that
+    loading ``select`` would fail on.
     """
 
     source: str
     rows: int
     select: str
     valid: str
+    readable: str
 
 
 def parquet_query(
@@ -85,12 +92,13 @@ def parquet_query(
             return None
         if file.num_row_groups == 1 and file.metadata.num_rows > batch_rows:
             return None
-        rules = _Rules(file.schema_arrow, resource_types, _bounds(file))
+        rules = SampleRules(file.schema_arrow, resource_types, _bounds(file))
         return ParquetQuery(
             source=f"read_parquet({_lit(resolved)}, file_row_number = true)",
             rows=file.metadata.num_rows,
             select=", ".join(rules.column(name) for name in names),
             valid=rules.valid(),
+            readable=rules.readable(names),
         )
 
 
@@ -172,17 +180,27 @@ def _value_type(data_type: pa.DataType) -> pa.DataType:
     return data_type.value_type if pa.types.is_dictionary(data_type) else data_type
 
 
-class _Rules:
-    """The vectorized check's rules (ColumnChecker.check) over one file's columns."""
+class SampleRules:
+    """The vectorized check's rules (ColumnChecker.check) over one input's flat columns, as SQL.
+
+    ``schema`` holds the flat columns (``time``, ``resource.id``,
+    ``traits.vcpu``…) as the query sees them: a trait column of a compatible
+    type is read as the trait, one of another type (or of no resource type)
+    must be null. ``bounds`` are proven ``(min, max)`` per column; a rule they
+    prove is left out. ``dialect`` spells names, values and the few
+    engine-specific constructs.
+    """
 
     def __init__(
         self,
         schema: pa.Schema,
         resource_types: Sequence[ResourceType],
         bounds: dict[str, tuple[Any, Any]],
+        dialect: Dialect = DUCKDB,
     ) -> None:
         self.resource_types = resource_types
         self.bounds = bounds
+        self.dialect = dialect
         self.traits = trait_columns(resource_types)
         present = {f.name: _value_type(f.type) for f in schema if not pa.types.is_null(f.type)}
         self.present = set(present)
@@ -205,17 +223,35 @@ class _Rules:
             usable = name.removeprefix("traits.") in self.usable
         else:
             usable = source in self.present
-        return _q(source) if usable else "NULL"
+        return self.dialect.identifier(source) if usable else "NULL"
+
+    def readable(self, names: Sequence[str]) -> str:
+        """Always true, after decoding the text of the requested traits the rules may not read.
+
+        The envelope's text is read by the rules (``contains``, ``IN``, a type
+        compared), but a trait may only be tested for NULL, which DuckDB does
+        without decoding, so its invalid UTF-8 would surface in a later query.
+        """
+        decoded = [
+            f"COALESCE(length({self.dialect.identifier(name)}) >= 0, TRUE)"
+            for name in names
+            if name.startswith("traits.")
+            and name.removeprefix("traits.") in self.usable
+            and self.traits[name.removeprefix("traits.")].value.removeprefix("List ") == "Text"
+        ]
+        return " AND ".join(decoded) or "TRUE"
 
     def valid(self) -> str:
         """True for the rows passing every rule (NULL counts as failing)."""
         return " AND ".join(f"COALESCE({rule}, FALSE)" for rule in self._rules())
 
     def _rules(self) -> Iterator[str]:
+        q, lit = self.dialect.identifier, self.dialect.literal
         time = self._envelope("time")
         low, high = self.bounds.get("time", (None, None))
         if low is None or not MIN_TIME <= low <= high < MAX_TIME:
-            yield f"{time} >= {_timestamp(MIN_TIME)} AND {time} < {_timestamp(MAX_TIME)}"
+            low_sql, high_sql = self.dialect.timestamp(MIN_TIME), self.dialect.timestamp(MAX_TIME)
+            yield f"{time} >= {low_sql} AND {time} < {high_sql}"
         else:
             yield f"{time} IS NOT NULL"  # in range: proven by the statistics
         for source in TEXT_FIELDS:
@@ -225,24 +261,25 @@ class _Rules:
                 ok += f" AND {text} <> ''"
             yield ok if source in REQUIRED_TEXT else f"{text} IS NULL OR ({ok})"
         event = self._envelope("event")
-        yield f"{event} IS NULL OR {event} IN ({', '.join(map(_lit, EVENTS))})"
+        yield f"{event} IS NULL OR {event} IN ({', '.join(map(lit, EVENTS))})"
         yield self._per_type()
         for name in self.usable:
             low, high = self.bounds.get(f"traits.{name}", (None, None))
             if low is not None and low > -MAX_MAGNITUDE and high < MAX_MAGNITUDE:
                 continue  # proven by the statistics (a scalar: lists have no bounds here)
-            if values := _values_rule(_q(f"traits.{name}"), self.traits[name]):
+            if values := self._values_rule(q(f"traits.{name}"), self.traits[name]):
                 yield values
         for column in self.null_only:
-            yield f"{_q(column)} IS NULL"
+            yield f"{q(column)} IS NULL"
 
     def _envelope(self, source: str) -> str:
-        return _q(source) if source in self.present else "NULL"
+        return self.dialect.identifier(source) if source in self.present else "NULL"
 
     def _per_type(self) -> str:
         """Known resource type, and per type its traits present or absent as allowed/required."""
         cases = " ".join(
-            f"WHEN {_lit(rt.id)} THEN {self._traits_of(rt)}" for rt in self.resource_types
+            f"WHEN {self.dialect.literal(rt.id)} THEN {self._traits_of(rt)}"
+            for rt in self.resource_types
         )
         return f"CASE {self._envelope('resource.type')} {cases} ELSE FALSE END"
 
@@ -250,7 +287,7 @@ class _Rules:
         checks = []
         for name in self.traits:
             trait = rt.trait(name)
-            column = _q(f"traits.{name}")
+            column = self.dialect.identifier(f"traits.{name}")
             if name in self.usable:
                 if trait is None:
                     checks.append(f"{column} IS NULL")
@@ -259,31 +296,27 @@ class _Rules:
                     checks.append(f"{column} IS NOT NULL")
                 low = self.bounds.get(f"traits.{name}", (-1, 0))[0]
                 if nonnegative(trait.type, trait.unit) and low < 0:
-                    checks.append(f"({_all_values(column, trait.type, '{v} >= 0')})")
+                    checks.append(f"({self._all_values(column, trait.type, '{v} >= 0')})")
             elif trait is not None and not trait.optional:
                 return "FALSE"  # a required trait without a column of its type
         return " AND ".join(checks) or "TRUE"
 
+    def _values_rule(self, column: str, trait_type: TraitType) -> str | None:
+        """List elements are non-null; numbers lie within ±MAX_MAGNITUDE and are not NaN."""
+        name = trait_type.value
+        base = name.removeprefix("List ")
+        rules = []
+        if name != base:
+            rules.append("{v} IS NOT NULL")
+        if base in ("Integer", "Natural", "Double"):
+            rules.append(f"{{v}} > -{MAX_MAGNITUDE} AND {{v}} < {MAX_MAGNITUDE}")
+        if base == "Double":  # said outright: see Dialect.not_nan
+            rules.append(self.dialect.not_nan("{v}"))
+        return self._all_values(column, trait_type, " AND ".join(rules)) if rules else None
 
-def _values_rule(column: str, trait_type: TraitType) -> str | None:
-    """List elements are non-null; numbers lie within ±MAX_MAGNITUDE (so NaN does not)."""
-    name = trait_type.value
-    base = name.removeprefix("List ")
-    rules = []
-    if name != base:
-        rules.append("{v} IS NOT NULL")
-    if base in ("Integer", "Natural", "Double"):
-        rules.append(f"{{v}} > -{MAX_MAGNITUDE} AND {{v}} < {MAX_MAGNITUDE}")
-    return _all_values(column, trait_type, " AND ".join(rules)) if rules else None
-
-
-def _all_values(column: str, trait_type: TraitType, rule: str) -> str:
-    """``rule`` (on ``{v}``) holds for the value, or every element of a list, or it is NULL."""
-    if trait_type.value.startswith("List "):
-        each = rule.format(v="v")
-        return f"{column} IS NULL OR len(list_filter({column}, lambda v: NOT ({each}))) = 0"
-    return f"{column} IS NULL OR ({rule.format(v=column)})"
-
-
-def _timestamp(moment: datetime) -> str:
-    return f"TIMESTAMPTZ {_lit(moment.isoformat())}"
+    def _all_values(self, column: str, trait_type: TraitType, rule: str) -> str:
+        """``rule`` (on ``{v}``) holds for the value, or every element of a list, or it is NULL."""
+        if trait_type.value.startswith("List "):
+            failing = self.dialect.any_element(column, "v", f"NOT ({rule.format(v='v')})")
+            return f"{column} IS NULL OR NOT {failing}"
+        return f"{column} IS NULL OR ({rule.format(v=column)})"

@@ -19,6 +19,7 @@ from rating.errors import RatecardError, first_line
 
 FORMATS = ("jsonl", "csv", "parquet")
 _JSONL_SUFFIXES = (".jsonl", ".json", ".ndjson")
+SAMPLE_SUFFIXES = (*_JSONL_SUFFIXES, ".csv", ".parquet")  # before any .gz or .zst
 
 
 def detect(path: str) -> tuple[str, str | None]:
