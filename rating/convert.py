@@ -22,9 +22,10 @@ import pyarrow.parquet as pq
 from rating.errors import RatecardError
 from rating.load.samples import RejectSink, SampleReader, open_samples
 from rating.load.samples.schema import ENVELOPE_COLUMNS
-from rating.load.samples.sources import detect
+from rating.load.samples.sources import detect, is_sample_file
 from rating.load.samples.writers import write_csv, write_jsonl
 from rating.model import ResourceType
+from rating.outputs import writable_file
 
 _SOURCE_COLUMNS = ("source_file", "source_line")
 _NESTED = {
@@ -65,8 +66,15 @@ def convert(
 
 
 def _check_output(inputs: Sequence[str], out: Path) -> None:
-    """Refuse to overwrite an input (it would be read while being replaced)."""
-    detect(str(out))  # compressed Parquet and the like fail before any reading
+    """Before any reading: a known format, a writable place, and not one of the inputs
+    (it would be read while being replaced)."""
+    detect(str(out))  # compressed Parquet and the like
+    if not is_sample_file(out.name):
+        raise RatecardError(
+            f"--out {out}: unknown format; name it .jsonl, .csv or .parquet "
+            "(text formats may end in .gz or .zst)"
+        )
+    writable_file(out, "--out")
     if out.exists() and any(
         path != "-" and Path(path).exists() and Path(path).samefile(out) for path in inputs
     ):

@@ -515,6 +515,23 @@ def test_convert_round_trip(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".*partial*"))
 
 
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("out.txt", "--out {out}: unknown format; name it .jsonl, .csv or .parquet"),
+        ("missing/out.parquet", "--out {out}: directory {parent} does not exist"),
+    ],
+)
+def test_convert_refuses_an_output_it_cannot_write_before_reading(
+    tmp_path: Path, name: str, message: str
+) -> None:
+    out = tmp_path / name
+    result = run("samples", "convert", EXAMPLES / "samples" / "fleet-2026-10.jsonl", "--out", out)
+    assert result.exit_code == 2
+    assert message.format(out=out, parent=out.parent) in result.stderr
+    assert "read 708" not in result.stderr and not out.exists()
+
+
 def test_convert_keeps_events_and_fractional_times(tmp_path: Path) -> None:
     source = tmp_path / "events.jsonl"
     record = {

@@ -310,3 +310,19 @@ def test_the_example_fleet_in_text_formats_rates_like_on_duckdb(spark, suffix):
     assert on_spark.line_items.num_rows > 20
     assert on_spark.line_items.to_pylist() == embedded.line_items.to_pylist()
     assert on_spark.counts == embedded.counts
+
+
+def test_a_dataset_directory_rates_on_spark_like_on_duckdb(spark, tmp_path):
+    """Issue #19: Spark takes a ``period=YYYY-MM`` dataset and reads only the period's months.
+
+    September's partition repeats October's samples: read, they would be duplicates.
+    """
+    for month in ("2026-09", "2026-10"):
+        partition = tmp_path / f"period={month}"
+        partition.mkdir()
+        shutil.copy(FLEET, partition / "part-0.parquet")
+    catalog = rating.open_catalog(CATALOG)
+    on_spark = catalog.rate(tmp_path, period="2026-10", engine="spark")
+    embedded = catalog.rate(tmp_path, period="2026-10")
+    assert on_spark.counts.duplicates == 0 and on_spark.counts.read == embedded.counts.read > 0
+    assert on_spark.line_items.to_pylist() == embedded.line_items.to_pylist()

@@ -23,12 +23,11 @@ from datetime import timedelta
 from pathlib import Path
 
 from rating.errors import RatecardError
-from rating.load.samples.sources import SAMPLE_SUFFIXES
+from rating.load.samples.sources import is_sample_file
 from rating.period import Period
 
 PARTITION_PREFIX = "period="
 _MONTH = re.compile(r"^\d{4}-\d{2}$", re.ASCII)
-_COMPRESSED = (".gz", ".zst")
 _KINDS = "(.jsonl, .csv or .parquet, compressed or not)"
 
 
@@ -88,12 +87,5 @@ def _samples(root: Path, paths: Iterable[Path]) -> list[str]:
         for path in paths
         if path.is_file()
         and not any(part.startswith((".", "_")) for part in path.relative_to(root).parts)
-        and _is_sample(path.name)
+        and is_sample_file(path.name)
     )
-
-
-def _is_sample(name: str) -> bool:
-    suffixes = [suffix.lower() for suffix in Path(name).suffixes]
-    if suffixes and suffixes[-1] in _COMPRESSED:
-        suffixes.pop()
-    return bool(suffixes) and suffixes[-1] in SAMPLE_SUFFIXES

@@ -42,6 +42,14 @@ def detect(path: str) -> tuple[str, str | None]:
     return "jsonl", compression
 
 
+def is_sample_file(name: str) -> bool:
+    """Does the name end in a sample format's suffix (``.jsonl``, ``.csv.gz``, …)?"""
+    suffixes = [suffix.lower() for suffix in Path(name).suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".zst"):
+        suffixes.pop()
+    return bool(suffixes) and suffixes[-1] in SAMPLE_SUFFIXES
+
+
 def check_exists(path: str) -> None:
     """Fail early (exit 2) on an input that cannot be read at all."""
     if path == "-":
