@@ -22,6 +22,7 @@ __version__ = "0.1.0"
 
 _PUBLIC = {
     "open_catalog": "rating.api",
+    "rate_each": "rating.api",
     "Ratecard": "rating.api",
     "Rated": "rating.api",
     "Reports": "rating.api",
@@ -39,10 +40,11 @@ __all__ = [
     "Reports",
     "Written",
     "open_catalog",
+    "rate_each",
 ]
 
 if TYPE_CHECKING:
-    from rating.api import Ratecard, Rated, Reports, Written, open_catalog
+    from rating.api import Ratecard, Rated, Reports, Written, open_catalog, rate_each
     from rating.errors import RatecardError
     from rating.period import Period
     from rating.rate.result import Counts

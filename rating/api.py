@@ -139,50 +139,105 @@ class Ratecard:
         same plan on Apache Spark (``spark_master`` and ``spark_conf`` as for
         ``spark-submit``; Parquet, JSON Lines or CSV files, docs/spark.md).
         """
-        options = RateOptions(interval, dict(interval_for or {}))
-        chosen = Period.parse(period) if isinstance(period, str) else period
-        if engine not in ("duckdb", "spark"):
-            raise RatecardError(f"engine {engine!r}: expected 'duckdb' or 'spark'")
-        if rejects is not None:
-            writable_file(Path(rejects), "rejects")
-        with _sample_paths(samples, chosen) as (paths, names):
-            types = self.resource_types(traits)
-            if engine == "spark":
-                if rejects is not None:
-                    raise RatecardError("rejects are not available with the Spark engine")
-                spark = (spark_master, spark_conf)
-                return self._rate_on_spark(paths, types, chosen, options, *spark)
-            return self._rate_embedded(paths, names, types, chosen, options, rejects, progress)
+        return rate_each(
+            [self],
+            samples,
+            period=period,
+            interval=interval,
+            interval_for=interval_for,
+            engine=engine,
+            spark_master=spark_master,
+            spark_conf=spark_conf,
+            traits=traits,
+            rejects=rejects,
+            progress=progress,
+        )[0]
 
-    def _rate_embedded(self, paths, names, types, period, options, rejects, progress) -> Rated:
-        from rating.load.samples import open_samples
-        from rating.rate import engine
 
-        sink = RejectSink(Path(rejects) if rejects is not None else None)
-        reader = open_samples(paths, types, rejects=sink)
-        result = engine.rate(self.model, reader, period, options, progress=progress)
-        return Rated(
-            catalog=self.model,
+def rate_each(
+    catalogs: Sequence[Ratecard],
+    samples: Samples | Sequence[Samples],
+    *,
+    period: str | Period | None = None,
+    interval: timedelta = timedelta(hours=1),
+    interval_for: Mapping[str, timedelta] | None = None,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
+    spark_conf: Mapping[str, str] | None = None,
+    traits: str | Path | None = None,
+    rejects: str | Path | None = None,
+    progress: Progress | None = None,
+) -> list[Rated]:
+    """:meth:`Ratecard.rate` against each catalog, in order, over one read of the samples.
+
+    What ``ratecard diff`` compares: reading and validating the samples is
+    most of a run on JSON Lines and CSV, so it is done once (on DuckDB, when
+    the catalogs check samples against the same resource types; else once
+    per catalog). An inferred period is the first run's for all.
+    """
+    if not catalogs:
+        return []
+    options = RateOptions(interval, dict(interval_for or {}))
+    chosen = Period.parse(period) if isinstance(period, str) else period
+    if engine not in ("duckdb", "spark"):
+        raise RatecardError(f"engine {engine!r}: expected 'duckdb' or 'spark'")
+    if rejects is not None:
+        writable_file(Path(rejects), "rejects")
+    with _sample_paths(samples, chosen) as (paths, names):
+        types = [catalog.resource_types(traits) for catalog in catalogs]
+        if engine == "spark":
+            if rejects is not None:
+                raise RatecardError("rejects are not available with the Spark engine")
+            spark = (spark_master, spark_conf)
+            return [
+                _rate_on_spark(catalog, paths, each, chosen, options, *spark)
+                for catalog, each in zip(catalogs, types, strict=True)
+            ]
+        if any(each != types[0] for each in types):  # validated differently: read each time
+            return [
+                _rate_embedded([catalog], paths, names, each, chosen, options, rejects, progress)[0]
+                for catalog, each in zip(catalogs, types, strict=True)
+            ]
+        return _rate_embedded(catalogs, paths, names, types[0], chosen, options, rejects, progress)
+
+
+def _rate_embedded(
+    catalogs, paths, names, types, period, options, rejects, progress
+) -> list[Rated]:
+    from rating.load.samples import open_samples
+    from rating.rate import engine
+
+    sink = RejectSink(Path(rejects) if rejects is not None else None)
+    reader = open_samples(paths, types, rejects=sink)
+    models = [catalog.model for catalog in catalogs]
+    results = engine.rate_each(models, reader, period, options, progress=progress)
+    rejected = tuple(_renamed(r, names) for r in sink.first)
+    return [
+        Rated(
+            catalog=model,
             period=result.period or period,  # type: ignore[arg-type]
             counts=result.counts.with_rejects(reader.total.rejected),
             unmatched=tuple(result.unmatched),
-            rejects=tuple(_renamed(r, names) for r in sink.first),
+            rejects=rejected,
             _line_items=result.line_items,
         )
+        for model, result in zip(models, results, strict=True)
+    ]
 
-    def _rate_on_spark(self, paths, types, period, options, master, conf) -> Rated:
-        from rating.rate.spark import rate_on_spark, start_session
 
-        spark = start_session(master, conf)
-        run = rate_on_spark(spark, self.model, paths, period, options, types)
-        return Rated(
-            catalog=self.model,
-            period=run.period,
-            counts=run.counts,
-            unmatched=tuple(run.unmatched),
-            rejects=(),
-            _spark=run,
-        )
+def _rate_on_spark(catalog, paths, types, period, options, master, conf) -> Rated:
+    from rating.rate.spark import rate_on_spark, start_session
+
+    spark = start_session(master, conf)
+    run = rate_on_spark(spark, catalog.model, paths, period, options, types)
+    return Rated(
+        catalog=catalog.model,
+        period=run.period,
+        counts=run.counts,
+        unmatched=tuple(run.unmatched),
+        rejects=(),
+        _spark=run,
+    )
 
 
 @dataclass(frozen=True)

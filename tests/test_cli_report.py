@@ -101,11 +101,11 @@ def stubbed(monkeypatch, tmp_path):
     loader.load_catalog = lambda path, **_options: CATALOG
     monkeypatch.setitem(sys.modules, "rating.load.catalog", loader)
 
-    def rate(catalog, batches, period, options, progress=None):
+    def rate_each(catalogs, batches, period, options, progress=None):
         seen.update(period=period, options=options)
-        return RatingResult(ITEMS, Counts(read=4, rated=4), [], catalog.version)
+        return [RatingResult(ITEMS, Counts(read=4, rated=4), [], c.version) for c in catalogs]
 
-    monkeypatch.setattr(engine, "rate", rate)
+    monkeypatch.setattr(engine, "rate_each", rate_each)
     (tmp_path / "catalog.dhall").write_text("{=}\n")
     (tmp_path / "samples.jsonl").write_text("")
     monkeypatch.chdir(tmp_path)

@@ -219,6 +219,19 @@ def test_diff_is_two_reports_subtracted(workdir):
         assert (change.old, change.new, change.delta) == (old, new_total, new_total - old)
 
 
+def test_both_sides_are_rated_over_one_read_of_the_samples(workdir):
+    """`rating.rate_each` reads the samples once and gives each catalog its own run."""
+    Path("new.dhall").write_text(NEW_EVERYTHING)
+    old, new = (rating.open_catalog(path) for path in ("old.dhall", "new.dhall"))
+    read: list[int] = []
+    together = rating.rate_each([old, new], "samples.jsonl", period="2026-10", progress=read.append)
+    assert sum(read) == len(SAMPLES)
+    for catalog, run in zip((old, new), together, strict=True):
+        alone = catalog.rate("samples.jsonl", period="2026-10")
+        assert run.line_items.equals(alone.line_items) and run.counts == alone.counts
+    assert not together[0].line_items.equals(together[1].line_items)
+
+
 def invoke(*args: str):
     return CliRunner().invoke(cli, ["diff", *args])
 

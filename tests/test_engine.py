@@ -9,6 +9,7 @@ items to equal the reference rater's exactly, Decimal for Decimal.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -84,6 +85,16 @@ def test_time_and_ram_hours_known_answer():
     ]
     assert result.line_items.schema == LINE_ITEM_SCHEMA
     assert result.counts.rated == 3 and result.counts.reconciles
+
+
+def test_a_catalog_without_products_leaves_every_sample_unmatched():
+    one = make_catalog()
+    empty = replace(one, parts=tuple(replace(part, products=()) for part in one.parts))
+    rows = [{"time": f"2026-10-01T0{h}:00:00Z"} for h in range(3)]
+    result = run(empty, rows)
+    assert result.line_items.num_rows == 0 and result.counts.unmatched == 3
+    oracle = reference.rate(empty, samples_table(rows).to_batches(), OCT)
+    assert oracle.line_items.num_rows == 0 and oracle.counts == result.counts
 
 
 def test_tenant_move_splits_the_slice_like_the_reference():

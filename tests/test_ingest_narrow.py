@@ -131,7 +131,7 @@ def test_unread_columns_are_still_validated(tmp_path) -> None:
         ),
         parquet,
     )
-    columns = engine._rating_columns(VCPU_HOURS, open_samples([jsonl], TYPES).schema)
+    columns = engine._rating_columns([VCPU_HOURS], open_samples([jsonl], TYPES).schema)
     assert "traits.requests" not in columns
     assert "traits.flavor" not in columns
     for path in (jsonl, str(parquet)):

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from rating.cli import cli
 from rating.errors import RatecardError
-from rating.library import catalog_dir, traits_dir
+from rating.library import catalog_dir, prelude_dir, traits_dir
 
 
 def test_init_writes_repository(tmp_path):
@@ -126,3 +126,30 @@ def test_init_repository_diffs_against_its_last_commit(tmp_path, monkeypatch):
     # vm-1: 2 h × 2 vCPU × 0.01 more = 0.04 (0.12 → 0.16); vm-2: 1 h × 4 vCPU × 0.01 = 0.04
     assert "| proj-42  | EUR        | 0.12  | 0.16  | 0.04    | +33.33 %  |" in result.stdout
     assert "| changed  | product | vcpu-hours | price" in result.stdout
+
+
+def test_init_vendors_the_prelude_for_catalogs_that_import_it(tmp_path, monkeypatch):
+    """Issue #23: `--prelude` copies the v23.1.0 Prelude; the starter catalog, with its
+    products built by ``List/map`` from it, passes `check` (examples included)."""
+    monkeypatch.setenv("RATECARD_DHALL", "native")  # the binding implements Dhall v20 only
+    target = tmp_path / "repo"
+    assert CliRunner().invoke(cli, ["init", str(target), "--prelude"]).exit_code == 0
+    vendored = target / "Prelude/List/map.dhall"
+    assert vendored.read_text() == (prelude_dir() / "List/map.dhall").read_text()
+    catalog = target / "catalog.dhall"
+    text = catalog.read_text()
+    start = text.index('[ server "vcpu-hours"')
+    end = text.index("]", text.index("0.005")) + 1
+    mapped = """./Prelude/List/map.dhall
+        { id : Text, usage : C.Usage.Type, price : Double }
+        C.Product.Type
+        ( \\(p : { id : Text, usage : C.Usage.Type, price : Double }) ->
+            server p.id p.id p.usage p.id (C.Price.perUnit "EUR" p.price)
+        )
+        [ { id = "vcpu-hours", usage = C.Usage.timeQuantity "vcpu" "{vCPU}.h", price = 0.02 }
+        , { id = "ram-hours", usage = C.Usage.timeQuantity "ramMb" "GiBy.h", price = 0.005 }
+        ]"""
+    catalog.write_text(text[:start] + mapped + text[end:])
+    result = CliRunner().invoke(cli, ["check", str(catalog)])
+    assert result.exit_code == 0, result.output
+    assert "ok, no findings" in result.output

@@ -1,7 +1,8 @@
 """``ratecard diff OLD NEW SAMPLES…``: what a catalog change does to every tenant's bill.
 
 Option parsing and calls only: :mod:`rating.diff` opens both sides, the
-Python API rates the samples against each, and the diff is rendered to
+Python API rates the samples against both over one read of them
+(``rating.rate_each``), and the diff is rendered to
 stdout; each run's reconciliation goes to stderr as ``report`` prints it.
 """
 
@@ -12,17 +13,14 @@ from decimal import Decimal, InvalidOperation
 
 import click
 
-from rating.api import Rated
 from rating.cli.catalog_options import catalog_options
 from rating.cli.interval_options import interval_options
-from rating.cli.rating_run import rate_with_progress
+from rating.cli.rating_run import rate_each_with_progress
 from rating.cli.reconciliation import reconcile
 from rating.diff import compare, open_side
 from rating.diff.render import FORMATS, render
-from rating.diff.sources import Side
 from rating.errors import RatecardError
 from rating.load.imports import ImportPolicy
-from rating.period import Period
 
 
 @click.command()
@@ -67,9 +65,19 @@ def diff(
         raise RatecardError("SAMPLES: '-' (stdin) cannot be read twice; give files")
     kinds = [kind.value for kind in imports.allow]
     before, after = open_side(old, kinds), open_side(new, kinds)
-    intervals = {"interval": interval, "interval_for": interval_for}
-    old_rated = _rate(before, samples, period_text, intervals)
-    new_rated = _rate(after, samples, old_rated.period, intervals)  # the same, if inferred
+    for side in (before, after):
+        for warning in side.catalog.warnings:
+            click.echo(side.shown(warning), err=True)
+    old_rated, new_rated = rate_each_with_progress(  # one read of the samples for both
+        [before.catalog, after.catalog],
+        samples,
+        period=period_text,
+        interval=interval,
+        interval_for=interval_for,
+    )
+    for side, rated in ((before, old_rated), (after, new_rated)):
+        click.echo(f"{side.spec}:", err=True)  # each run's reconciliation, as `report` prints it
+        reconcile(rated.period.label, rated.counts, rated.unmatched, strict=False)
     result = compare(before, after, old_rated, new_rated)
     click.echo(render(result, fmt), nl=False)
     moved = result.bills.above(threshold) if threshold is not None else ()
@@ -81,18 +89,6 @@ def diff(
             f"{worst.name} {worst.currency} the most ({worst.old} → {worst.new})",
             exit_code=1,
         )
-
-
-def _rate(
-    side: Side, samples: tuple[str, ...], period: str | Period | None, intervals: dict
-) -> Rated:
-    """One side's run, its catalog warnings and reconciliation on stderr like ``report``'s."""
-    for warning in side.catalog.warnings:
-        click.echo(side.shown(warning), err=True)
-    rated = rate_with_progress(side.catalog, samples, period=period, **intervals)
-    click.echo(f"{side.spec}:", err=True)
-    reconcile(rated.period.label, rated.counts, rated.unmatched, strict=False)
-    return rated
 
 
 def _percent(text: str) -> Decimal:

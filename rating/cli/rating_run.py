@@ -28,5 +28,14 @@ def open_checked(catalog: Path, imports: ImportPolicy) -> Ratecard:
 
 def rate_with_progress(opened: Ratecard, samples: Sequence[str], **options: Any) -> Rated:
     """``opened.rate(samples, **options)`` with a samples bar on a terminal."""
+    return rate_each_with_progress([opened], samples, **options)[0]
+
+
+def rate_each_with_progress(
+    catalogs: Sequence[Ratecard], samples: Sequence[str], **options: Any
+) -> list[Rated]:
+    """``rating.api.rate_each(catalogs, samples, **options)`` with a samples bar on a terminal."""
+    from rating.api import rate_each
+
     with samples_bar() as progress:
-        return opened.rate(list(samples), progress=progress, **options)
+        return rate_each(catalogs, list(samples), progress=progress, **options)

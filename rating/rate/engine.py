@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -76,10 +76,35 @@ def rate(
 
     ``period=None`` infers the calendar month when every sample lies in one.
     """
-    with _rated(catalog, batches, period, options or RateOptions(), progress, settings) as run:
-        table = run.con.sql(run.plan.line_items_sql).to_arrow_table()
-        unmatched = _unmatched(run.con, run.plan, catalog)
-    return RatingResult(_conform(table), run.counts, unmatched, catalog.version, run.period)
+    return rate_each([catalog], batches, period, options, progress=progress, settings=settings)[0]
+
+
+def rate_each(
+    catalogs: Sequence[Catalog],
+    batches: Iterable[pa.RecordBatch],
+    period: Period | None,
+    options: RateOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    settings: EngineSettings | None = None,
+) -> list[RatingResult]:
+    """:func:`rate` against each catalog, the samples read and loaded once (``ratecard diff``).
+
+    Reading and loading is most of a run on text formats; the plans' stages
+    run once per catalog. An inferred period is the first run's for all.
+    """
+    results = []
+    with closing(
+        _runs(catalogs, batches, period, options or RateOptions(), progress, settings)
+    ) as runs:
+        for catalog, run in zip(catalogs, runs, strict=True):
+            table = run.con.sql(run.plan.line_items_sql).to_arrow_table()
+            unmatched = _unmatched(run.con, run.plan, catalog)
+            result = RatingResult(
+                _conform(table), run.counts, unmatched, catalog.version, run.period
+            )
+            results.append(result)
+    return results
 
 
 def rate_to_file(
@@ -99,7 +124,9 @@ def rate_to_file(
     """
     if file_format not in FILE_FORMATS:  # before the work, not after it
         raise RatecardError(f"--format {file_format!r}: expected one of {FILE_FORMATS}")
-    with _rated(catalog, batches, period, options or RateOptions(), progress, settings) as run:
+    runs = _runs([catalog], batches, period, options or RateOptions(), progress, settings)
+    with closing(runs):
+        run = next(runs)
         con, plan = run.con, run.plan
         con.execute(f"CREATE TEMP TABLE li AS {plan.line_items_sql}")
         copy_line_items(con, "li", out, file_format)
@@ -126,16 +153,18 @@ class _Rated:
     counts: Counts
 
 
-@contextmanager
-def _rated(
-    catalog: Catalog,
+def _runs(
+    catalogs: Sequence[Catalog],
     batches: Iterable[pa.RecordBatch],
     period: Period | None,
     options: RateOptions,
     progress: Progress | None,
     settings: EngineSettings | None,
 ) -> Iterator[_Rated]:
-    """A session with the samples loaded and every plan stage run.
+    """One session with the samples loaded; each catalog's plan run in it in turn.
+
+    A run is yielded with every stage in place; the next catalog's stages
+    replace them. Close the generator to end the session.
 
     A re-readable :class:`SampleReader` is read narrowly (:func:`_rating_columns`,
     Text dictionary-encoded). The other columns cannot change a line item, except
@@ -147,23 +176,27 @@ def _rated(
     narrow = isinstance(batches, SampleReader) and batches.rereadable
     with _session(settings) as con:
         if narrow:
-            columns = _rating_columns(catalog, batches.schema)
+            columns = _rating_columns(catalogs, batches.schema)
             stream = batches.batches(columns, dictionary=True)
         else:
             stream = batches
-        run = _run(con, catalog, stream, period, options, progress)
-        if not (narrow and run.counts.duplicates and _duplicates_differ(con)):
-            yield run
+        loaded = load_samples(con, stream, progress)
+        first = _run(con, catalogs[0], loaded, period, options)
+        if not (narrow and first.counts.duplicates and _duplicates_differ(con)):
+            yield first
+            for catalog in catalogs[1:]:
+                yield _run(con, catalog, loaded, first.period, options)
             return
     with _session(settings) as con:
-        full = batches.again().batches(dictionary=True)
-        yield _run(con, catalog, full, run.period, options, None)
+        loaded = load_samples(con, batches.again().batches(dictionary=True), None)
+        for catalog in catalogs:
+            yield _run(con, catalog, loaded, first.period, options)
 
 
-def _rating_columns(catalog: Catalog, schema: pa.Schema) -> list[str]:
+def _rating_columns(catalogs: Sequence[Catalog], schema: pa.Schema) -> list[str]:
     """The sample columns rating reads: the envelope and the traits filters and usages name."""
     traits: set[str] = set()
-    for product in catalog.products:
+    for product in (product for catalog in catalogs for product in catalog.products):
         traits.update(condition.trait for condition in product.filter)
         if product.usage.trait:
             traits.add(product.usage.trait)
@@ -218,13 +251,13 @@ def _session(settings: EngineSettings | None) -> Iterator[duckdb.DuckDBPyConnect
 def _run(
     con: duckdb.DuckDBPyConnection,
     catalog: Catalog,
-    batches: Iterable[pa.RecordBatch],
+    loaded: tuple[int, pa.Schema],
     period: Period | None,
     options: RateOptions,
-    progress: Progress | None,
 ) -> _Rated:
-    """Load the samples, compile the plan for their schema and run every stage."""
-    read, schema = load_samples(con, batches, progress)
+    """Compile the plan for the loaded samples' schema and run every stage
+    (replacing an earlier catalog's)."""
+    read, schema = loaded
     period = period or Period.month_of_samples(*con.execute(time_range_sql(DUCKDB)).fetchall()[0])
     plan = compile_plan(catalog, period, options, _decoded(schema))
     for name, table in (
@@ -232,7 +265,7 @@ def _run(
         ("tiers", plan.tiers),
     ):
         con.register(f"_{name}", table)
-        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM _{name}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _{name}")
     for stage in plan.run_order(lambda: con.execute(plan.duplicates_sql).fetchall()[0][0]):
         _materialize(con, stage)
     counts = plan.counts(con.execute(plan.counts_sql).fetchall()[0], read)

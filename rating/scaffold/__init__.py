@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from rating.errors import RatecardError
-from rating.library import catalog_dir, traits_dir
+from rating.library import catalog_dir, prelude_dir, traits_dir
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -25,15 +25,23 @@ FILES = {
 }
 
 
-def scaffold(target: Path, *, force: bool = False) -> list[Path]:
-    """Write a starter catalog repository into ``target``; return the paths written."""
+def scaffold(target: Path, *, force: bool = False, prelude: bool = False) -> list[Path]:
+    """Write a starter catalog repository into ``target``; return the paths written.
+
+    ``prelude`` also vendors the Dhall Prelude v23.1.0 as ``Prelude/``, for
+    catalogs that want ``List/map`` and friends without a remote import (which
+    the import policy refuses by default).
+    """
     if target.exists() and not target.is_dir():
         raise RatecardError(f"{target}: exists and is not a directory")
     if target.is_dir() and any(target.iterdir()) and not force:
         raise RatecardError(f"{target}: directory is not empty (use --force to write into it)")
     target.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, source in (("catalog", catalog_dir()), ("traits", traits_dir())):
+    libraries = [("catalog", catalog_dir()), ("traits", traits_dir())]
+    if prelude:
+        libraries.append(("Prelude", prelude_dir()))
+    for name, source in libraries:
         destination = target / name
         if destination.exists():
             shutil.rmtree(destination)
