@@ -28,7 +28,8 @@ def open_checked(catalog: Path, imports: ImportPolicy) -> Ratecard:
 
 def rate_with_progress(opened: Ratecard, samples: Sequence[str], **options: Any) -> Rated:
     """``opened.rate(samples, **options)`` with a samples bar on a terminal."""
-    return rate_each_with_progress([opened], samples, **options)[0]
+    with samples_bar() as progress:
+        return opened.rate(list(samples), progress=progress, **options)
 
 
 def rate_each_with_progress(
