@@ -28,14 +28,12 @@ from rating.model import ResourceType
 from rating.outputs import writable_file
 
 _SOURCE_COLUMNS = ("source_file", "source_line")
+# Normalized column -> (object, key) of the JSON Lines shape, from the one envelope table.
 _NESTED = {
-    "resource_id": ("resource", "id"),
-    "resource_type": ("resource", "type"),
-    "resource_name": ("resource", "name"),
-    "platform_type": ("scope", "platformType"),
-    "location": ("scope", "location"),
-    "platform_instance": ("scope", "platformInstance"),
-    "tenant": ("scope", "tenant"),
+    column: (group, key)
+    for column, flat in ENVELOPE_COLUMNS.items()
+    for group, _, key in [flat.partition(".")]
+    if key
 }
 
 

@@ -134,6 +134,8 @@ def sample_rows(draw):
         times = sorted(draw(st.lists(st.sampled_from(TIMES), min_size=count, max_size=count)))
         tenant = draw(st.sampled_from(["t1", "t2", None]))
         location = draw(st.sampled_from(["eu-de-1", "eu-de-2"]))
+        # Often no cell; else one cell, or a cell per sample (moves between cells).
+        cells = draw(st.sampled_from([[None], [None], ["c1"], ["c1", "c2", None]]))
         for time in times:
             traits = {
                 "state": draw(st.sampled_from(STATES)),
@@ -149,6 +151,7 @@ def sample_rows(draw):
                     "time": time,
                     "resource_id": f"r{rid}",
                     "tenant": tenant,
+                    "cell": draw(st.sampled_from(cells)),
                     "location": location,
                     "event": draw(st.sampled_from([None] * 6 + ["create", "update", "delete"])),
                     "traits": traits,

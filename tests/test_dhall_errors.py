@@ -8,6 +8,7 @@ the names a reader needs, not the evaluator's phrasing.
 from pathlib import Path
 
 import pytest
+from conftest import skip_without_binding
 
 from rating.errors import RatecardError
 from rating.library import catalog_dir
@@ -24,6 +25,8 @@ from rating.load.dhall import (
 def _private_cache(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if request.param == "binding":
+        skip_without_binding()
     monkeypatch.setenv("RATECARD_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv(EVALUATOR_VARIABLE, request.param)
 

@@ -155,6 +155,9 @@ def test_kubernetes_single_object_from_stdin_and_strict() -> None:
     }
     result = run("import", "kubernetes", "--at", AT, input=json.dumps(pod))
     assert samples_of(result)["p"]["traits"] == {"milliCpu": 1000, "ramMb": 0, "status": "Unknown"}
+    as_array = run("import", "kubernetes", "--at", AT, input=json.dumps([pod, pod | {"kind": "x"}]))
+    assert samples_of(as_array) == samples_of(result)  # `jq .items` output: the array's objects
+    assert summary(as_array)[0].endswith("read 2 objects, emitted 1 samples, skipped 1")
     assert samples_of(result)["p"]["scope"] == {"platformType": "Kubernetes", "tenant": "ns"}
     pod["kind"] = "Deployment"
     result = run("import", "kubernetes", "--at", AT, "--strict", input=json.dumps(pod))

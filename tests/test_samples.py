@@ -52,7 +52,7 @@ def test_schema_has_one_column_per_trait_name() -> None:
     assert schema.field("time").type == pa.timestamp("us", tz="UTC")
     assert schema.field("traits.vcpu").type == pa.int64()
     assert schema.field("traits.state").type == pa.string()
-    assert schema.names[:11] == [
+    assert schema.names[:12] == [
         "time",
         "event",
         "resource_id",
@@ -62,6 +62,7 @@ def test_schema_has_one_column_per_trait_name() -> None:
         "location",
         "platform_instance",
         "tenant",
+        "cell",
         "source_file",
         "source_line",
     ]
@@ -350,7 +351,7 @@ def records(draw: st.DrawFn, rt: ResourceType) -> dict[str, Any]:
     local = moment.astimezone(UTC).astimezone(timezone(timedelta(minutes=offset)))
     optional_text = st.none() | st.text("abc-_1", min_size=1, max_size=5)
     scope = {"platformType": draw(st.sampled_from(["OpenStack", "Kubernetes"]))}
-    for key in ("location", "platformInstance", "tenant"):
+    for key in ("location", "platformInstance", "tenant", "cell"):
         value = draw(optional_text)
         if value is not None:
             scope[key] = value

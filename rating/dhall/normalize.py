@@ -169,6 +169,14 @@ def normalize(expr: s.Expr) -> s.Expr:
         raise DhallError("expression nested too deeply to normalize") from None
 
 
+def evaluate_closed(expr: s.Expr) -> Val:
+    """The value of a closed (import-free) expression: :func:`normalize` without the read-back."""
+    try:
+        return evaluate(expr)
+    except RecursionError:
+        raise DhallError("expression nested too deeply to normalize") from None
+
+
 def alpha_beta_normalize(expr: s.Expr) -> s.Expr:
     """The alpha-beta-normal form, as hashed by the semantic hash."""
     try:

@@ -8,6 +8,9 @@ directly. Judgmental equality is equality of alpha-normal read-backs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from rating.dhall import syntax as s
 from rating.dhall.values import (
     Val,
@@ -122,7 +125,54 @@ def quote_alpha(value: Val, depth: int = 0) -> s.Expr:
 
 
 def conv(a: Val, b: Val) -> bool:
-    """Judgmental equality: same alpha-beta-normal form."""
+    """Judgmental equality: same alpha-beta-normal form.
+
+    Compared structurally where the two values are first-order data of the
+    same kind (record and union types, builtins, lists, records, variables):
+    a catalog checks every product against the same large record type, and
+    reading both back in full each time was most of its type checking.
+    Anything else (functions, stuck forms, differing kinds) is read back and
+    compared as before, so the answer is the read-back's.
+    """
     if a is b:
         return True
+    kind = type(a)
+    if kind is type(b):
+        same = _STRUCTURAL.get(kind)
+        if same is not None:
+            return same(a, b)
+    if not (isinstance(a, Value) or isinstance(b, Value)):
+        return a == b  # syntax (constants, literals) reads back as itself
     return quote_alpha(a, _COMPARE_DEPTH) == quote_alpha(b, _COMPARE_DEPTH)
+
+
+def _same_fields(a: dict[str, Val | None], b: dict[str, Val | None]) -> bool:
+    """Same labels (normal forms sort them: order is irrelevant) and convertible values."""
+    if a.keys() != b.keys():
+        return False
+    for key, value in a.items():
+        other = b[key]
+        if value is None or other is None:
+            if value is not other:
+                return False
+        elif not conv(value, other):
+            return False
+    return True
+
+
+def _same_items(a: tuple[Val, ...], b: tuple[Val, ...]) -> bool:
+    return len(a) == len(b) and all(conv(x, y) for x, y in zip(a, b, strict=True))
+
+
+_STRUCTURAL: dict[type, Callable[[Any, Any], bool]] = {
+    VRecordType: lambda a, b: _same_fields(a.fields, b.fields),
+    VRecordLit: lambda a, b: _same_fields(a.fields, b.fields),
+    VUnionType: lambda a, b: _same_fields(a.alternatives, b.alternatives),
+    VBuiltin: lambda a, b: a.name == b.name and _same_items(a.args, b.args),
+    VList: lambda a, b: _same_items(a.items, b.items),
+    VEmptyList: lambda a, b: conv(a.annot, b.annot),
+    VSome: lambda a, b: conv(a.value, b.value),
+    VVar: lambda a, b: a.level == b.level,
+}
+"""Per value class, equality of read-backs computed without reading back: each
+reads back to one syntax class whose children are its parts' read-backs."""

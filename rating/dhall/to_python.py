@@ -21,6 +21,17 @@ from typing import Any
 
 from rating.dhall import syntax as s
 from rating.dhall.errors import DhallError
+from rating.dhall.quote import quote
+from rating.dhall.values import (
+    Val,
+    VBuiltin,
+    VList,
+    VRecordLit,
+    VSome,
+    VStuck,
+    VText,
+    is_union_constructor,
+)
 
 _MAP_FIELDS = frozenset({"mapKey", "mapValue"})
 
@@ -70,6 +81,51 @@ def _list(items: tuple[s.Expr, ...]) -> Any:
                     raise DhallValueError("a mapKey is not a Text literal")
         return dict(sorted(entries.items()))
     return [to_python(item) for item in items]
+
+
+_LITERALS = (s.BoolLit, s.NaturalLit, s.IntegerLit, s.DoubleLit)
+
+
+def value_to_python(value: Val) -> Any:
+    """``to_python(quote(value))`` for the value of a closed expression, without reading it back.
+
+    A catalog's value is thousands of records: converting them straight from
+    values saves reading the whole normal form back into syntax first. Any
+    form not handled here is read back and given to :func:`to_python`, so the
+    result (or the error) is always that of the normal form.
+    """
+    kind = type(value)
+    if kind is VRecordLit:
+        return {name: value_to_python(item) for name, item in sorted(value.fields.items())}
+    if kind is VList:
+        return _value_list(value)
+    if kind is VSome:
+        return value_to_python(value.value)
+    if kind is VText and not value.chunks:
+        return value.suffix
+    if kind in _LITERALS:
+        return value.value
+    if kind is VBuiltin and value.name == "None" and len(value.args) == 1:
+        return None
+    if kind is VStuck:
+        if value.node is s.App and is_union_constructor(value.parts[0]):
+            return value_to_python(value.parts[1])
+        if is_union_constructor(value):
+            return value.parts[1]
+    return to_python(quote(value))
+
+
+def _value_list(value: VList) -> Any:
+    first = value.items[0]
+    if type(first) is not VRecordLit or first.fields.keys() != _MAP_FIELDS:
+        return [value_to_python(item) for item in value.items]
+    entries = {}
+    for item in value.items:
+        key = item.fields.get("mapKey") if type(item) is VRecordLit else None
+        if type(key) is not VText or key.chunks:
+            return to_python(quote(value))  # raises what the normal form raises
+        entries[key.suffix] = value_to_python(item.fields["mapValue"])
+    return dict(sorted(entries.items()))
 
 
 def _is_map_type(list_type: s.Expr) -> bool:

@@ -76,6 +76,23 @@ def builtin_type(name: str) -> Val:
     return evaluate(parse(_BUILTIN_TYPES[name], "<builtin types>"))
 
 
+def _in_type(value: Val) -> bool:
+    """Whether a well-typed type value is certainly of type ``Type``, without reading it back.
+
+    ``False`` means only "not known": the caller then infers the universe.
+    """
+    kind = type(value)
+    if kind is VBuiltin:
+        if not value.args:
+            return value.name in _TYPE_BUILTINS or value.name == "TimeZone"
+        return value.name in ("List", "Optional") and len(value.args) == 1
+    if kind is VRecordType:
+        return all(_in_type(field) for field in value.fields.values())
+    if kind is VUnionType:
+        return all(item is None or _in_type(item) for item in value.alternatives.values())
+    return False
+
+
 def _max_const(a: s.Const, b: s.Const) -> s.Const:
     return a if _RANK[a.name] >= _RANK[b.name] else b
 
@@ -145,6 +162,14 @@ class _Checker:
         return kind
 
     def const_of_value(self, ctx: Context, value: Val, what: str) -> s.Const:
+        """The universe of a type given as a value (one inferred, so well-typed).
+
+        Types made of builtins, records and unions are in ``Type`` when their
+        parts are (:func:`_in_type`), which needs no read-back: record literals
+        ask this for every field of every product of a catalog.
+        """
+        if _in_type(value):
+            return TYPE
         return self.const_of(ctx, ctx.quote(value), what)
 
     def check(self, ctx: Context, expr: s.Expr, expected: Val, what: str) -> None:

@@ -11,6 +11,7 @@ each top-level line's rounding difference is a row of its own.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -210,9 +211,7 @@ def to_focus(
         "BillingAccountId": tenant,
         "BillingAccountName": tenant,
         "BillingAccountType": _constant("Tenant", rows),
-        "SubAccountId": tenant,
-        "SubAccountName": tenant,
-        "SubAccountType": _constant("Project", rows),
+        **_sub_account(tenant, column("cell")),
         "BillingCurrency": column("currency"),
         "BillingPeriodStart": pc.struct_field(periods, [0]),
         "BillingPeriodEnd": pc.struct_field(periods, [1]),
@@ -262,7 +261,7 @@ def to_focus(
         "RegionId": column("location"),
         "RegionName": column("location"),
         "AvailabilityZone": pa.nulls(rows, pa.string()),
-        "Tags": pa.nulls(rows, pa.string()),
+        "Tags": _map_distinct(column("cell"), _tags, pa.string()),
         "x_SellerId": column("seller_id"),
         "x_SellerProductGroup": column("seller_product_group"),
         "x_CatalogVersion": column("catalog_version"),
@@ -429,6 +428,27 @@ def _exact_product(unit_price: pa.ChunkedArray, quantity: pa.ChunkedArray) -> pa
         raise RatecardError(
             f"export: unit_price × quantity too large for FOCUS: {error}"
         ) from error
+
+
+def _sub_account(tenant: pa.ChunkedArray, cell: pa.ChunkedArray) -> dict[str, Any]:
+    """SubAccount: the tenant (a project), or the cell below it when the line item has one.
+
+    A cell's id is ``tenant/cell``: cells are named by their tenant, so two tenants'
+    cells of one name stay two sub-accounts.
+    """
+    has_cell = pc.and_(pc.is_valid(cell), pc.is_valid(tenant))  # no tenant: no sub-account
+    return {
+        "SubAccountId": pc.if_else(
+            has_cell, pc.binary_join_element_wise(tenant, cell, "/"), tenant
+        ),
+        "SubAccountName": pc.if_else(has_cell, cell, tenant),
+        "SubAccountType": pc.if_else(has_cell, "Cell", "Project"),
+    }
+
+
+def _tags(cell: str | None) -> str | None:
+    """FOCUS Tags (a JSON object): the cell under the provider prefix ``ratecard/``."""
+    return None if cell is None else json.dumps({"ratecard/cell": cell}, ensure_ascii=False)
 
 
 def _map_distinct(

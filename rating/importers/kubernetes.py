@@ -102,10 +102,13 @@ def import_objects(
 
 
 def _items(documents: Iterable[Any]) -> Iterator[Any]:
-    """The objects of every document: a List's items, or a single object."""
+    """The objects of every document: a List's items, an array's elements (``jq .items``
+    output), or a single object."""
     for document in documents:
         if isinstance(document, dict) and isinstance(document.get("items"), list):
             yield from document["items"]
+        elif isinstance(document, list):
+            yield from document
         else:
             yield document
 

@@ -1,10 +1,12 @@
 """Evaluate Dhall files: cached, with readable errors, by one of two evaluators.
 
-``RATECARD_DHALL`` chooses the evaluator (:func:`evaluator`): ``binding``, the
-``dhall`` PyPI binding (0.1.15, the default), or ``native``, our own
-``rating.dhall`` (:mod:`rating.load.native`). Both give the same values
-(tests/test_dhall_differential.py); everything below about splicing and the
-binding's error text applies to the binding only.
+``RATECARD_DHALL`` chooses the evaluator (:func:`evaluator`): ``native``, our
+own ``rating.dhall`` (:mod:`rating.load.native`, the default), or ``binding``,
+the ``dhall`` PyPI binding (0.1.15), an opt-in on Python 3.11 where it is
+installed (a test dependency there, for the differential tests). Both give the
+same values (tests/test_dhall_differential.py); everything below about
+splicing and the binding's error text applies to the binding only. The
+binding is imported on first use (:func:`_binding`): ratecard runs without it.
 
 Evaluating a large catalog takes seconds, so results are cached as JSON under
 a key made of the path and content of every file the expression imports
@@ -23,6 +25,8 @@ follows its chain of import frames to the file at fault and turns it into one
 from __future__ import annotations
 
 import hashlib
+import importlib
+import importlib.util
 import json
 import os
 import re
@@ -36,8 +40,6 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-
-import dhall
 
 from rating.cache import private_cache_dir, write_private
 from rating.errors import RatecardError
@@ -117,17 +119,38 @@ def imported_files(path: Path, scanned: dict[Path, list[Path]] | None = None) ->
 
 
 EVALUATOR_VARIABLE = "RATECARD_DHALL"
-EVALUATORS = ("binding", "native")
+EVALUATORS = ("native", "binding")
+"""The default first."""
+
+
+@cache
+def binding_available() -> bool:
+    """Whether the ``dhall`` binding can be imported (it has no wheel past CPython 3.11)."""
+    return importlib.util.find_spec("dhall") is not None
 
 
 def evaluator() -> str:
-    """The evaluator ``RATECARD_DHALL`` names (``binding`` unless set)."""
+    """The evaluator ``RATECARD_DHALL`` names (``native`` unless set).
+
+    Asking for the binding where it is not installed is a one-line error, not
+    a silent fallback: whoever sets the variable wants to compare the two.
+    """
     name = os.environ.get(EVALUATOR_VARIABLE, "").strip() or EVALUATORS[0]
     if name not in EVALUATORS:
         raise RatecardError(
             f"{EVALUATOR_VARIABLE}={name!r}: expected one of {', '.join(EVALUATORS)}"
         )
+    if name == "binding" and not binding_available():
+        raise RatecardError(
+            f"{EVALUATOR_VARIABLE}=binding: the dhall binding is not installed "
+            "(pip install 'dhall==0.1.15', Python 3.11 only); unset it to use the native evaluator"
+        )
     return name
+
+
+def _binding() -> ModuleType:
+    """The ``dhall`` binding, imported on first use: the runtime does not depend on it."""
+    return importlib.import_module("dhall")
 
 
 @cache
@@ -138,7 +161,7 @@ def _evaluator_version(name: str) -> str:
     value cached before; the two evaluators never share cached values.
     """
     if name == "binding":
-        return f"binding-{dhall.__version__}"
+        return f"binding-{_binding().__version__}"
     package = Path(__file__).resolve().parent.parent / "dhall"
     digest = hashlib.sha256()
     for module in [*sorted(package.glob("*.py")), Path(__file__).with_name("native.py")]:
@@ -249,7 +272,7 @@ def _evaluate_rewritten(path: Path) -> Any:
         if fast.path is None:
             return _MISSING
         try:
-            return dhall.loads(_quoted(fast.path))
+            return _binding().loads(_quoted(fast.path))
         except (TypeError, ValueError, OSError):
             return _MISSING
 
@@ -266,7 +289,7 @@ def evaluate_text(text: str, base_dir: Path) -> Any:
     previous = os.getcwd()
     try:
         os.chdir(base_dir)
-        return dhall.loads(text)
+        return _binding().loads(text)
     except TypeError as failure:
         pseudo = Path(base_dir) / "<expression>"
         raise RatecardError(explain(str(failure), pseudo, text)) from None
@@ -280,7 +303,7 @@ def _evaluate_uncached(path: Path) -> Any:
         return _native().evaluate_file(path, cache=False)
     try:
         with path.open(encoding="utf-8") as source:
-            return dhall.load(source)
+            return _binding().load(source)
     except TypeError as failure:
         raise RatecardError(explain(str(failure), path)) from None
     except UnicodeDecodeError as failure:
@@ -511,7 +534,7 @@ def _evaluate_group(
             )
         )
         try:
-            found = dhall.loads(f"{{ {fields} }}")
+            found = _binding().loads(f"{{ {fields} }}")
             return [(guess, found[f"l{index}"]) for index, guess in enumerate(guesses)]
         except (TypeError, ValueError, OSError):
             pass
@@ -529,7 +552,7 @@ def _evaluate_as_written(
     """``leaf`` as the first of the ``candidates`` kinds it has, or ``None``."""
     for index in candidates:
         try:
-            return index, dhall.loads(f"({_quoted(leaf)}) : {kinds[index][0]}")
+            return index, _binding().loads(f"({_quoted(leaf)}) : {kinds[index][0]}")
         except (TypeError, ValueError, OSError):
             continue
     return None

@@ -19,6 +19,7 @@ from rating.library import traits_dir
 from rating.load.dhall import evaluate, evaluate_text, evaluate_tracked
 from rating.load.imports import ImportPolicy, scan_imports
 from rating.model import ResourceType, Trait, TraitType
+from rating.scopes import LABELS, SCOPE_FIELDS
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -191,15 +192,16 @@ def sample_json_schema(resource_type: ResourceType) -> dict[str, Any]:
             },
             "scope": {
                 "type": "object",
-                "required": ["platformType"],
+                "required": [f.key for f in SCOPE_FIELDS if f.required],
                 "additionalProperties": False,
                 "properties": {
-                    "platformType": {"type": "string", "minLength": 1},
-                    "location": optional_text,
-                    "platformInstance": optional_text,
-                    "tenant": optional_text,
+                    f.key: {"type": "string", "minLength": 1} if f.required else optional_text
+                    for f in SCOPE_FIELDS
                 },
             },
             "traits": traits,
+            # Names are checked by the reader (label_name_ok): a JSON Schema pattern
+            # would let a trailing line break through ``$``.
+            LABELS: {"type": "object", "additionalProperties": optional_text},
         },
     }

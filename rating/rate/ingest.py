@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from rating.load.samples import SampleBatches, SampleInput, SampleReader
 from rating.load.samples.parquet_sql import ParquetQuery
+from rating.load.samples.schema import sample_schema
 from rating.rate.dialect import DUCKDB
 
 Progress = Callable[[int], None]  # called with the number of samples just loaded
@@ -34,17 +35,12 @@ Progress = Callable[[int], None]  # called with the number of samples just loade
 _POLL_SECONDS = 0.2  # how often DuckDB's progress is read while it loads a file
 _FAILING_ROWS_AT_ONCE = 100_000  # rows failing the SQL rules handed to the reader at a time
 
+# The schema of an empty stream: the envelope of the normalized samples, all nullable.
 _BASE_SCHEMA = pa.schema(
     [
-        ("time", pa.timestamp("us", tz="UTC")),
-        ("event", pa.string()),
-        ("resource_id", pa.string()),
-        ("resource_type", pa.string()),
-        ("resource_name", pa.string()),
-        ("platform_type", pa.string()),
-        ("location", pa.string()),
-        ("platform_instance", pa.string()),
-        ("tenant", pa.string()),
+        f.with_nullable(True)
+        for f in sample_schema([])
+        if f.name not in ("source_file", "source_line")
     ]
 )
 

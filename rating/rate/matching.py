@@ -22,10 +22,11 @@ from typing import Any
 from rating.model import Catalog, Condition, ConditionOp, Product, ScopeSelector, UsageKind
 from rating.rate.result import UnmatchedGroup
 from rating.regex import catalog_regex
+from rating.scopes import MATCHED_SCOPE_COLUMNS
 
 Row = Mapping[str, Any]
 
-_SCOPE_FIELDS = ("platform_type", "location", "platform_instance", "tenant")
+_SCOPE_FIELDS = MATCHED_SCOPE_COLUMNS  # the fields a ScopeSelector tests
 _QUANTITY_KINDS = (UsageKind.TIME_QUANTITY, UsageKind.QUANTITY)
 
 

@@ -50,7 +50,7 @@ from rating.model import (
 )
 from rating.period import Period, from_epoch_us
 from rating.rate.dialect import DUCKDB, Dialect
-from rating.rate.result import Counts, RateOptions
+from rating.rate.result import LINE_ITEM_SCHEMA, Counts, RateOptions
 from rating.rate.timeline import (
     creation_boundaries,
     is_calendar,
@@ -60,6 +60,7 @@ from rating.rate.timeline import (
     split_points,
     validity_boundaries,
 )
+from rating.scopes import MATCHED_SCOPE_COLUMNS, SCOPE_COLUMNS
 
 SCALE12 = 10**12
 US_PER_S = 10**6
@@ -68,7 +69,8 @@ NEG_INF_US = -(2**62)  # validity segment start before every boundary
 INFX = 10**37  # "no upper bound" for tiers, in exact-quantity units (see ``qden``)
 DOUBLE_SCALE = 10**9  # Double trait values enter integer arithmetic as value × 10^9
 
-SCOPE_COLUMNS = ("platform_type", "location", "platform_instance", "tenant")
+# Scope columns (rating.scopes, SCOPE_COLUMNS): all are carried to line items and split
+# slices when they change; only MATCHED_SCOPE_COLUMNS enter matching signatures.
 _SPECIFICITY = {level: level.specificity for level in ScopeLevel}
 
 
@@ -549,7 +551,8 @@ class _Shape:
         """Everything matching depends on: equal signatures match the same entries."""
         presence = [f"present_{i}" for i in self.usage_traits.values()]
         created = ["created_seg"] if self.creation_cuts else []
-        return ["resource_type", *SCOPE_COLUMNS, *self.cond_traits, "vstart", *created, *presence]
+        matched = MATCHED_SCOPE_COLUMNS
+        return ["resource_type", *matched, *self.cond_traits, "vstart", *created, *presence]
 
 
 def _trait_int(expr: str, arrow_type: pa.DataType, d: Dialect) -> str:
@@ -643,7 +646,12 @@ def _scan_stages(sh: _Shape) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
     """
     p0, d = sh.p0, sh.d
     needed = ", ".join(d.identifier(c) for c in sh.kept_columns)
-    input_columns = ", ".join(d.identifier(c) for c in sh.input_columns if c != "time")
+    # A scope column the input lacks (plain batches from an older writer) is null.
+    absent = [c for c in SCOPE_COLUMNS if c not in sh.input_columns]
+    input_columns = ", ".join(
+        [d.identifier(c) for c in sh.input_columns if c != "time"]
+        + [f"CAST(NULL AS STRING) AS {d.identifier(c)}" for c in absent]
+    )
     timed = f"(SELECT {d.epoch_us('time')} AS t, {input_columns} FROM s)"
     kept_all = f"SELECT {needed} FROM {timed} x"
     # Of samples repeating a key the smallest by the canonical key is kept.
@@ -901,14 +909,7 @@ def _rating_stages(sh: _Shape) -> tuple[Stage, ...]:
         FROM (SELECT *, SUM(brk) OVER (PARTITION BY resource_id, product_id ORDER BY cs, t
                                       {RUNNING}) AS isl FROM weighted) x
         GROUP BY resource_id, product_id, isl"""
-    cols = (
-        "resource_type",
-        "resource_name",
-        "platform_type",
-        "location",
-        "platform_instance",
-        "tenant",
-    )
+    cols = ("resource_type", "resource_name", *SCOPE_COLUMNS)
     line_cols = ", ".join(f"v.{c}" for c in cols)
     qmul = f"CAST(e.qmul AS {wide})"
     days = d.explode_range(
@@ -1016,10 +1017,12 @@ def _line_items_sql(sh: _Shape, label: str, version: str) -> str:
     # Minimum charges compare and subtract in 10^-12 units: Spark's DECIMAL(38,12)
     # subtraction would drop the last decimal place. The top-up line carries each scope
     # field the group's lines share (null where they differ), so scoped discounts reach it.
+    below = [c for c in SCOPE_COLUMNS if c != "tenant"]  # the group is one tenant's
     shared = ", ".join(
         f"CASE WHEN min(p.{c}) = max(p.{c}) AND count(p.{c}) = count(*) THEN min(p.{c}) END AS {c}"
-        for c in ("platform_type", "location", "platform_instance")
+        for c in below
     )
+    scope = ", ".join(c for c in LINE_ITEM_SCHEMA.names if c in SCOPE_COLUMNS)  # in file order
     return f"""
         WITH g AS (
           SELECT p.tenant, p.product_id, p.currency, sum(p.amount12) AS sum12,
@@ -1036,28 +1039,28 @@ def _line_items_sql(sh: _Shape, label: str, version: str) -> str:
           GROUP BY p.tenant, p.product_id, p.currency
         ),
         top_up AS (
-          SELECT g.tenant, g.product_id, g.currency, b.entry_idx, g.platform_type,
-            g.location, g.platform_instance, {money("g.min12 - g.sum12")} AS amount
+          SELECT g.product_id, g.currency, b.entry_idx,
+            {", ".join(f"g.{c}" for c in SCOPE_COLUMNS)}, {money("g.min12 - g.sum12")} AS amount
           FROM g JOIN biggest b
             ON b.tenant IS NOT DISTINCT FROM g.tenant AND b.product_id = g.product_id
                AND b.currency = g.currency
           WHERE g.min12 IS NOT NULL AND g.sum12 < g.min12
         ),
         lines AS (
-          SELECT p.tenant, p.platform_type, p.location, p.platform_instance, p.resource_id,
+          SELECT {", ".join(f"p.{c}" for c in SCOPE_COLUMNS)}, p.resource_id,
             p.resource_type, p.resource_name, p.product_id, e.product_name, e.seller_id,
             e.seller_product_group, e.usage_type, {money("p.q12")} AS quantity, e.unit,
             CAST(e.list_price AS {dec}) AS unit_price, {money("p.amount12")} AS amount,
             e.currency, p.start_us, p.end_us
           FROM priced p JOIN entries e USING (entry_idx)
           UNION ALL
-          SELECT u.tenant, u.platform_type, u.location, u.platform_instance, NULL,
+          SELECT {", ".join(f"u.{c}" for c in SCOPE_COLUMNS)}, NULL,
             e.resource_type, NULL, u.product_id,
             e.product_name, e.seller_id, e.seller_product_group, 'minimum charge',
             CAST(1 AS {dec}), '1', u.amount, u.amount, u.currency, {sh.p0}, {sh.p1}
           FROM top_up u JOIN entries e USING (entry_idx)
         )
-        SELECT {d.literal(label)} AS period, tenant, platform_type, location, platform_instance,
+        SELECT {d.literal(label)} AS period, {scope},
           resource_id, resource_type, resource_name, product_id, product_name, seller_id,
           seller_product_group, usage_type, CAST(quantity AS {dec}) AS quantity, unit,
           unit_price, CAST(amount AS {dec}) AS amount, currency,

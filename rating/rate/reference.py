@@ -22,8 +22,9 @@ Choices the semantics leave open, fixed here (engines must do the same):
   delete inside the period: their time before it is not billed.
 * The minimum-charge line takes product name, seller and resource_type from
   the group entry with the largest minimum charge (first in group order);
-  each scope column (platform type, location, platform instance) is the value
-  the group's lines share, null where they differ; ``tenant`` is the group's;
+  each scope column below the tenant (platform type, location, platform
+  instance, cell) is the value the group's lines share, null where they
+  differ; ``tenant`` is the group's;
   its resource columns are null.
 """
 
@@ -66,6 +67,7 @@ from rating.rate.timeline import (
     pieces,
     split_points,
 )
+from rating.scopes import MATCHED_SCOPE_COLUMNS, SCOPE_COLUMNS
 
 _MICRO = timedelta(microseconds=1)
 _NOT_IN_KEY = frozenset({"resource_id", "time", "source_file", "source_line"})
@@ -121,7 +123,7 @@ class _Matcher:
         """The winners for ``row`` at ``at`` (its piece's start), of a resource created then."""
         key = (
             row.get("resource_type"),
-            *(row.get(f) for f in ("platform_type", "location", "platform_instance", "tenant")),
+            *(row.get(f) for f in MATCHED_SCOPE_COLUMNS),
             *(_hashable(row.get(c)) for c in self.filter_columns),
             *(row.get(c) is None for c in self.usage_columns),
             *(valid_at(e, at) for e in self.timed),
@@ -260,7 +262,8 @@ class _Quantities:
 
 
 def _scope(row: dict[str, Any]) -> tuple:
-    return tuple(row.get(c) for c in ("platform_type", "location", "platform_instance", "tenant"))
+    """Every scope field: a change of any (a move to another tenant or cell) splits a slice."""
+    return tuple(row.get(c) for c in SCOPE_COLUMNS)
 
 
 def _merge(parts: list[_Slice]) -> list[_Slice]:
@@ -341,10 +344,7 @@ def _line(period: Period, catalog: Catalog, s: _Slice, quantity: Fraction) -> di
     entry = s.entry
     return {
         "period": period.label,
-        "tenant": s.row.get("tenant"),
-        "platform_type": s.row.get("platform_type"),
-        "location": s.row.get("location"),
-        "platform_instance": s.row.get("platform_instance"),
+        **{c: s.row.get(c) for c in SCOPE_COLUMNS},
         "resource_id": s.row["resource_id"],
         "resource_type": s.row["resource_type"],
         "resource_name": s.row.get("resource_name"),
@@ -370,7 +370,7 @@ def _minimum_line(
     """The top-up line; it shares its group's scope so scoped discounts reach it too."""
     shared = {
         name: values.pop() if len(values := {line[name] for line in group}) == 1 else None
-        for name in ("tenant", "platform_type", "location", "platform_instance")
+        for name in SCOPE_COLUMNS
     }
     return {
         **dict.fromkeys(LINE_ITEM_SCHEMA.names),

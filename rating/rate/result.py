@@ -25,6 +25,7 @@ LINE_ITEM_SCHEMA = pa.schema(
         ("platform_type", pa.string()),
         ("location", pa.string()),
         ("platform_instance", pa.string()),
+        ("cell", pa.string()),
         ("resource_id", pa.string()),
         ("resource_type", pa.string()),
         ("resource_name", pa.string()),

@@ -35,12 +35,13 @@ import pyarrow as pa
 from rating.errors import RatecardError, first_line
 from rating.load.samples.columns import compatible, is_text
 from rating.load.samples.parquet_sql import SampleRules
-from rating.load.samples.records import FLAT_ENVELOPE, RFC3339
+from rating.load.samples.records import CONTROL_CHARS, FLAT_ENVELOPE, RFC3339, known_column
 from rating.load.samples.schema import TIMESTAMP, arrow_type, sample_schema, trait_columns
 from rating.load.samples.sources import MAX_LINE_BYTES, SAMPLE_SUFFIXES, detect
 from rating.load.samples.text_formats import csv_header
 from rating.model import ResourceType, TraitType
 from rating.rate.dialect import SPARK
+from rating.scopes import LABEL_NAME, LABELS
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -151,7 +152,7 @@ def _load(paths: Sequence[str], read: Callable[[], _T]) -> _T:
 def _parquet(spark: SparkSession, paths: Sequence[str], traits: dict[str, TraitType]) -> DataFrame:
     """Parquet columns are the flat columns; their types are judged in step 2."""
     raw = _load(paths, lambda: spark.read.parquet(*paths))
-    unknown = [c for c in raw.columns if c not in FLAT_ENVELOPE and not c.startswith("traits.")]
+    unknown = [c for c in raw.columns if not known_column(c)]
     if unknown:
         raise RatecardError(f"{paths[0]}: unknown column {unknown[0]!r}")
     raw.createOrReplaceTempView("sample_parquet")
@@ -168,7 +169,7 @@ def _jsonl(spark: SparkSession, paths: Sequence[str], traits: dict[str, TraitTyp
     lines = _load(paths, lambda: spark.read.text(list(paths)))
     lines.createOrReplaceTempView("sample_lines")
     value, exact = _json("line")
-    keys: dict[str, list[str]] = {"top": ["traits"], "traits": list(traits)}
+    keys: dict[str, list[str]] = {"top": ["traits", LABELS], "traits": list(traits)}
     fields: list[tuple[str, str, str, TraitType]] = []  # (object, key, flat column, type)
     for column in FLAT_ENVELOPE:
         group, _, key = column.rpartition(".")
@@ -186,7 +187,8 @@ def _jsonl(spark: SparkSession, paths: Sequence[str], traits: dict[str, TraitTyp
     for group, allowed in keys.items():
         listed = ", ".join(map(_lit, allowed)) or "NULL"
         fits.append(f"({group} IS NULL OR forall(map_keys({group}), k -> k IN ({listed})))")
-    objects = [group for group in keys if group != "top"]
+    fits.append(_labels_fit(LABELS))
+    objects = [*(group for group in keys if group != "top"), LABELS]
     for group in objects:  # present, so an object (JSON null is not)
         fits.append(f"(try_element_at(top, {_lit(group)}) IS NULL OR {group} IS NOT NULL)")
     taken_apart = ", ".join(
@@ -287,6 +289,19 @@ def _json(text: str) -> tuple[str, str]:
 def _absent_or(raw: str, ok: str) -> str:
     """A field fits if absent, JSON null (a missing value for the rules) or ``ok``."""
     return f"({raw} IS NULL OR is_variant_null({raw}) OR {ok})"
+
+
+def _labels_fit(labels: str) -> str:
+    """The reader's label rules on a ``map<string,variant>``: every name follows the rule,
+    every value is text without a control character, or null. Labels are not kept."""
+    text, is_text_value = _variant_as("lv", TraitType("Text"))
+    clean = " AND ".join(f"NOT contains({text}, chr({ord(c)}))" for c in CONTROL_CHARS)
+    name = _lit(f"^(?:{LABEL_NAME})\\z")  # \z: Java's $ also matches before a final line break
+    return (
+        f"({labels} IS NULL OR (forall(map_keys({labels}), lk -> lk RLIKE {name})"
+        f" AND forall(map_values({labels}), lv -> is_variant_null(lv)"
+        f" OR ({is_text_value} AND {clean}))))"
+    )
 
 
 def _variant_as(raw: str, trait_type: TraitType) -> tuple[str, str]:

@@ -48,6 +48,7 @@ from rating.report.discounts import (
 )
 from rating.report.fx import FxTable
 from rating.report.model import (
+    CellTotal,
     Conversion,
     DiscountLine,
     ProductDetail,
@@ -62,6 +63,8 @@ from rating.report.rounding import EXACT, round_money, rounding_name
 Row = Mapping[str, Any]
 NO_TENANT = "(no tenant)"  # report name for line items whose sample had no tenant scope
 _COLUMNS = LINE_ITEM_SCHEMA.names
+_ADDED = ("cell",)  # line-item columns newer than the report version's hash
+_HASHED = tuple(name for name in _COLUMNS if name not in _ADDED)
 # Grouping levels of a report; _CANONICAL orders rows by them, then a resource's slices by
 # time (start, end), then by every other column so that no input order ever shows.
 _TOP = ("seller_id", "seller_product_group", "currency")
@@ -169,6 +172,7 @@ class _Context:
             discounts=discounts,
             totals=tuple(totals),
             base_total=base_total,
+            cells=_cells(rows),
         )
 
     def _top_line(self, key: tuple, rows: list[Row]) -> TopLine:
@@ -225,8 +229,29 @@ class _Context:
         digest.update(json.dumps(options, sort_keys=True).encode())
         for row in rows:
             digest.update(b"\n")
-            digest.update(json.dumps([_text(row[name]) for name in _COLUMNS]).encode())
+            values: list[Any] = [_text(row[name]) for name in _HASHED]
+            # Columns added later count only when set: reports of inputs without
+            # them keep the version (and bytes) they always had.
+            values += [[name, _text(row[name])] for name in _ADDED if row[name] is not None]
+            digest.update(json.dumps(values).encode())
         return digest.hexdigest()[:16]
+
+
+def _cells(rows: list[Row]) -> tuple[CellTotal, ...]:
+    """Exact amounts per (cell, currency), cells sorted with "no cell" first; none at all
+    when no line item has a cell (a report without cells looks as it always did)."""
+    if all(row["cell"] is None for row in rows):
+        return ()
+    sums: dict[tuple[str | None, str], Decimal] = {}
+    for row in rows:
+        key = (row["cell"], row["currency"])
+        sums[key] = sums.get(key, Decimal(0)) + row["amount"]
+    return tuple(
+        CellTotal(cell=cell, currency=currency, exact_amount=amount)
+        for (cell, currency), amount in sorted(
+            sums.items(), key=lambda item: (_nulls_first(item[0][0]), item[0][1])
+        )
+    )
 
 
 def _product_detail(key: tuple, rows: list[Row]) -> ProductDetail:

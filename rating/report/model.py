@@ -109,6 +109,21 @@ class Total:
 
 
 @dataclass(frozen=True)
+class CellTotal:
+    """What one cell (a tenant's sub-unit, ``scope.cell``) used in one currency.
+
+    The exact sum of its line items, before the tenant's discounts and fees
+    (those apply to the tenant as a whole) and unrounded: rounding happens once
+    per top-level line, and cells cut across them. A currency's cells sum
+    exactly to the exact amounts of its top-level lines.
+    """
+
+    cell: str | None  # None: line items whose samples named no cell
+    currency: str
+    exact_amount: Decimal
+
+
+@dataclass(frozen=True)
 class TenantReport:
     tenant: str
     period: str
@@ -124,6 +139,7 @@ class TenantReport:
     discounts: tuple[DiscountLine, ...]
     totals: tuple[Total, ...]  # one per currency, sorted by currency
     base_total: Decimal | None  # Σ base amounts of all lines, when a base currency is set
+    cells: tuple[CellTotal, ...] = ()  # per cell and currency; empty when no line has a cell
 
 
 @dataclass(frozen=True)

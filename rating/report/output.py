@@ -3,7 +3,8 @@
 Formats: ``table`` (``.txt``), ``json`` (one pretty document per file; on a
 stream one compact document per line, i.e. JSON Lines), ``csv`` and
 ``parquet`` (the flattened lines of :mod:`rating.report.lines`). Parquet is
-binary and needs a directory.
+binary and needs a directory; so does ``html``, a static site
+(:mod:`rating.report.render_html`: ``<tenant>.html`` per tenant and ``index.html``).
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from rating.report.model import TenantReport
 from rating.report.render_json import render_chargeback_json, render_json
 from rating.report.render_table import render_chargeback_table, render_table
 
-FORMATS = ("table", "json", "csv", "parquet")
-_EXTENSIONS = {"table": "txt", "json": "json", "csv": "csv", "parquet": "parquet"}
+FORMATS = ("table", "json", "csv", "parquet", "html")
+_EXTENSIONS = {"table": "txt", "json": "json", "csv": "csv", "parquet": "parquet", "html": "html"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -42,6 +43,8 @@ def render_stream(reports: list[TenantReport], fmt: str) -> str:
         return "".join(render_json(report, indent=None) for report in reports)
     if fmt == "csv":
         return to_csv(report_rows(reports), LINES_SCHEMA.names)
+    if fmt == "html":
+        raise RatecardError("--format html: a site of several pages needs --out DIR")
     raise RatecardError(f"--format {fmt}: binary output needs --out DIR")
 
 
@@ -49,11 +52,15 @@ def write_directory(reports: list[TenantReport], fmt: str, out: Path) -> list[Pa
     """Write ``<tenant>.<ext>`` per report and ``chargeback.<ext>``; returns the paths written."""
     extension = _EXTENSIONS[fmt]
     names = [f"{_UNSAFE.sub('_', report.tenant)}.{extension}" for report in reports]
-    chargeback_name = f"chargeback.{extension}"
+    chargeback_name = "index.html" if fmt == "html" else f"chargeback.{extension}"
     clashes = sorted({n for n in names if names.count(n) > 1 or n == chargeback_name})
     if clashes:
         raise RatecardError(f"{out}: tenant names give clashing file name(s): {', '.join(clashes)}")
     out.mkdir(parents=True, exist_ok=True)
+    if fmt == "html":
+        from rating.report.render_html import write_site  # Jinja2 only when needed
+
+        return write_site(reports, names, out)
     written = []
     for report, name in zip(reports, names, strict=True):
         written.append(_write(out / name, fmt, [report]))

@@ -34,7 +34,7 @@ def render_chargeback_json(rows: Iterable[ChargebackRow], *, indent: int | None 
 
 
 def report_document(report: TenantReport) -> dict[str, Any]:
-    return {
+    document = {
         "tenant": report.tenant,
         "period": {
             "label": report.period,
@@ -48,6 +48,7 @@ def report_document(report: TenantReport) -> dict[str, Any]:
         "baseCurrency": report.base_currency,
         "lines": [_top_line(line) for line in report.lines],
         "discounts": [_discount(line) for line in report.discounts],
+        **_cells(report),
         "totals": [
             {
                 "currency": total.currency,
@@ -58,6 +59,23 @@ def report_document(report: TenantReport) -> dict[str, Any]:
             for total in report.totals
         ],
         "baseTotal": None if report.base_total is None else _money(report.base_total),
+    }
+    return document
+
+
+def _cells(report: TenantReport) -> dict[str, Any]:
+    """The per-cell breakdown, only when some line item has a cell (older reports unchanged)."""
+    if not report.cells:
+        return {}
+    return {
+        "cells": [
+            {
+                "cell": cell.cell,
+                "currency": cell.currency,
+                "exactAmount": _money(cell.exact_amount),
+            }
+            for cell in report.cells
+        ]
     }
 
 

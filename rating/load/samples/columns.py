@@ -41,6 +41,7 @@ from rating.load.samples.schema import (
 )
 from rating.load.traits import EVENTS
 from rating.model import ResourceType, TraitType
+from rating.scopes import LABEL_PREFIX, is_label_column, label_name_ok
 
 _MIN_TIME = pa.scalar(MIN_TIME, TIMESTAMP)
 _MAX_TIME = pa.scalar(MAX_TIME, TIMESTAMP)
@@ -197,6 +198,8 @@ class ColumnChecker:
         for source, column in columns.items():
             if source.startswith("traits.") and source[7:] not in self.traits:
                 require(pc.is_null(column))  # a trait no resource type has
+            elif is_label_column(source):
+                require(_label_ok(source.removeprefix(LABEL_PREFIX), column))
         return ok, normalized
 
     @staticmethod
@@ -234,6 +237,17 @@ class ColumnChecker:
                 column = pc.take(column, indices)
             arrays.append(column if column.type == field.type else column.cast(field.type))
         return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+
+
+def _label_ok(name: str, column: pa.Array) -> pa.Array:
+    """Per row: the label is absent, or its name is good and its text has no control
+    character (an empty text is no label). Labels are validated, not kept (docs)."""
+    if pa.types.is_null(column.type):
+        return pa.repeat(pa.scalar(True), len(column))
+    if not (label_name_ok(name) and is_text(column.type)):
+        return pc.is_null(column)
+    fine = _per_value(column, lambda v: pc.invert(pc.match_substring_regex(v, CONTROL)))
+    return pc.or_kleene(pc.is_null(column), fine)
 
 
 def _text_ok(texts: pa.Array, field: str) -> pa.Array:

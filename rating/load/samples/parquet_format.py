@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 from rating.errors import RatecardError, first_line
 from rating.load.samples.columns import ColumnChecker, is_text
-from rating.load.samples.records import FLAT_ENVELOPE, nest
+from rating.load.samples.records import known_column, nest
 
 # (normalized batch of valid rows or None, [(row number, nested record)] to check one by one)
 Split = tuple[pa.RecordBatch | None, list[tuple[int, dict[str, Any]]]]
@@ -36,7 +36,7 @@ class ParquetChecker(ColumnChecker):
     """Splits Parquet batches into valid rows of ``schema`` and rows to check one by one."""
 
     def check_columns(self, path: str, names: Sequence[str]) -> None:
-        unknown = [c for c in names if c not in FLAT_ENVELOPE and not c.startswith("traits.")]
+        unknown = [c for c in names if not known_column(c)]
         if unknown:
             raise RatecardError(f"{path}: unknown column {unknown[0]!r}")
 

@@ -46,6 +46,7 @@ from rating.load.samples.schema import ENVELOPE_COLUMNS, trait_columns
 from rating.load.traits import EVENTS
 from rating.model import ResourceType, TraitType
 from rating.rate.dialect import DUCKDB, Dialect
+from rating.scopes import LABEL_PREFIX, is_label_column, label_name_ok
 
 _q, _lit = DUCKDB.identifier, DUCKDB.literal  # every name and value in the SQL below
 _EXACT = {
@@ -148,7 +149,7 @@ def _exact_column(file: pq.ParquetFile, field: pa.Field, traits: dict[str, Trait
             return True  # only required to be null, whatever its type
         return _exact(data_type, trait_type)
     if field.name not in FLAT_ENVELOPE:
-        return False  # an unknown column: the reader says so
+        return False  # an unknown column (the reader says so) or a label (the reader checks)
     if pa.types.is_null(data_type):
         return True
     if field.name == "time":
@@ -209,12 +210,17 @@ class SampleRules:
             for name, trait_type in self.traits.items()
             if f"traits.{name}" in present and compatible(present[f"traits.{name}"], trait_type)
         )
-        # Columns that must be null: known traits of an incompatible type, unknown traits.
+        # Columns that must be null: known traits of an incompatible type, unknown traits,
+        # labels with a bad name or of a type other than text.
+        labels = [n for n in present if is_label_column(n)]
+        self.labels = [
+            n for n in labels if label_name_ok(n.removeprefix(LABEL_PREFIX)) and is_text(present[n])
+        ]
         self.null_only = [
             name
             for name in present
             if name.startswith("traits.") and name.removeprefix("traits.") not in self.usable
-        ]
+        ] + [name for name in labels if name not in self.labels]
 
     def column(self, name: str) -> str:
         """The select expression of normalized column ``name``."""
@@ -271,6 +277,9 @@ class SampleRules:
                 yield values
         for column in self.null_only:
             yield f"{q(column)} IS NULL"
+        for column in self.labels:  # validated, not kept (an empty text is no label)
+            ok = " AND ".join(f"NOT contains({q(column)}, chr({ord(c)}))" for c in CONTROL_CHARS)
+            yield f"{q(column)} IS NULL OR ({ok})"
 
     def _envelope(self, source: str) -> str:
         return self.dialect.identifier(source) if source in self.present else "NULL"

@@ -35,6 +35,14 @@ from rating.load.samples.rejects import printable
 from rating.load.samples.schema import ENVELOPE_COLUMNS, TIMESTAMP, sample_schema
 from rating.load.traits import sample_json_schema
 from rating.model import ResourceType, TraitType
+from rating.scopes import (
+    LABEL_NAME_RULE,
+    LABEL_PREFIX,
+    LABELS,
+    SCOPE_FIELDS,
+    is_label_column,
+    label_name_ok,
+)
 
 RFC3339 = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
@@ -50,8 +58,9 @@ TIME_RANGE = "1970-01-01T00:00:00Z (inclusive) to 9999-01-01T00:00:00Z (exclusiv
 CONTROL_CHARS = ("\x00", "\n", "\r")
 CONTROL = "[" + "".join(f"\\x{ord(c):02x}" for c in CONTROL_CHARS) + "]"  # Python and RE2
 # Envelope texts checked for control characters; those that are ids may not be empty.
-SCOPE_IDS = ("scope.location", "scope.platformInstance", "scope.tenant")
-REQUIRED_TEXT = ("resource.id", "scope.platformType")  # and not empty (the JSON Schema says)
+SCOPE_IDS = tuple(f.flat for f in SCOPE_FIELDS if not f.required)
+# And not empty (the JSON Schema says).
+REQUIRED_TEXT = ("resource.id", *(f.flat for f in SCOPE_FIELDS if f.required))
 TEXT_FIELDS = (*REQUIRED_TEXT, "resource.name", *SCOPE_IDS)
 _CONTROL = re.compile(CONTROL)
 _TEXT_PATHS = tuple((field, *field.split(".")) for field in TEXT_FIELDS)
@@ -173,7 +182,7 @@ class RecordValidator:
                 return field, f"control character U+{ord(control[0]):04X} in {_show(text)}"
             if text == "" and field in SCOPE_IDS:
                 return field, "empty string (leave the field out, or null, when there is none)"
-        return None
+        return _label_problem(record.get(LABELS) or {})
 
     def _numbers(self, rt: ResourceType) -> list[tuple[str, str | None, bool]]:
         """``(name, unit, is a list)`` of the type's numeric traits."""
@@ -186,6 +195,24 @@ class RecordValidator:
             ]
             self._numeric[rt.id] = numbers
         return numbers
+
+
+def _label_problem(labels: dict[str, str | None]) -> tuple[str, str] | None:
+    """The first label with a bad name or a value holding a control character.
+
+    Every label is checked, kept or not: a sample's verdict does not depend on
+    the catalog it is rated against. An empty value is no label (CSV cannot
+    tell the two apart).
+    """
+    for name, value in labels.items():
+        if not label_name_ok(name):
+            return f"{LABEL_PREFIX}{name}", f"label name {_show(name)}: not {LABEL_NAME_RULE}"
+        if value and (control := _CONTROL.search(value)):
+            return (
+                f"{LABEL_PREFIX}{name}",
+                f"control character U+{ord(control[0]):04X} in {_show(value)}",
+            )
+    return None
 
 
 def _show(value: Any) -> str:
@@ -234,10 +261,7 @@ def normalize(record: dict[str, Any], rt: ResourceType) -> dict[str, Any]:
         "resource_id": resource["id"],
         "resource_type": resource["type"],
         "resource_name": resource.get("name"),
-        "platform_type": scope["platformType"],
-        "location": scope.get("location"),
-        "platform_instance": scope.get("platformInstance"),
-        "tenant": scope.get("tenant"),
+        **{f.column: scope.get(f.key) for f in SCOPE_FIELDS},
     }
     for name, value in record.get("traits", {}).items():
         trait = rt.trait(name)
@@ -268,6 +292,13 @@ def nest(flat: dict[str, Any]) -> dict[str, Any]:
 
 
 FLAT_ENVELOPE = tuple(ENVELOPE_COLUMNS.values())
+
+
+def known_column(name: str) -> bool:
+    """May a CSV or Parquet input have this column: the envelope, a trait or a label?"""
+    return name in FLAT_ENVELOPE or name.startswith("traits.") or is_label_column(name)
+
+
 _SOURCE = ("source_file", "source_line")
 
 

@@ -8,6 +8,7 @@ import pyarrow as pa
 
 from rating.errors import RatecardError
 from rating.model import ResourceType, TraitType
+from rating.scopes import SCOPE_FIELDS
 
 _SCALAR_ARROW = {
     "Text": pa.string(),
@@ -27,10 +28,7 @@ ENVELOPE_COLUMNS = {
     "resource_id": "resource.id",
     "resource_type": "resource.type",
     "resource_name": "resource.name",
-    "platform_type": "scope.platformType",
-    "location": "scope.location",
-    "platform_instance": "scope.platformInstance",
-    "tenant": "scope.tenant",
+    **{f.column: f.flat for f in SCOPE_FIELDS},
 }
 
 _ENVELOPE_FIELDS = [
@@ -39,10 +37,7 @@ _ENVELOPE_FIELDS = [
     pa.field("resource_id", pa.string(), nullable=False),
     pa.field("resource_type", pa.string(), nullable=False),
     pa.field("resource_name", pa.string()),
-    pa.field("platform_type", pa.string(), nullable=False),
-    pa.field("location", pa.string()),
-    pa.field("platform_instance", pa.string()),
-    pa.field("tenant", pa.string()),
+    *(pa.field(f.column, pa.string(), nullable=not f.required) for f in SCOPE_FIELDS),
     pa.field("source_file", pa.string()),
     pa.field("source_line", pa.int64()),
 ]

@@ -39,6 +39,7 @@ from rating.load.samples.schema import ENVELOPE_COLUMNS, TEXT_DICTIONARY, arrow_
 from rating.load.samples.sources import Block, read_blocks
 from rating.load.samples.text_formats import Item, csv_header, csv_items, jsonl_items
 from rating.model import ResourceType, TraitType
+from rating.scopes import LABELS, is_label_column
 
 # A parsed piece: (flat columns, row count, rows the parse itself cannot vouch for) or None.
 Parsed = tuple[dict[str, pa.Array], int, pa.Array | None] | None
@@ -49,6 +50,9 @@ Lines = Iterable[tuple[int, bytes | None]]
 SMALL = 16  # lines of a refused piece read one by one rather than halved again
 _ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+# Could a line say "labels": null (or spell the key with escapes)? Then rows without
+# labels are checked one by one; else a null labels struct means "left out".
+_MAYBE_NULL_LABELS = re.compile(rb'"labels"\s*:\s*null|\\u')
 _NEWLINE, _RETURN, _QUOTE, _COMMA = (ord(c) for c in '\n\r",')
 # CSV cells the per-record reader converts exactly as Arrow's cast does (else: that row's check).
 _CSV_INTEGER = r"^-?[0-9]{1,15}$"
@@ -172,7 +176,10 @@ def read_jsonl_columnar(
 ) -> Iterator[pa.RecordBatch | Item]:
     """JSON Lines as batches of valid rows and per-record items (module docstring)."""
     schema = _json_schema(checker.traits)
-    options = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
+    # Labels have names no schema can list: unexpected fields are inferred, and a
+    # piece with any unexpected field but a label goes to the per-record path.
+    options = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
+    expected, top = set(schema.empty_table().flatten().column_names), set(schema.names)
 
     def parse(piece: _Piece, lo: int, hi: int) -> Parsed:
         starts, ends = piece.bounds[lo:hi], piece.content_end[lo:hi]
@@ -188,9 +195,19 @@ def read_jsonl_columnar(
         table = pa_json.read_json(pa.BufferReader(text), parse_options=options)
         if table.num_rows == 0:
             return {}, 0, None
+        if any(n not in top and n != LABELS for n in table.column_names):
+            return None  # an unknown field (perhaps named like a flat column)
         # "traits" may be left out but not null: Arrow cannot tell, Python can.
         vouched = pc.is_valid(table.column("traits").combine_chunks())
+        if LABELS in table.column_names:
+            labels = table.column(LABELS).combine_chunks()
+            if not pa.types.is_struct(labels.type):
+                return None  # no line has a labels object: per record
+            if labels.null_count and _MAYBE_NULL_LABELS.search(text):
+                vouched = pc.and_(vouched, pc.is_valid(labels))  # null ≠ left out
         batch = table.flatten().combine_chunks().to_batches()[0]
+        if any(n not in expected and not is_label_column(n) for n in batch.schema.names):
+            return None  # an unknown field: the per-record path names it
         columns = {
             name: pc.dictionary_encode(column) if name in FLAT_ENVELOPE else column
             for name, column in zip(batch.schema.names, batch.columns, strict=True)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from rating.errors import RatecardError
-from rating.load.samples.records import FLAT_ENVELOPE, nest
+from rating.load.samples.records import known_column, nest
 from rating.load.samples.rejects import Reject, printable
 from rating.load.samples.sources import MAX_LINE_BYTES
 from rating.model import ResourceType, TraitType
@@ -212,7 +212,7 @@ def csv_header(path: str, lines: Iterator[tuple[int, bytes | None]]) -> tuple[li
         raise RatecardError(f"{path}:1: malformed CSV header: {error}") from None
     if csv_lines.problem(1, reader.line_num):
         raise RatecardError(f"{path}:1: the CSV header is not UTF-8 or too long")
-    unknown = [c for c in header if c not in FLAT_ENVELOPE and not c.startswith("traits.")]
+    unknown = [c for c in header if not known_column(c)]
     if unknown:
         raise RatecardError(f"{path}:1: unknown column {printable(repr(unknown[0]))}")
     repeated = [c for i, c in enumerate(header) if c in header[:i]]

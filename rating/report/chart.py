@@ -1,0 +1,230 @@
+"""The daily cost chart of the HTML site: exact daily amounts and their inline SVG.
+
+A report keeps each line item as a time slice ``[start, end)`` with its exact
+amount, so daily costs come from the report itself: a slice covering several
+UTC days is split across them in proportion to the time it covers on each, in
+units of the amount's last decimal place, the leftover units going to the
+largest remainders (largest-remainder allocation). The days of one slice
+therefore add up to its amount exactly, and a product group's days add up to
+its top-level line's exact amount. A slice without times (a minimum-charge
+top-up) is spread over the whole period the same way.
+
+The chart is SVG text generated here (no JavaScript library, nothing fetched
+when viewed); its geometry is computed in Decimal too, so no amount ever
+passes through a float. Colours are CSS classes (``g0`` … ``g7``) that the
+page's stylesheet maps to light and dark palettes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+
+from markupsafe import Markup, escape
+
+from rating.report.model import TenantReport, TopLine
+
+PALETTE_SIZE = 8
+_WIDTH = Decimal(720)
+_HEIGHT = Decimal(240)
+_LEFT = Decimal(64)
+_RIGHT = Decimal(8)
+_TOP = Decimal(12)
+_BOTTOM = Decimal(28)
+_PIXEL = Decimal("0.1")
+
+
+@dataclass(frozen=True)
+class DailySeries:
+    """One currency's daily costs per product group (``seller / group``), exact."""
+
+    currency: str
+    days: tuple[date, ...]
+    groups: tuple[str, ...]
+    amounts: dict[tuple[str, date], Decimal]
+
+    def amount(self, group: str, day: date) -> Decimal:
+        return self.amounts.get((group, day), Decimal(0))
+
+    def day_total(self, day: date) -> Decimal:
+        return sum((self.amount(group, day) for group in self.groups), Decimal(0))
+
+    def group_total(self, group: str) -> Decimal:
+        return sum((self.amount(group, day) for day in self.days), Decimal(0))
+
+
+def group_label(line: TopLine) -> str:
+    """How a top-level line's product group is named in the chart and its table."""
+    return f"{line.seller_id} / {line.seller_product_group}"
+
+
+def daily_series(report: TenantReport) -> list[DailySeries]:
+    """One series per currency of the report's top-level lines, sorted by currency."""
+    days = _days(report.period_start, report.period_end)
+    by_currency: dict[str, dict[tuple[str, date], Decimal]] = {}
+    groups: dict[str, list[str]] = {}
+    for line in report.lines:
+        label = group_label(line)
+        amounts = by_currency.setdefault(line.currency, {})
+        if label not in groups.setdefault(line.currency, []):
+            groups[line.currency].append(label)
+        for detail in line.details:
+            for resource in detail.resources:
+                for piece in resource.slices:
+                    start = piece.start or report.period_start
+                    end = piece.end or report.period_end
+                    for day, share in split_by_day(piece.amount, start, end):
+                        key = (label, day)
+                        amounts[key] = amounts.get(key, Decimal(0)) + share
+    return [
+        DailySeries(currency, days, tuple(groups[currency]), by_currency[currency])
+        for currency in sorted(by_currency)
+    ]
+
+
+def split_by_day(amount: Decimal, start: datetime, end: datetime) -> list[tuple[date, Decimal]]:
+    """``amount`` over the UTC days ``[start, end)`` touches, in proportion to the time
+    on each; the shares sum to ``amount`` exactly (largest-remainder allocation)."""
+    spans = [
+        (day, _overlap(day, start, end))
+        for day in _days(start, end if end > start else start + timedelta(microseconds=1))
+    ]
+    total = sum(length for _, length in spans)
+    if total == 0:
+        return [(start.astimezone(UTC).date(), amount)]
+    exponent = amount.as_tuple().exponent
+    scale = max(12, -exponent if isinstance(exponent, int) else 12)
+    units = int(amount.scaleb(scale))
+    floors = [(units * length) // total for _, length in spans]
+    leftover = units - sum(floors)
+    by_remainder = sorted(range(len(spans)), key=lambda i: (-((units * spans[i][1]) % total), i))
+    for index in by_remainder[:leftover]:
+        floors[index] += 1
+    return [
+        (day, Decimal(share).scaleb(-scale))
+        for (day, _), share in zip(spans, floors, strict=True)
+        if share
+    ]
+
+
+def _days(start: datetime, end: datetime) -> tuple[date, ...]:
+    """The UTC days ``[start, end)`` touches."""
+    first = start.astimezone(UTC).date()
+    days = []
+    day = first
+    while _midnight(day) < end:
+        days.append(day)
+        day += timedelta(days=1)
+    return tuple(days)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
+
+
+def _overlap(day: date, start: datetime, end: datetime) -> int:
+    """Microseconds of ``[start, end)`` on ``day`` (UTC)."""
+    lower = max(start, _midnight(day))
+    upper = min(end, _midnight(day + timedelta(days=1)))
+    if upper <= lower:
+        return 0
+    delta = upper - lower
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def render_svg(series: DailySeries, *, title_id: str, desc_id: str) -> Markup:
+    """The series as a stacked bar chart, one bar per day, as inline SVG markup.
+
+    Every text from the report (group labels) is escaped here: the SVG is
+    built as text outside the template and handed to it as Markup.
+    """
+    low = min((_stack_low(series, day) for day in series.days), default=Decimal(0))
+    high = max((_stack_high(series, day) for day in series.days), default=Decimal(0))
+    ticks = axis_ticks(low, high)
+    low, high = ticks[0], ticks[-1]
+    plot_height = _HEIGHT - _TOP - _BOTTOM
+    band = (_WIDTH - _LEFT - _RIGHT) / max(len(series.days), 1)
+
+    def y(value: Decimal) -> Decimal:
+        return _px(_TOP + (high - value) / (high - low) * plot_height)
+
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {_WIDTH} {_HEIGHT}" role="img" '
+        f'aria-labelledby="{title_id} {desc_id}">',
+        f'<title id="{title_id}">Daily cost in {escape(series.currency)} by product group</title>',
+        f'<desc id="{desc_id}">Stacked bars, one per day of the period; the table '
+        f"“Daily cost in {escape(series.currency)} as a table” below the chart lists "
+        "the same amounts.</desc>",
+    ]
+    for tick in ticks:
+        parts.append(
+            f'<line class="grid" x1="{_LEFT}" x2="{_WIDTH - _RIGHT}" y1="{y(tick)}" '
+            f'y2="{y(tick)}"/><text class="tick" x="{_LEFT - 6}" y="{y(tick) + 4}" '
+            f'text-anchor="end">{tick:f}</text>'
+        )
+    label_every = 1 if len(series.days) <= 16 else 7
+    for index, day in enumerate(series.days):
+        x = _px(_LEFT + band * index + band / 10)
+        width = _px(band * 8 / 10)
+        below = above = Decimal(0)
+        for number, group in enumerate(series.groups):
+            value = series.amount(group, day)
+            if value == 0:
+                continue
+            base = above if value > 0 else below
+            top, bottom = (base + value, base) if value > 0 else (base, base + value)
+            if value > 0:
+                above += value
+            else:
+                below += value
+            parts.append(
+                f'<rect class="g{number % PALETTE_SIZE}" x="{x}" y="{y(top)}" '
+                f'width="{width}" height="{_px(y(bottom) - y(top))}">'
+                f"<title>{day.isoformat()} {escape(group)}: {value.normalize():f} "
+                f"{escape(series.currency)}</title></rect>"
+            )
+        if index % label_every == 0:
+            parts.append(
+                f'<text class="tick" x="{_px(_LEFT + band * index + band / 2)}" '
+                f'y="{_HEIGHT - 10}" text-anchor="middle">{day.day}</text>'
+            )
+    parts.append(
+        f'<line class="axis" x1="{_LEFT}" x2="{_WIDTH - _RIGHT}" y1="{y(Decimal(0))}" '
+        f'y2="{y(Decimal(0))}"/></svg>'
+    )
+    return Markup("".join(parts))
+
+
+def axis_ticks(low: Decimal, high: Decimal) -> list[Decimal]:
+    """Round tick values (1, 2 or 5 × 10^k apart) from ≤ ``low`` to ≥ ``high``, 0 included."""
+    low, high = min(low, Decimal(0)), max(high, Decimal(0))
+    span = high - low
+    if span == 0:
+        return [Decimal(0), Decimal(1)]
+    raw = span / 4
+    power = Decimal(1).scaleb(raw.adjusted())
+    step = next(power * m for m in (1, 2, 5, 10) if power * m >= raw)
+    first = (low / step).to_integral_value(rounding=ROUND_FLOOR) * step
+    ticks = [first]
+    while ticks[-1] < high:
+        ticks.append(ticks[-1] + step)
+    return [tick.normalize() + 0 for tick in ticks]
+
+
+def _stack_high(series: DailySeries, day: date) -> Decimal:
+    return sum((v for g in series.groups if (v := series.amount(g, day)) > 0), Decimal(0))
+
+
+def _stack_low(series: DailySeries, day: date) -> Decimal:
+    return sum((v for g in series.groups if (v := series.amount(g, day)) < 0), Decimal(0))
+
+
+def _px(value: Decimal) -> Decimal:
+    return value.quantize(_PIXEL, rounding=ROUND_HALF_EVEN)
+
+
+def nonzero_days(series: DailySeries) -> Iterable[date]:
+    """Days with any cost, for the chart's data table (empty days are left out)."""
+    return (day for day in series.days if any(series.amount(g, day) for g in series.groups))

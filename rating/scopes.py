@@ -1,0 +1,69 @@
+"""The scope fields and labels of a sample, written once (docs/architecture.md).
+
+A sample's ``scope`` object says where its resource runs and who pays for it.
+Every place that names scope fields reads this table: the JSON Schema of
+samples, the per-record and columnar validators, the CSV/Parquet column names,
+the readers' normalized columns, the rating plan, the reference rater and the
+line items. Adding a field here is what makes it travel end to end; nothing
+else lists them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ScopeField:
+    """One scope field: its key in ``scope``, its column, and how rating treats it."""
+
+    key: str  # in a sample's ``scope`` object (JSON Lines)
+    column: str  # normalized sample column and line-item column
+    required: bool = False  # the only required one is the platform type
+    matched: bool = True  # does a catalog scope selector test it (so matching depends on it)?
+
+    @property
+    def flat(self) -> str:
+        """The CSV header / Parquet column name: ``scope.<key>``."""
+        return f"scope.{self.key}"
+
+
+SCOPE_FIELDS = (
+    ScopeField("platformType", "platform_type", required=True),
+    ScopeField("location", "location"),
+    ScopeField("platformInstance", "platform_instance"),
+    ScopeField("tenant", "tenant"),
+    # A tenant's sub-unit (project, department, OU): carried to line items and
+    # reports, splits slices when it changes; no catalog scope level tests it yet.
+    ScopeField("cell", "cell", matched=False),
+)
+
+SCOPE_COLUMNS = tuple(f.column for f in SCOPE_FIELDS)
+# What matching depends on: a change of any other scope field only splits slices.
+MATCHED_SCOPE_COLUMNS = tuple(f.column for f in SCOPE_FIELDS if f.matched)
+
+
+# ---------------------------------------------------------------- labels
+
+# Labels: a flat object of text to text beside ``scope`` (Kubernetes labels, OpenStack
+# metadata), ``labels.<name>`` columns in CSV and Parquet. A name is 1 to 317 letters,
+# digits and ``. _ - : /`` starting and ending with a letter or digit (a Kubernetes
+# key, ``app.kubernetes.io/name``, fits). Python and RE2 read the pattern alike.
+LABEL_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._:/-]{0,315}[A-Za-z0-9])?"
+LABEL_NAME_RULE = (
+    "1 to 317 letters, digits and . _ - : / starting and ending with a letter or digit"
+)
+LABELS = "labels"  # the sample field, and the prefix of the flat columns
+LABEL_PREFIX = f"{LABELS}."
+_LABEL_NAME = re.compile(LABEL_NAME)
+
+
+def is_label_column(name: str) -> bool:
+    """A flat input column holding a label (``labels.<name>``)?"""
+    return name.startswith(LABEL_PREFIX)
+
+
+def label_name_ok(name: str) -> bool:
+    """Does ``name`` follow the label-name rule (the whole of it)?"""
+    return _LABEL_NAME.fullmatch(name) is not None
