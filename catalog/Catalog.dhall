@@ -1,7 +1,9 @@
 {- A catalog. Its own `products` and `discounts` form the operator's base
    part (seller `sellerId`); `parts` adds partner parts, usually imported from
    separate files, each declared in `partners` (its files and seller ids).
-   `fxRates`: 1 `from` = `rate` `to`. -}
+   `fxRates`: 1 `from` = `rate` `to`. `quotas`, `budgets` and `throttling`
+   control what tenants may provision (docs/quotas.md). `dimensions`: labels
+   that become line-item columns and cells derived from labels (Dimensions.dhall). -}
 let Product = ./Product.dhall
 
 let Discount = ./Discount.dhall
@@ -13,6 +15,14 @@ let Partner = ./Partner.dhall
 let ResourceType = ./ResourceType.dhall
 
 let Example = ./Example.dhall
+
+let Quota = ./Quota.dhall
+
+let Budget = ./Budget.dhall
+
+let Throttle = ./Throttle.dhall
+
+let Dimensions = ./Dimensions.dhall
 
 let FxRate = { from : Text, to : Text, rate : Double }
 
@@ -27,6 +37,10 @@ in  { Type =
         , baseCurrency : Optional Text
         , fxRates : List FxRate
         , examples : List Example.Type
+        , quotas : List Quota.Type
+        , budgets : List Budget.Type
+        , throttling : List Throttle.Type
+        , dimensions : Dimensions.Type
         }
     , default =
       { sellerId = None Text
@@ -38,6 +52,10 @@ in  { Type =
       , baseCurrency = None Text
       , fxRates = [] : List FxRate
       , examples = [] : List Example.Type
+      , quotas = [] : List Quota.Type
+      , budgets = [] : List Budget.Type
+      , throttling = [] : List Throttle.Type
+      , dimensions = Dimensions.default
       }
     , FxRate
     }

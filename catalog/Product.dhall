@@ -2,7 +2,10 @@
    more specific scope or for another validity window. Validity dates are
    `YYYY-MM-DD` or RFC 3339 (UTC if no offset); `validUntil` is exclusive.
    `priceSchedule` changes the price over time without repeating the product:
-   `price` holds until the first change, each change until the next. -}
+   `price` holds until the first change, each change until the next.
+   `serviceCategory`: one of FOCUS 1.2's ServiceCategory values ("Compute",
+   "Storage", "Networking", "Databases", "Security", …); by default the
+   resource type's (docs/catalog-language.md). -}
 let Scope = ./Scope.dhall
 
 let Condition = ./Condition.dhall
@@ -29,6 +32,7 @@ in  { Type =
         , validFrom : Optional Text
         , validUntil : Optional Text
         , priceSchedule : List PriceChange.Type
+        , serviceCategory : Optional Text
         }
     , default =
       { description = ""
@@ -36,5 +40,6 @@ in  { Type =
       , validFrom = None Text
       , validUntil = None Text
       , priceSchedule = [] : List PriceChange.Type
+      , serviceCategory = None Text
       }
     }

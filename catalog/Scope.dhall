@@ -1,7 +1,8 @@
 {- Which samples an entry applies to (meshStack's scope selectors).
-   Specificity: PlatformType < PlatformInstance < Tenant. Every field that is
-   set must equal the sample's scope field. -}
-let Level = < PlatformType | PlatformInstance | Tenant >
+   Specificity: PlatformType < PlatformInstance < Tenant < Cell. Every field
+   that is set must equal the sample's scope field. A Cell selector names the
+   tenant and one of its cells (`scope.cell`: a project, department, OU). -}
+let Level = < PlatformType | PlatformInstance | Tenant | Cell >
 
 let Scope =
       { level : Level
@@ -9,6 +10,7 @@ let Scope =
       , location : Optional Text
       , platformInstance : Optional Text
       , tenant : Optional Text
+      , cell : Optional Text
       }
 
 let base =
@@ -19,12 +21,17 @@ let base =
         , location = None Text
         , platformInstance = None Text
         , tenant = None Text
+        , cell = None Text
         }
 
 in  { Type = Scope
     , Level
     , default =
-      { location = None Text, platformInstance = None Text, tenant = None Text }
+      { location = None Text
+      , platformInstance = None Text
+      , tenant = None Text
+      , cell = None Text
+      }
     , platformType = \(platformType : Text) -> base Level.PlatformType platformType
     , location =
         \(platformType : Text) ->
@@ -40,4 +47,9 @@ in  { Type = Scope
         \(platformType : Text) ->
         \(tenant : Text) ->
           base Level.Tenant platformType // { tenant = Some tenant }
+    , cell =
+        \(platformType : Text) ->
+        \(tenant : Text) ->
+        \(cell : Text) ->
+          base Level.Cell platformType // { tenant = Some tenant, cell = Some cell }
     }

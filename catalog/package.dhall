@@ -16,5 +16,9 @@
 , DiscountRule = ./DiscountRule.dhall
 , ResourceType = ./ResourceType.dhall
 , Example = ./Example.dhall
+, Quota = ./Quota.dhall
+, Budget = ./Budget.dhall
+, Throttle = ./Throttle.dhall
+, Dimensions = ./Dimensions.dhall
 , FxRate = (./Catalog.dhall).FxRate
 }

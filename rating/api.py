@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import glob
+import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -44,6 +45,10 @@ from rating.rate.result import Counts, RateOptions, UnmatchedGroup
 from rating.report.model import TenantReport
 
 if TYPE_CHECKING:
+    from rating.control.budget import BudgetUse
+    from rating.control.quota import QuotaUse
+    from rating.control.request import Request
+    from rating.control.state import Holdings
     from rating.export import Publication, S3Options
 
 Samples = str | Path | pa.Table | pa.RecordBatchReader | Any
@@ -153,6 +158,95 @@ class Ratecard:
             progress=progress,
         )[0]
 
+    def holdings(
+        self,
+        samples: Samples | Sequence[Samples],
+        *,
+        at: datetime,
+        interval: timedelta = timedelta(hours=1),
+        interval_for: Mapping[str, timedelta] | None = None,
+        traits: str | Path | None = None,
+        rejects: str | Path | None = None,
+    ) -> Holdings:
+        """Each resource's latest state at or before ``at``: what quotas measure.
+
+        Deleted resources are left out, as are those whose last plain sample's
+        ``interval`` is over (sample-and-hold, as rating reads it). Samples are
+        read and validated as for rating (rejects counted, the first 100 kept,
+        all written to ``rejects``).
+        """
+        from rating.control.state import holdings
+        from rating.load.samples import open_samples
+
+        if rejects is not None:
+            writable_file(Path(rejects), "rejects")
+        sink = RejectSink(Path(rejects) if rejects is not None else None)
+        with _sample_paths(samples, None) as (paths, _names):
+            reader = open_samples(paths, self.resource_types(traits), rejects=sink)
+            held = holdings(reader, at, RateOptions(interval, dict(interval_for or {})))
+        held.counts.read += reader.total.rejected
+        held.counts.rejected = reader.total.rejected
+        return held
+
+    def quota_status(self, held: Holdings) -> list[QuotaUse]:
+        """Every quota's utilization by the resources ``held`` (:meth:`holdings`)."""
+        from rating.control.measure import factors
+        from rating.control.quota import utilization
+
+        return utilization(self.model.controls.quotas, held.resources, factors(self.model))
+
+    def budget_status(
+        self,
+        samples: Samples | Sequence[Samples],
+        *,
+        period: str | Period,
+        as_of: datetime,
+        interval: timedelta = timedelta(hours=1),
+        interval_for: Mapping[str, timedelta] | None = None,
+        traits: str | Path | None = None,
+    ) -> tuple[Rated, list[BudgetUse]]:
+        """Each budget's month-to-date spend at ``as_of``, forecast and level.
+
+        The month is rated up to ``as_of`` as :meth:`rate` does (the run is
+        returned for its reconciliation); spend is after discounts and fees
+        (rating.control.budget says when it cannot be).
+        """
+        from rating.control.budget import budget_status, month_to_date
+
+        month = Period.parse(period) if isinstance(period, str) else period
+        to_date = month_to_date(month, as_of)
+        rated = self.rate(
+            samples, period=to_date, interval=interval, interval_for=interval_for, traits=traits
+        )
+        reports = rated.reports().tenants if rated.line_items.num_rows else {}
+        uses = budget_status(
+            self.model.controls.budgets,
+            reports,
+            rated.line_items.to_pylist(),
+            to_date,
+            month.end,
+        )
+        return rated, uses
+
+    def request_lines(
+        self, request: Request, *, at: datetime, traits: str | Path | None = None
+    ) -> list[dict[str, Any]]:
+        """Line items of one requested resource created at ``at``, to the end of its month.
+
+        Its forecast cost, priced by the engine like any sample; empty at the month's end.
+        """
+        month = Period.month_of(at)
+        if at >= month.end:
+            return []
+        types = self.resource_types(traits)
+        resource_type = next(rt for rt in types if rt.id == request.resource_type)
+        sample = request.as_sample(at, resource_type.platform)
+        with tempfile.TemporaryDirectory(prefix="ratecard-request-") as scratch:
+            path = Path(scratch) / "request.jsonl"
+            path.write_text(json.dumps(sample) + "\n", encoding="utf-8")
+            rest = replace(month, start=at)
+            return self.rate(str(path), period=rest, traits=traits).line_items.to_pylist()
+
 
 def rate_each(
     catalogs: Sequence[Ratecard],
@@ -208,8 +302,10 @@ def _rate_embedded(
     from rating.rate import engine
 
     sink = RejectSink(Path(rejects) if rejects is not None else None)
-    reader = open_samples(paths, types, rejects=sink)
     models = [catalog.model for catalog in catalogs]
+    # The labels any catalog's dimensions read (each plan ignores the others').
+    labels = dict.fromkeys(n for model in models for n in model.dimensions.read_labels)
+    reader = open_samples(paths, types, rejects=sink, labels=tuple(labels))
     results = engine.rate_each(models, reader, period, options, progress=progress)
     rejected = tuple(_renamed(r, names) for r in sink.first)
     return [
@@ -304,11 +400,15 @@ class Rated:
         base_currency: str | None = None,
         rounding: str = "half-even",
         generated_at: datetime | None = None,
+        by: str | Sequence[str] = (),
+        granularity: str = "month",
     ) -> Reports:
         """One usage report per tenant (only ``tenants`` if given), with the chargeback.
 
         ``fx`` is a list of :class:`~rating.model.FxRate` or a ``from,to,rate``
-        CSV file; its rates override the catalog's for the same pair.
+        CSV file; its rates override the catalog's for the same pair. ``by``
+        (``"tenant,cell"`` or a list) groups by dimensions, ``granularity="day"``
+        adds daily buckets (docs/reports.md).
         """
         from rating.currencies import require_currency
         from rating.report import build_reports, read_fx_csv, rounding_mode
@@ -333,6 +433,8 @@ class Rated:
             base_currency=base_currency,
             rounding=rounding_mode(rounding),
             generated_at=generated_at,
+            by=by,
+            granularity=granularity,
         )
         return Reports(tuple(built))
 

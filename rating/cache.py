@@ -9,6 +9,7 @@ tightened, and a directory owned by someone else is refused.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from functools import cache
@@ -46,8 +47,10 @@ def _made_private(directory: Path) -> Path:
     if stat.S_IMODE(info.st_mode) != 0o700:
         os.chmod(directory, 0o700)
     for entry in os.scandir(directory):
-        if entry.is_file(follow_symlinks=False) and stat.S_IMODE(entry.stat().st_mode) & 0o077:
-            os.chmod(entry.path, 0o600)
+        # Another ratecard may rename its temporary file away while we look.
+        with contextlib.suppress(FileNotFoundError):
+            if entry.is_file(follow_symlinks=False) and stat.S_IMODE(entry.stat().st_mode) & 0o077:
+                os.chmod(entry.path, 0o600)
     return directory
 
 

@@ -13,6 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from rating.control.model import Controls
+
 # ---------------------------------------------------------------- resource types
 
 
@@ -65,6 +67,7 @@ class ScopeLevel(StrEnum):
     PLATFORM_TYPE = "PlatformType"
     PLATFORM_INSTANCE = "PlatformInstance"
     TENANT = "Tenant"
+    CELL = "Cell"  # a tenant's sub-unit (``scope.cell``): names the tenant and the cell
 
     @property
     def specificity(self) -> int:
@@ -80,6 +83,7 @@ class ScopeSelector:
     location: str | None = None
     platform_instance: str | None = None
     tenant: str | None = None
+    cell: str | None = None
 
 
 class ConditionOp(StrEnum):
@@ -172,6 +176,9 @@ class Product:
     # applies only to resources created in [created_from, created_until), None = unbounded.
     created_from: datetime | None = None
     created_until: datetime | None = None
+    # FOCUS ServiceCategory the entry names; None: its resource type's
+    # (rating.service_categories.service_category resolves it).
+    service_category: str | None = None
 
 
 class DiscountRule(StrEnum):
@@ -301,6 +308,21 @@ class CatalogPart:
 
 
 @dataclass(frozen=True)
+class Dimensions:
+    """Allocation below the tenant (issue #17): which sample labels become line-item
+    columns (``label.<name>``, in this order), and the labels that give a sample its
+    cell when ``scope.cell`` is absent (tried in order, the first present wins)."""
+
+    labels: tuple[str, ...] = ()
+    cell_from_label: tuple[str, ...] = ()
+
+    @property
+    def read_labels(self) -> tuple[str, ...]:
+        """Every label rating reads from samples: the dimensions, then the cell rules'."""
+        return tuple(dict.fromkeys((*self.labels, *self.cell_from_label)))
+
+
+@dataclass(frozen=True)
 class Catalog:
     name: str
     version: str  # content hash of every file the catalog imports
@@ -313,6 +335,8 @@ class Catalog:
     partners: tuple[PartnerDeclaration, ...] = ()
     remote_imports: tuple[RemoteImport, ...] = ()
     reads_environment: bool = False  # an allowed ``env:`` import
+    dimensions: Dimensions = Dimensions()
+    controls: Controls = field(default=Controls())  # quotas, budgets, throttling
 
     @property
     def volatile(self) -> bool:

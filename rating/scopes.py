@@ -35,8 +35,8 @@ SCOPE_FIELDS = (
     ScopeField("platformInstance", "platform_instance"),
     ScopeField("tenant", "tenant"),
     # A tenant's sub-unit (project, department, OU): carried to line items and
-    # reports, splits slices when it changes; no catalog scope level tests it yet.
-    ScopeField("cell", "cell", matched=False),
+    # reports, splits slices when it changes; a ``Cell`` scope selector tests it.
+    ScopeField("cell", "cell"),
 )
 
 SCOPE_COLUMNS = tuple(f.column for f in SCOPE_FIELDS)
@@ -67,3 +67,19 @@ def is_label_column(name: str) -> bool:
 def label_name_ok(name: str) -> bool:
     """Does ``name`` follow the label-name rule (the whole of it)?"""
     return _LABEL_NAME.fullmatch(name) is not None
+
+
+# A label the catalog reads (an allocation dimension or a cellFromLabel rule) is kept
+# as normalized sample column ``label.<name>``; a dimension is also a line-item column
+# of that name. Labels are text; an empty value is no label (null).
+LABEL_COLUMN_PREFIX = "label."
+
+
+def label_column(name: str) -> str:
+    """The normalized sample and line-item column of label ``name``."""
+    return f"{LABEL_COLUMN_PREFIX}{name}"
+
+
+def is_kept_label(column: str) -> bool:
+    """A normalized sample or line-item column holding a kept label (``label.<name>``)?"""
+    return column.startswith(LABEL_COLUMN_PREFIX)

@@ -9,9 +9,9 @@ One exception: tests comparing with the ``dhall`` binding skip with
 and CI cannot provide it (CI runs them on 3.11, where the binding must be there).
 """
 
+import importlib.util
 import os
 import sys
-from types import ModuleType
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -30,9 +30,7 @@ BINDING_UNAVAILABLE = "the dhall binding is unavailable on this Python"
 
 def binding_available() -> bool:
     """Whether the ``dhall`` binding (a test dependency on Python 3.11 only) is installed."""
-    from rating.load.dhall import binding_available as available
-
-    return available()
+    return importlib.util.find_spec("dhall") is not None
 
 
 def skip_without_binding() -> None:
@@ -50,23 +48,6 @@ def _allowed_skip(reason: object) -> bool:
 def _isolated_dhall_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Never read or pollute the developer's ~/.cache/ratecard from tests."""
     os.environ["RATECARD_CACHE_DIR"] = str(tmp_path_factory.mktemp("dhall-cache"))
-
-
-@pytest.fixture
-def binding_evaluator(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Evaluate with the Dhall binding whatever ``RATECARD_DHALL`` says: for tests of
-    the binding's own workarounds (splicing, rewriting), which the native evaluator skips."""
-    skip_without_binding()
-    monkeypatch.setenv("RATECARD_DHALL", "binding")
-
-
-@pytest.fixture
-def binding() -> ModuleType:
-    """The ``dhall`` binding module itself, for tests calling it directly."""
-    skip_without_binding()
-    import dhall
-
-    return dhall
 
 
 @pytest.hookimpl(hookwrapper=True)

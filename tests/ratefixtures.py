@@ -76,9 +76,11 @@ def utc(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
-def samples_schema(resource_types: Iterable[ResourceType] = (VM_TYPE,)) -> pa.Schema:
+def samples_schema(
+    resource_types: Iterable[ResourceType] = (VM_TYPE,), labels: Sequence[str] = ()
+) -> pa.Schema:
     """The normalized sample schema the readers produce for these resource types."""
-    return sample_schema(tuple(resource_types))
+    return sample_schema(tuple(resource_types), labels=labels)
 
 
 def sample(time: str | datetime, **fields: Any) -> dict[str, Any]:
@@ -89,8 +91,13 @@ def sample(time: str | datetime, **fields: Any) -> dict[str, Any]:
 def samples_table(
     rows: Sequence[dict[str, Any]], resource_types: Iterable[ResourceType] = (VM_TYPE,)
 ) -> pa.Table:
-    """Rows (defaults from :data:`SAMPLE_DEFAULTS`, ``traits`` dict flattened) as Arrow."""
-    schema = samples_schema(resource_types)
+    """Rows (defaults from :data:`SAMPLE_DEFAULTS`, ``traits`` dict flattened) as Arrow.
+
+    Kept labels are ``label.<name>`` keys; the schema has a column for each one used.
+    """
+    used = (key for row in rows for key in row if key.startswith("label."))
+    labels = [key.removeprefix("label.") for key in dict.fromkeys(used)]
+    schema = samples_schema(resource_types, labels)
     flat = []
     for line, row in enumerate(rows, start=1):
         record = {**SAMPLE_DEFAULTS, "source_line": line}
@@ -113,15 +120,18 @@ def scope(
     location: str | None = None,
     platform_instance: str | None = None,
     tenant: str | None = None,
+    cell: str | None = None,
 ) -> ScopeSelector:
     """A selector whose level follows from the most specific field set."""
-    if tenant is not None:
+    if cell is not None:
+        level = ScopeLevel.CELL
+    elif tenant is not None:
         level = ScopeLevel.TENANT
     elif location is not None or platform_instance is not None:
         level = ScopeLevel.PLATFORM_INSTANCE
     else:
         level = ScopeLevel.PLATFORM_TYPE
-    return ScopeSelector(level, platform_type, location, platform_instance, tenant)
+    return ScopeSelector(level, platform_type, location, platform_instance, tenant, cell)
 
 
 def equals(trait: str, value: Any) -> Condition:

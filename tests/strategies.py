@@ -14,7 +14,7 @@ from decimal import Decimal
 from hypothesis import strategies as st
 from ratefixtures import VM, make_catalog, make_price, make_product, scope, tiers, utc
 
-from rating.model import Condition, ConditionOp, PriceModel, UsageKind
+from rating.model import Condition, ConditionOp, Dimensions, PriceModel, UsageKind
 from rating.rate.result import RateOptions
 
 TIMES = [utc("2026-09-30T22:00:00Z") + timedelta(minutes=20 * i) for i in range(180)]
@@ -87,6 +87,8 @@ def products(draw, pid):
                 scope(platform_instance="pike"),
                 scope(tenant="t1"),
                 scope(tenant="t2"),
+                scope(tenant="t1", cell="c1"),
+                scope(tenant="t1", cell="c2"),
             ]
         )
     )
@@ -123,7 +125,19 @@ def products(draw, pid):
 def catalogs(draw):
     n = draw(st.integers(1, 5))
     ids = [draw(st.sampled_from(["p1", "p2", "p3"])) for _ in range(n)]
-    return make_catalog([draw(products(pid)) for pid in ids])
+    catalog = make_catalog([draw(products(pid)) for pid in ids])
+    # Allocation dimensions: a label column, and a cell taken from a label.
+    dimensions = draw(
+        st.sampled_from(
+            [
+                Dimensions(),
+                Dimensions(("team",)),
+                Dimensions((), ("ns",)),
+                Dimensions(("team",), ("ns",)),
+            ]
+        )
+    )
+    return dataclasses.replace(catalog, dimensions=dimensions)
 
 
 @st.composite
@@ -136,6 +150,9 @@ def sample_rows(draw):
         location = draw(st.sampled_from(["eu-de-1", "eu-de-2"]))
         # Often no cell; else one cell, or a cell per sample (moves between cells).
         cells = draw(st.sampled_from([[None], [None], ["c1"], ["c1", "c2", None]]))
+        # Labels: a team that may change between samples, a namespace (cellFromLabel).
+        teams = draw(st.sampled_from([[None], ["blue"], ["blue", "green", None]]))
+        namespaces = draw(st.sampled_from([[None], ["ns1"], ["ns1", "c1", None]]))
         for time in times:
             traits = {
                 "state": draw(st.sampled_from(STATES)),
@@ -152,6 +169,8 @@ def sample_rows(draw):
                     "resource_id": f"r{rid}",
                     "tenant": tenant,
                     "cell": draw(st.sampled_from(cells)),
+                    "label.team": draw(st.sampled_from(teams)),
+                    "label.ns": draw(st.sampled_from(namespaces)),
                     "location": location,
                     "event": draw(st.sampled_from([None] * 6 + ["create", "update", "delete"])),
                     "traits": traits,

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from rating.errors import RatecardError
 from rating.library import catalog_dir
-from rating.load import dhall as dhall_module
-from rating.load.catalog import load_catalog, product_splice
+from rating.load import native
+from rating.load.catalog import load_catalog
 from rating.model import (
     Catalog,
     ConditionOp,
@@ -187,11 +187,9 @@ def test_cache_hits_when_unchanged_and_misses_after_editing_an_import(
     (tmp_path / "c").mkdir()
     root = _tiny_catalog(tmp_path / "c")
     calls: list[Path] = []
-    real = dhall_module._evaluate_root
+    real = native.evaluate_file
     monkeypatch.setattr(
-        dhall_module,
-        "_evaluate_root",
-        lambda path, splice: calls.append(path) or real(path, splice),
+        native, "evaluate_file", lambda path, cache: calls.append(path) or real(path, cache)
     )
     first = load_catalog(root)
     second = load_catalog(root)
@@ -279,28 +277,8 @@ def _split_catalog(root: Path, products: str) -> Path:
     return root
 
 
-@pytest.mark.usefixtures("binding_evaluator")
-def test_product_files_are_spliced_cached_per_file_and_equal_plain_evaluation(
-    tmp_path: Path,
-) -> None:
-    (tmp_path / "c").mkdir()
-    root = _split_catalog(tmp_path / "c", "./a.dhall # ./b.dhall")
-    spliced, _ = dhall_module.evaluate_tracked(root / "catalog.dhall", product_splice())
-    assert spliced == dhall_module._evaluate_uncached(root / "catalog.dhall")
-    assert [p.id for p in load_catalog(root).products] == ["a1", "b1"]
-    leaves = set((tmp_path / "cache").glob("leaf-*.json"))
-    assert len(leaves) == 2
-    (root / "b.dhall").write_text(_product_file("0.75").replace('"p1"', '"b1"', 1))
-    edited = load_catalog(root)
-    assert [p.price.unit_price for p in edited.products] == [Decimal("0.5"), Decimal("0.75")]
-    assert len(set((tmp_path / "cache").glob("leaf-*.json")) - leaves) == 1
-
-
-def test_native_evaluator_caches_each_imported_file_by_content(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The native counterpart of splicing: an edit evaluates the edited file again, no other."""
-    monkeypatch.setenv("RATECARD_DHALL", "native")
+def test_each_imported_file_is_cached_by_content(tmp_path: Path) -> None:
+    """An edit evaluates the edited file again, no other."""
     (tmp_path / "c").mkdir()
     root = _split_catalog(tmp_path / "c", "./a.dhall # ./b.dhall")
     assert [p.id for p in load_catalog(root).products] == ["a1", "b1"]
@@ -312,11 +290,10 @@ def test_native_evaluator_caches_each_imported_file_by_content(
     assert len(set((tmp_path / "cache").glob("native-*.pickle")) - cached) == 1
 
 
-def test_a_root_looking_inside_lists_is_evaluated_plainly(tmp_path: Path) -> None:
+def test_a_root_may_look_inside_the_lists_it_imports(tmp_path: Path) -> None:
     reverse = "List/reverse C.Product.Type (./a.dhall # ./b.dhall)"
     catalog = load_catalog(_split_catalog(tmp_path, reverse))
     assert [p.id for p in catalog.products] == ["b1", "a1"]
-    assert not list((tmp_path / "cache").glob("leaf-*.json"))
 
 
 def test_an_error_in_one_product_file_names_that_file(tmp_path: Path) -> None:

@@ -230,7 +230,9 @@ def write_flat(records: list[dict[str, Any]], path: Path) -> None:
                 writer.writerow(["" if row.get(c) is None else row.get(c) for c in header])
         return
     columns = {c: [row.get(c) for row in rows] for c in header}
-    types = {"traits.vcpu": pa.int64(), "traits.ramMb": pa.int64()}
+    types = {  # integer traits (vcpu, ramMb, milliCpu…) stay integers; the rest is text
+        c: pa.int64() for c, v in columns.items() if any(isinstance(x, int) for x in v)
+    }
     columns["time"] = [parse_time(t) for t in columns["time"]]
     table = pa.table(
         {

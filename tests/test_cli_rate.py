@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from rating.cli import cli
-from rating.rate.result import LINE_ITEM_SCHEMA
+from rating.rate.result import LINE_ITEM_SCHEMA, line_item_schema
 
 CATALOG = Path(__file__).parent.parent / "examples/catalogs/private-cloud/catalog.dhall"
 
@@ -78,8 +78,9 @@ def test_parquet_out_matches_engine_schema(samples: Path, tmp_path: Path):
     result = invoke(str(CATALOG), str(samples), "--period", "2026-10", "--out", str(out))
     assert result.exit_code == 0, result.output
     table = pq.read_table(out)
-    assert table.schema.names == LINE_ITEM_SCHEMA.names
-    assert table.cast(LINE_ITEM_SCHEMA).num_rows >= 2
+    schema = line_item_schema(("costCenter",))  # the example catalog's label dimension
+    assert table.schema.names == [*LINE_ITEM_SCHEMA.names, "label.costCenter"]
+    assert table.cast(schema).num_rows >= 2
     total = sum(table.column("amount").to_pylist(), Decimal(0))
     assert f"total EUR {total}" in result.stderr
 

@@ -1,24 +1,23 @@
 """The native evaluator (``rating.dhall``) gives the binding's values, file for file.
 
-The native evaluator is the default; the binding (``dhall`` 0.1.15) is a test
-dependency on Python 3.11, its last supported version, so that every Dhall
-file in the repository, the project template and generated records and
-catalogs are evaluated by both through the loader's one boundary
-(``RATECARD_DHALL``) and compared exactly: a float by its ``repr`` (so
-``-0.0`` and ``0.0`` differ), a ``bool`` never equal to an ``int``. A file
-the binding cannot evaluate (a type, a broken catalog) must fail with the
-native evaluator too. Without the binding (Python 3.12+) the module skips.
+The loader evaluates with ``rating.dhall`` only; the binding it replaced
+(``dhall`` 0.1.15) is a test dependency on Python 3.11, its last supported
+version, so that every Dhall file in the repository, the project template and
+generated records and catalogs are evaluated by both — the loader's
+functions on one side, the binding called directly on the other — and
+compared exactly: a float by its ``repr`` (so ``-0.0`` and ``0.0`` differ), a
+``bool`` never equal to an ``int``. A file the binding cannot evaluate (a
+type, a broken catalog) must fail natively too. Without the binding (Python
+3.12+) the module skips.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import pytest
 from conftest import BINDING_UNAVAILABLE, binding_available
@@ -27,7 +26,7 @@ from hypothesis import strategies as st
 
 from rating.errors import RatecardError
 from rating.library import catalog_dir, traits_dir
-from rating.load.dhall import EVALUATOR_VARIABLE, EVALUATORS, evaluate_text, evaluate_tracked
+from rating.load.dhall import evaluate_text, evaluate_tracked
 
 pytestmark = pytest.mark.skipif(not binding_available(), reason=BINDING_UNAVAILABLE)
 
@@ -41,13 +40,6 @@ FILES = sorted(
 FAILED = ("failed",)
 
 
-@contextmanager
-def _evaluator(name: str) -> Iterator[None]:
-    """``RATECARD_DHALL=name`` for the block (hypothesis forbids function-scoped fixtures)."""
-    with mock.patch.dict(os.environ, {EVALUATOR_VARIABLE: name}):
-        yield
-
-
 def _exact(value: Any) -> Any:
     """``value`` in a form whose ``==`` is exact: types and float bits matter."""
     if isinstance(value, dict):
@@ -59,22 +51,48 @@ def _exact(value: Any) -> Any:
     return (type(value).__name__, value)
 
 
-def _both(evaluate: Callable[[], Any]) -> dict[str, Any]:
-    """The exact value (or ``FAILED``) each evaluator gives ``evaluate``."""
-    outcomes = {}
-    for name in EVALUATORS:
-        with _evaluator(name):
-            try:
-                outcomes[name] = _exact(evaluate())
-            except RatecardError:
-                outcomes[name] = FAILED
-    return outcomes
+def _by_binding(text: str, base_dir: Path) -> Any:
+    """The binding's value of ``text``: it resolves relative imports against the working
+    directory, so run it in ``base_dir``."""
+    import dhall
+
+    previous = os.getcwd()
+    os.chdir(base_dir)
+    try:
+        return dhall.loads(text)
+    finally:
+        os.chdir(previous)
 
 
-def _assert_same(evaluate: Callable[[], Any], *, must_evaluate: bool = False) -> None:
-    outcomes = _both(evaluate)
-    assert outcomes["native"] == outcomes["binding"]
-    assert not must_evaluate or outcomes["binding"] != FAILED
+def _assert_same(
+    native: Callable[[], Any], text: str, base_dir: Path, *, must_evaluate: bool = False
+) -> None:
+    """``native()`` and the binding's value of ``text`` are equal, or both fail."""
+    try:
+        ours = _exact(native())
+    except RatecardError:
+        ours = FAILED
+    try:
+        theirs = _exact(_by_binding(text, base_dir))
+    except (TypeError, ValueError):  # how the binding reports a Dhall error
+        theirs = FAILED
+    assert ours == theirs
+    assert not must_evaluate or theirs != FAILED
+
+
+def _assert_same_text(text: str, base_dir: Path, *, must_evaluate: bool = False) -> None:
+    _assert_same(lambda: evaluate_text(text, base_dir), text, base_dir, must_evaluate=must_evaluate)
+
+
+def _assert_same_file(path: Path, *, must_evaluate: bool = False) -> None:
+    """The file as the loader evaluates it (uncached) and as an absolute import for the binding."""
+    absolute = "".join(f'/"{part}"' for part in path.resolve().parts[1:])
+    _assert_same(
+        lambda: evaluate_tracked(path, cache=False)[0],
+        absolute,
+        path.parent,
+        must_evaluate=must_evaluate,
+    )
 
 
 def test_the_repository_has_dhall_files_to_compare() -> None:
@@ -84,7 +102,7 @@ def test_the_repository_has_dhall_files_to_compare() -> None:
 
 @pytest.mark.parametrize("path", FILES, ids=lambda path: str(path.relative_to(REPOSITORY)))
 def test_every_repository_file_evaluates_the_same(path: Path) -> None:
-    _assert_same(lambda: evaluate_tracked(path, cache=False)[0])
+    _assert_same_file(path)
 
 
 @pytest.mark.parametrize(
@@ -94,9 +112,7 @@ def test_every_repository_file_evaluates_the_same(path: Path) -> None:
 )
 def test_every_trait_schema_evaluates_the_same(path: Path) -> None:
     """A ``{ Type, schema }`` file is only ever read through its ``schema``."""
-    _assert_same(
-        lambda: evaluate_text(f'(./"{path.name}").schema', path.parent), must_evaluate=True
-    )
+    _assert_same_text(f'(./"{path.name}").schema', path.parent, must_evaluate=True)
 
 
 def test_the_project_template_evaluates_the_same(tmp_path: Path) -> None:
@@ -104,9 +120,7 @@ def test_the_project_template_evaluates_the_same(tmp_path: Path) -> None:
     shutil.copytree(catalog_dir(), tmp_path / "catalog")
     shutil.copytree(traits_dir(), tmp_path / "traits")
     shutil.copy(TEMPLATES / "catalog.dhall", tmp_path / "catalog.dhall")
-    _assert_same(
-        lambda: evaluate_tracked(tmp_path / "catalog.dhall", cache=False)[0], must_evaluate=True
-    )
+    _assert_same_file(tmp_path / "catalog.dhall", must_evaluate=True)
 
 
 # ---------------------------------------------------------------- generated values
@@ -207,7 +221,7 @@ def test_generated_values_evaluate_the_same(
 ) -> None:
     kind, text = case
     base = tmp_path_factory.getbasetemp()
-    _assert_same(lambda: evaluate_text(f"({text}) : {_type_text(kind)}", base), must_evaluate=True)
+    _assert_same_text(f"({text}) : {_type_text(kind)}", base, must_evaluate=True)
 
 
 # ---------------------------------------------------------------- generated catalogs
@@ -256,4 +270,4 @@ def test_generated_catalogs_evaluate_the_same(
     )
     root = tmp_path_factory.mktemp("catalog") / "catalog.dhall"
     root.write_text(text)
-    _assert_same(lambda: evaluate_tracked(root, cache=False)[0], must_evaluate=True)
+    _assert_same_file(root, must_evaluate=True)

@@ -1,34 +1,22 @@
 """Dhall failures become one ``file:line:column: what`` message naming the right file.
 
-Every test runs with both evaluators (``RATECARD_DHALL``): they word their
-findings differently, so the tests pin the place, the kind of failure and
-the names a reader needs, not the evaluator's phrasing.
+The tests pin the place, the kind of failure and the names a reader needs,
+not the exact phrasing (they were written to hold for the ``dhall`` binding
+too, which the loader used before ``rating.dhall``).
 """
 
 from pathlib import Path
 
 import pytest
-from conftest import skip_without_binding
 
 from rating.errors import RatecardError
 from rating.library import catalog_dir
-from rating.load.dhall import (
-    EVALUATOR_VARIABLE,
-    EVALUATORS,
-    evaluate,
-    evaluate_text,
-    imported_files,
-)
+from rating.load.dhall import evaluate, evaluate_text, imported_files
 
 
-@pytest.fixture(autouse=True, params=EVALUATORS)
-def _private_cache(
-    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if request.param == "binding":
-        skip_without_binding()
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RATECARD_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv(EVALUATOR_VARIABLE, request.param)
 
 
 def _error(path: Path) -> str:

@@ -10,9 +10,12 @@ fails the run until it is removed from the list, so the list can only shrink.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
+from dhall_hosts import SuiteHosts
 
 from rating.dhall import (
     DhallDecodeError,
@@ -67,19 +70,29 @@ def _cases(category: str, outcome: str, suffix: str) -> list[object]:
     return params
 
 
+class Suite(NamedTuple):
+    """Where the cases run: ``root`` holds ``./dhall-lang`` (the standard); ``hosts`` serve URLs."""
+
+    root: Path
+    hosts: SuiteHosts
+
+
 @pytest.fixture(scope="module")
-def mount(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A directory in which ``./dhall-lang`` is the standard."""
+def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
+    """The standard mounted as ``./dhall-lang`` and its web hosts served locally."""
     root = tmp_path_factory.mktemp("dhall")
     (root / MOUNT_NAME).symlink_to(STANDARD, target_is_directory=True)
-    return root
+    yield from (Suite(root, hosts) for hosts in SuiteHosts(STANDARD).serving())
 
 
 def _environment(case: Path) -> dict[str, str]:
     """DHALL_TEST_VAR as the README asks, plus the case's ``…ENV.dhall`` if any."""
     env = {"DHALL_TEST_VAR": "6 * 7"}
-    env_file = case.with_name(case.name.removesuffix("A.dhall") + "ENV.dhall")
-    if env_file.name != case.name and env_file.exists():
+    # A success case xA.dhall has xENV.dhall, a failure case x.dhall has xENV.dhall.
+    stem = case.name.removesuffix(".dhall")
+    stem = stem.removesuffix("A") if "success" in case.parts else stem
+    env_file = case.with_name(stem + "ENV.dhall")
+    if env_file.exists():
         entries = normalize(parse_bytes(env_file.read_bytes(), str(env_file)))
         for entry in getattr(entries, "items", ()):
             key, value = entry.fields["mapKey"], entry.fields["mapValue"]
@@ -87,15 +100,19 @@ def _environment(case: Path) -> dict[str, str]:
     return env
 
 
-def _load(path: Path, mount: Path, use_cache: bool = True) -> Expr:
-    """Parse a case file and resolve its imports as the suite's README describes."""
-    cache = SUITE / "import" / "cache" / "dhall" if use_cache else mount / "no-cache"
+def _load(path: Path, suite: Suite, use_cache: bool = True) -> Expr:
+    """Parse a case file and resolve its imports as the suite's README describes.
+
+    Remote imports go to the local :class:`SuiteHosts` (the resolver's fetch hook).
+    """
+    cache = SUITE / "import" / "cache" / "dhall" if use_cache else suite.root / "no-cache"
     resolver = Resolver(
-        root=mount,
+        root=suite.root,
         env=_environment(path),
         home=SUITE / "import" / "home",
         cache_dir=cache,
         update_cache=False,  # the README asks to treat the suite's cache as read-only
+        fetch_remote=suite.hosts.fetch,
     )
     here = Location(HERE, (MOUNT_NAME, *path.relative_to(STANDARD).parts))
     return resolver.resolve(parse_bytes(path.read_bytes(), str(path)), here)
@@ -139,9 +156,9 @@ def test_binary_decode_failure(case: Path) -> None:
 
 
 @pytest.mark.parametrize("case", _cases("normalization", "success", "A.dhall"))
-def test_normalization(case: Path, mount: Path) -> None:
-    expected = _load(_partner(case, "B.dhall"), mount)
-    expr = _load(case, mount)
+def test_normalization(case: Path, suite: Suite) -> None:
+    expected = _load(_partner(case, "B.dhall"), suite)
+    expr = _load(case, suite)
     normal = normalize(expr)
     assert encode(normal) == encode(expected)
     # Cross-check the two alpha-normalizers: syntactic, and during read-back.
@@ -155,37 +172,37 @@ def test_alpha_normalization(case: Path) -> None:
 
 
 @pytest.mark.parametrize("case", _cases("semantic-hash", "success", "A.dhall"))
-def test_semantic_hash(case: Path, mount: Path) -> None:
+def test_semantic_hash(case: Path, suite: Suite) -> None:
     expected = _partner(case, "B.hash").read_text().strip()
-    assert semantic_hash(alpha_beta_normalize(_load(case, mount))) == expected
+    assert semantic_hash(alpha_beta_normalize(_load(case, suite))) == expected
 
 
 # -- type inference ------------------------------------------------------------
 
 
 @pytest.mark.parametrize("case", _cases("type-inference", "success", "A.dhall"))
-def test_type_inference_success(case: Path, mount: Path) -> None:
+def test_type_inference_success(case: Path, suite: Suite) -> None:
     expected = parse_bytes(_partner(case, "B.dhall").read_bytes())
     # The README: type-inference cases resolve their imports without the cache.
-    assert encode(infer(_load(case, mount, use_cache=False))) == encode(expected)
+    assert encode(infer(_load(case, suite, use_cache=False))) == encode(expected)
 
 
 @pytest.mark.parametrize("case", _cases("type-inference", "failure", ".dhall"))
-def test_type_inference_failure(case: Path, mount: Path) -> None:
+def test_type_inference_failure(case: Path, suite: Suite) -> None:
     with pytest.raises(DhallError):
-        infer(_load(case, mount, use_cache=False))
+        infer(_load(case, suite, use_cache=False))
 
 
 # -- imports -------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("case", _cases("import", "success", "A.dhall"))
-def test_import_success(case: Path, mount: Path) -> None:
-    expected = normalize(_load(_partner(case, "B.dhall"), mount))
-    assert encode(normalize(_load(case, mount))) == encode(expected)
+def test_import_success(case: Path, suite: Suite) -> None:
+    expected = normalize(_load(_partner(case, "B.dhall"), suite))
+    assert encode(normalize(_load(case, suite))) == encode(expected)
 
 
 @pytest.mark.parametrize("case", _cases("import", "failure", ".dhall"))
-def test_import_failure(case: Path, mount: Path) -> None:
+def test_import_failure(case: Path, suite: Suite) -> None:
     with pytest.raises(DhallError):
-        infer(_load(case, mount))
+        infer(_load(case, suite))

@@ -33,7 +33,7 @@ from strategies import STATES, catalogs, options_st, sample_rows
 from rating.model import Condition, ConditionOp, PriceModel, UsageKind
 from rating.period import Period
 from rating.rate import engine, reference
-from rating.rate.result import LINE_ITEM_SCHEMA, RateOptions
+from rating.rate.result import LINE_ITEM_SCHEMA, RateOptions, line_item_schema
 
 OCT = Period.parse("2026-10")
 SHORT = Period.parse("2026-10-01/2026-10-03")
@@ -206,7 +206,7 @@ def test_engine_equals_reference(catalog, rows, options, period):
     expected = reference.rate(catalog, table.to_batches(), period, options)
     actual = engine.rate(catalog, table.to_batches(), period, options)
     assert actual.line_items.to_pylist() == expected.line_items.to_pylist()
-    assert actual.line_items.schema == LINE_ITEM_SCHEMA
+    assert actual.line_items.schema == line_item_schema(catalog.dimensions.labels)
     assert actual.counts == expected.counts
     assert actual.unmatched == expected.unmatched
 

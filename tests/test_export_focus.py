@@ -45,6 +45,7 @@ def item(**overrides: object) -> dict[str, object]:
         "product_name": "VM vCPU",
         "seller_id": "platform-team",
         "seller_product_group": "Compute",
+        "service_category": "Compute",
         "usage_type": "vCPU hours",
         "quantity": Decimal("96"),
         "unit": "{vCPU}.h",
@@ -70,6 +71,7 @@ def example_items() -> pa.Table:
             product_id="volume-gib",
             product_name="Volume GiB",
             seller_product_group="Storage",
+            service_category="Storage",
             usage_type="GiB hours",
             quantity=Decimal("240.5"),
             unit="GiBy.h",
@@ -168,10 +170,16 @@ def test_each_service_name_has_one_category() -> None:
     """FOCUS: exactly one ServiceCategory per ServiceName, whatever the resource types."""
     rows = [
         item(product_name="Bundle", resource_type="openstack.nova.server"),
-        item(product_name="Bundle", resource_type="openstack.cinder.volume", resource_id="v"),
+        item(
+            product_name="Bundle",
+            resource_type="openstack.cinder.volume",
+            resource_id="v",
+            service_category="Storage",
+        ),
     ]
     focus = to_focus(pa.Table.from_pylist(rows, schema=LINE_ITEM_SCHEMA))
-    assert set(focus.column("ServiceCategory").to_pylist()) == {"Storage"}  # min type id wins
+    services = {(r["ServiceCategory"], r["ServiceSubcategory"]) for r in focus.to_pylist()}
+    assert services == {("Compute", "Virtual Machines")}  # the smallest category wins
 
 
 def test_minimum_charge_is_an_adjustment_without_usage_columns() -> None:

@@ -37,10 +37,12 @@ REQUIRED = {"vcpu": 2, "ramMb": 512, "state": "ACTIVE"}
 
 
 def write_parquet(table: pa.Table, path: Path) -> str:
-    """Normalized sample rows as a Parquet file in the flat input layout."""
+    """Normalized sample rows as a Parquet file in the flat input layout (kept labels
+    ``label.<name>`` as ``labels.<name>``)."""
     flat = dict(ENVELOPE_COLUMNS)
     table = table.drop_columns(["source_file", "source_line"])
-    pq.write_table(table.rename_columns([flat.get(n, n) for n in table.column_names]), path)
+    names = [flat.get(n, n.replace("label.", "labels.", 1)) for n in table.column_names]
+    pq.write_table(table.rename_columns(names), path)
     return str(path)
 
 
@@ -61,7 +63,7 @@ def write_jsonl(path: Path, *traits: dict) -> str:
 
 def assert_rates_like_reference(catalog, reader: SampleReader, *args) -> None:
     """``engine.rate`` on the reader equals the reference on a full read of the same files."""
-    table = open_samples(reader.paths, reader.resource_types).read_all()
+    table = open_samples(reader.paths, reader.resource_types, labels=reader.labels).read_all()
     expected = reference.rate(catalog, table.to_batches(), *args)
     actual = engine.rate(catalog, reader, *args)
     assert actual.line_items.to_pylist() == expected.line_items.to_pylist()
@@ -92,7 +94,8 @@ def test_sample_files_rate_like_the_reference(
     tmp_path_factory, catalog, rows, options, period
 ) -> None:
     folder = tmp_path_factory.mktemp("narrow")
-    reader = open_samples([write_parquet(samples_table(rows), folder / "s.parquet")], TYPES)
+    path = write_parquet(samples_table(rows), folder / "s.parquet")
+    reader = open_samples([path], TYPES, labels=catalog.dimensions.read_labels)
     assert_rates_like_reference(catalog, reader, period, options)
 
 

@@ -37,7 +37,7 @@ from rating.load.samples import open_samples
 from rating.load.samples.schema import ENVELOPE_COLUMNS
 from rating.period import Period
 from rating.rate import engine
-from rating.rate.result import LINE_ITEM_SCHEMA
+from rating.rate.result import line_item_schema
 from rating.rate.spark import rate_on_spark, start_session
 
 REPO = Path(__file__).resolve().parent.parent
@@ -60,10 +60,12 @@ def spark():
 
 
 def flat_parquet(table: pa.Table, path: Path) -> str:
-    """Normalized sample rows written in the flat file layout users give Spark."""
+    """Normalized sample rows written in the flat file layout users give Spark (kept
+    labels ``label.<name>`` as ``labels.<name>``)."""
     renamed = {target: source for target, source in ENVELOPE_COLUMNS.items()}
     table = table.drop_columns(["source_file", "source_line"])
-    pq.write_table(table.rename_columns([renamed.get(n, n) for n in table.column_names]), path)
+    names = [renamed.get(n, n.replace("label.", "labels.", 1)) for n in table.column_names]
+    pq.write_table(table.rename_columns(names), path)
     return str(path)
 
 
@@ -71,7 +73,7 @@ def test_example_catalog_and_fleet_match_duckdb_exactly(spark):
     catalog = load_catalog(CATALOG)
     expected = engine.rate(catalog, open_samples([str(FLEET)], catalog.resource_types), OCT)
     actual = rate_on_spark(spark, catalog, [str(FLEET)], OCT).collect()
-    assert actual.line_items.schema == LINE_ITEM_SCHEMA
+    assert actual.line_items.schema == line_item_schema(catalog.dimensions.labels)
     assert actual.line_items.num_rows == expected.line_items.num_rows > 20
     assert actual.line_items.to_pylist() == expected.line_items.to_pylist()
     assert actual.counts == expected.counts
@@ -136,9 +138,8 @@ def test_cli_lets_spark_write_a_parquet_dataset_to_a_uri(spark, tmp_path):
     written = pq.read_table(tmp_path / "line-items")
     catalog = load_catalog(CATALOG)
     expected = engine.rate(catalog, open_samples([str(FLEET)], catalog.resource_types), OCT)
-    assert written.select(LINE_ITEM_SCHEMA.names).cast(LINE_ITEM_SCHEMA).to_pylist() == (
-        expected.line_items.to_pylist()
-    )
+    schema = line_item_schema(catalog.dimensions.labels)
+    assert written.select(schema.names).cast(schema).to_pylist() == expected.line_items.to_pylist()
 
 
 def test_a_filesystem_spark_cannot_reach_is_a_one_line_error(spark):

@@ -8,6 +8,11 @@ two locations, covering every built-in resource type. Notable events:
 * volume ``vol-scratch`` and its snapshot are deleted after their
   2026-10-01T17:00Z sample (no samples afterwards).
 
+Below the tenant (issue #17), resources sit in cells (``scope.cell``: web, db,
+ci, net, shop, orders) and carry labels (``costCenter``, OpenStack metadata or
+Kubernetes labels); the pod and its volume claim name no cell: the example
+catalog derives it from their ``kubernetes.io/namespace`` label.
+
 Run: ``python examples/samples/make_fleet.py`` (deterministic output).
 """
 
@@ -164,6 +169,28 @@ RESOURCES: list[tuple[str, str, str | None, tuple[str, str, str], str, Any]] = [
 ]
 
 
+# resource id -> (cell, labels); a resource not listed has neither.
+ALLOCATION: dict[str, tuple[str | None, dict[str, str]]] = {
+    "vm-web-1": ("web", {"costCenter": "cc-100"}),
+    "vm-db-1": ("db", {"costCenter": "cc-200"}),
+    "vol-data": ("db", {"costCenter": "cc-200"}),
+    "vol-scratch": ("ci", {"costCenter": "cc-100"}),
+    "snap-scratch": ("ci", {}),
+    "img-ubuntu": ("web", {}),
+    "fip-1": ("web", {"costCenter": "cc-100"}),
+    "router-1": ("net", {}),
+    "lb-1": ("net", {"costCenter": "cc-200"}),
+    "pod-api-0": (
+        None,
+        {"kubernetes.io/namespace": "api", "app.kubernetes.io/name": "api", "costCenter": "cc-300"},
+    ),
+    "pvc-pg": (None, {"kubernetes.io/namespace": "data", "costCenter": "cc-300"}),
+    "app-shop": ("shop", {"costCenter": "cc-100"}),
+    "si-redis": ("shop", {}),
+    "osb-pg-1": ("orders", {"costCenter": "cc-300"}),
+}
+
+
 def fleet() -> list[dict[str, Any]]:
     """Every sample, ordered by time then resource."""
     records = []
@@ -173,19 +200,20 @@ def fleet() -> list[dict[str, Any]]:
             if rid.endswith("scratch") and t >= DELETED:
                 continue
             resource = {"id": rid, "type": rtype} | ({"name": name} if name else {})
-            records.append(
-                {
-                    "time": t.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "resource": resource,
-                    "scope": {
-                        "platformType": platform,
-                        "location": location,
-                        "platformInstance": instance,
-                        "tenant": tenant,
-                    },
-                    "traits": traits(t),
+            cell, labels = ALLOCATION.get(rid, (None, {}))
+            record = {
+                "time": t.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "resource": resource,
+                "scope": {
+                    "platformType": platform,
+                    "location": location,
+                    "platformInstance": instance,
+                    "tenant": tenant,
                 }
-            )
+                | ({"cell": cell} if cell else {}),
+                "traits": traits(t),
+            }
+            records.append(record | ({"labels": labels} if labels else {}))
     return records
 
 

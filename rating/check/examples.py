@@ -65,7 +65,7 @@ def _batches(catalog: Catalog, example: CatalogExample) -> tuple[list, str | Non
     from rating.load.samples.records import RecordValidator, RowBuilder, normalize
 
     validator = RecordValidator(catalog.resource_types)
-    builder = RowBuilder(catalog.resource_types)
+    builder = RowBuilder(catalog.resource_types, labels=catalog.dimensions.read_labels)
     for line, record in enumerate(example.samples, start=1):
         problem = validator.check(record)
         if problem is not None:

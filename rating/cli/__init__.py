@@ -33,6 +33,9 @@ _COMMANDS = {
     "diff": "rating.cli.diff_cmd:diff",
     "export": "rating.cli.export_cmd:export",
     "verify-export": "rating.cli.verify_cmd:verify_export",
+    "quota": "rating.cli.quota_cmd:quota",
+    "admit": "rating.cli.admit_cmd:admit",
+    "budget": "rating.cli.budget_cmd:budget",
 }
 
 

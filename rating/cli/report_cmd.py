@@ -17,6 +17,8 @@ from rating.errors import RatecardError
 from rating.load.imports import ImportPolicy
 from rating.outputs import writable_directory
 from rating.period import Period
+from rating.report.build import GRANULARITIES
+from rating.report.dimensions import parse_dimensions
 from rating.report.output import FORMATS
 from rating.report.rounding import ROUNDING_MODES
 
@@ -44,6 +46,20 @@ from rating.report.rounding import ROUNDING_MODES
     help="How top-level and discount lines round to the currency's minor unit.",
 )
 @click.option(
+    "--by",
+    "by",
+    metavar="DIM[,DIM…]",
+    help="Group by tenant, cell, seller, product-group, service-category, label:NAME or "
+    "product (nested, in this order), the chargeback summary too.",
+)
+@click.option(
+    "--granularity",
+    type=click.Choice(GRANULARITIES),
+    default="month",
+    show_default=True,
+    help="day: split the period into UTC days (exact daily amounts).",
+)
+@click.option(
     "--generated-at",
     help="Timestamp shown in the report (ISO 8601); default: the period end, for reproducibility.",
 )
@@ -61,6 +77,8 @@ def report(
     fmt: str,
     out: Path | None,
     rounding: str,
+    by: str | None,
+    granularity: str,
     generated_at: str | None,
     interval: timedelta,
     interval_for: dict[str, timedelta],
@@ -76,6 +94,8 @@ def report(
     from rating.report import read_fx_csv
 
     period = Period.parse(period_text)
+    if by is not None:
+        parse_dimensions(by)  # a misspelt dimension fails before the work
     stamp = _parse_timestamp(generated_at) if generated_at else None
     fx = read_fx_csv(fx_path) if fx_path else None  # a bad file fails before the work
     if out is not None:
@@ -97,6 +117,8 @@ def report(
         base_currency=base_currency,
         rounding=rounding,
         generated_at=stamp,
+        by=by or (),
+        granularity=granularity,
     )
     if out is not None:
         for path in reports.write(out, fmt):

@@ -34,8 +34,21 @@ Reduce = Callable[[tuple[Val, ...]], Val | None]
 
 
 def builtin(name: str, *args: Val) -> VBuiltin:
-    """The value of builtin ``name`` applied to ``args``."""
-    return VBuiltin(name, args, RULES.get(name))
+    """The value of builtin ``name`` applied to ``args``.
+
+    A bare builtin is one shared value per name (values are never mutated):
+    a catalog evaluates ``Text`` or ``Natural`` hundreds of thousands of times,
+    and sharing lets read-back and comparisons stop at ``is``.
+    """
+    if args:
+        return VBuiltin(name, args, RULES.get(name))
+    bare = _BARE.get(name)
+    if bare is None:
+        bare = _BARE[name] = VBuiltin(name, (), RULES.get(name))
+    return bare
+
+
+_BARE: dict[str, VBuiltin] = {}
 
 
 def _natural(v: Val) -> int | None:

@@ -1,12 +1,16 @@
-"""Import resolution (standard/imports.md) for local files and environment variables.
+"""Import resolution (standard/imports.md): files, environment variables, URLs.
 
 Resolution replaces every import by the type-checked, beta-normalized
 expression it points to. Locations are chained onto the importing file and
 canonicalized, cycles are rejected, ``?`` falls back only on *absent*
 imports, and ``sha256:`` integrity checks are verified (and served from the
 standard cache directory when present). Remote (http/https) imports are
-fetched only through the resolver's ``fetch_remote``; without it they fail
-as absent imports.
+fetched only through the resolver's ``fetch_remote``, so the caller decides
+whether the network is reached at all; without it they fail as absent
+imports. Fetched, they follow the standard: ``using`` headers (forwarded to
+relative imports of the same file), the user's origin header configuration
+(``DHALL_HEADERS``), the referential sanity check and CORS
+(:mod:`rating.dhall.remote`).
 """
 
 from __future__ import annotations
@@ -22,6 +26,17 @@ from rating.dhall.binary import decode, encode
 from rating.dhall.errors import DhallError, DhallImportError, DhallMissingImport, DhallTypeError
 from rating.dhall.normalize import alpha_beta_normalize, normalize
 from rating.dhall.parser import parse_bytes
+from rating.dhall.remote import (
+    CONFIG_TYPE,
+    HEADERS_VARIABLE,
+    Headers,
+    RemoteResponse,
+    configured_headers,
+    cors_compliant,
+    header_pairs,
+    merge,
+    origin,
+)
 from rating.dhall.typecheck import Known, infer
 
 _LOCAL = (s.HERE, s.PARENT, s.HOME, s.ABSOLUTE)
@@ -123,9 +138,11 @@ class Resolver:
     (the top-level expression's ``./`` imports when it was not read from a
     file); ``home`` replaces ``~``; ``cache_dir`` holds ``1220<hash>`` files,
     which are only read when ``update_cache`` is false; ``fetch_remote``
-    returns the bytes at a URL (without it, remote imports are absent: the
-    caller decides how, and whether, the network is reached). Every input is
-    explicit so tests and callers need not touch ``os.environ``.
+    fetches a URL with the given request headers (without it, remote imports
+    are absent: the caller decides how, and whether, the network is
+    reached). Every input is explicit so tests and callers need not touch
+    ``os.environ``; ``env`` also holds ``DHALL_HEADERS`` and
+    ``XDG_CONFIG_HOME``, read on the first remote import.
     """
 
     def __init__(
@@ -135,7 +152,7 @@ class Resolver:
         home: Path | None = None,
         cache_dir: Path | None = None,
         update_cache: bool = True,
-        fetch_remote: Callable[[str], bytes] | None = None,
+        fetch_remote: Callable[[str, Headers], RemoteResponse] | None = None,
     ) -> None:
         self.root = Path.cwd() if root is None else root
         self.env = os.environ if env is None else env
@@ -149,6 +166,11 @@ class Resolver:
         self.resolved: dict[tuple[Location, int], s.Expr] = {}
         self.types: Known = {}
         """The type of each expression loaded as code, for the importer's check."""
+        self.sent: dict[Location, Headers] = {}
+        """The ``using`` headers of each remote location, which its relative imports reuse."""
+        self.bodies: dict[Location, bytes] = {}
+        self._origin_config: s.Expr | None = None
+        self._loading_config = False
 
     def resolve(self, expr: s.Expr, here: Location, ancestors: tuple[Location, ...] = ()) -> s.Expr:
         """``expr`` with all imports replaced; ``here`` is where ``expr`` came from."""
@@ -179,6 +201,8 @@ class Resolver:
                     raise DhallImportError(f"import cycle through {location.render()}")
                 if parent.kind in _REMOTE and location.kind not in (*_REMOTE, s.MISSING):
                     raise DhallImportError(f"a remote import cannot import {location.render()}")
+                if location.kind in _REMOTE:
+                    self.fetch_checked(target, parent, location, ancestors[:-1])
                 result = self.resolved[key] = self.load(location, target.mode, ancestors)
             if target.digest is not None:
                 self.check_integrity(result, target.digest, location)
@@ -214,9 +238,9 @@ class Resolver:
                 raise DhallMissingImport(f"environment variable {location.path[0]} is not set")
             return value.encode("utf-8")
         if location.kind in _REMOTE:
-            if self.fetch_remote is None:
-                raise DhallMissingImport(f"remote imports are not enabled: {location.render()}")
-            return self.fetch_remote(location.render())
+            if location not in self.bodies:
+                self.bodies[location] = self.request(location).data
+            return self.bodies[location]
         base = {s.HERE: self.root, s.HOME: self.home, s.ABSOLUTE: Path("/")}[location.kind]
         path = base.joinpath(*location.path)
         try:
@@ -225,6 +249,83 @@ class Resolver:
             raise DhallMissingImport(f"no such file: {location.render()}") from None
         except OSError as error:
             raise DhallImportError(f"cannot read {location.render()}: {error}") from None
+
+    def fetch_checked(
+        self,
+        target: s.Import,
+        parent: Location,
+        location: Location,
+        ancestors: tuple[Location, ...],
+    ) -> None:
+        """Fetch the remote ``location`` that ``parent`` imports, and check CORS.
+
+        ``target.headers`` are resolved as part of ``parent`` (``ancestors``
+        are its own) and checked in an empty context; a relative import of a
+        remote file reuses that file's headers.
+        """
+        if target.headers is not None:
+            expr = self.resolve(target.headers, parent, ancestors)
+            headers = header_pairs(normalize(expr), check(expr, parent), location.render())
+        elif target.kind in (s.HERE, s.PARENT):
+            headers = self.sent.get(parent, ())
+        else:
+            headers = ()
+        self.sent.setdefault(location, headers)
+        response = self.request(location)
+        if not cors_compliant(parent, location, response.headers):
+            raise DhallImportError(
+                f"{location.render()} does not allow imports from {parent.render()} "
+                "(CORS: no matching Access-Control-Allow-Origin header)"
+            )
+        self.bodies[location] = response.data
+
+    def request(self, location: Location) -> RemoteResponse:
+        """Fetch a remote location with its headers and the user's configured ones."""
+        if self.fetch_remote is None:
+            raise DhallMissingImport(f"remote imports are not enabled: {location.render()}")
+        if self._loading_config:
+            raise DhallImportError(
+                f"the origin header configuration cannot import {location.render()}: "
+                "fetching it would need that configuration (an import cycle)"
+            )
+        configured = configured_headers(self.origin_config(), origin(location))
+        return self.fetch_remote(location.render(), merge(self.sent.get(location, ()), configured))
+
+    def origin_config(self) -> s.Expr:
+        """The user's origin header configuration, normalized (an empty list if none).
+
+        ``DHALL_HEADERS`` holds it as Dhall text; otherwise
+        ``$XDG_CONFIG_HOME/dhall/headers.dhall`` or ``~/.config/dhall/headers.dhall``.
+        """
+        if self._origin_config is None:
+            self._loading_config = True
+            try:
+                self._origin_config = self._read_origin_config()
+            finally:
+                self._loading_config = False
+        return self._origin_config
+
+    def _read_origin_config(self) -> s.Expr:
+        text = self.env.get(HEADERS_VARIABLE)
+        if text is not None:
+            here, data = Location(s.ENV, (HEADERS_VARIABLE,)), text.encode("utf-8")
+        else:
+            xdg = self.env.get("XDG_CONFIG_HOME")
+            config = Path(xdg) if xdg else self.home / ".config"
+            here = Location(s.ABSOLUTE, (config / "dhall" / "headers.dhall").absolute().parts[1:])
+            try:
+                data = Path("/", *here.path).read_bytes()
+            except FileNotFoundError:
+                return s.ListLit(())
+            except OSError as error:
+                raise DhallImportError(f"cannot read {here.render()}: {error}") from None
+        expr = self.resolve(parse_bytes(data, here.render()), here)
+        if check(expr, here, self.types) != CONFIG_TYPE:
+            raise DhallImportError(
+                f"{here.render()}: the origin header configuration must be a "
+                "List { mapKey : Text, mapValue : List { mapKey : Text, mapValue : Text } }"
+            )
+        return normalize(expr)
 
     def from_cache(self, digest: bytes) -> s.Expr | None:
         """A cached expression for ``digest``; a cache entry with a wrong hash is ignored."""

@@ -43,20 +43,38 @@ class Quoter:
         self.names = names
         self.alpha = alpha
         self.base = base
+        self.shared: dict[int, tuple[Val, s.Expr]] = {}
 
     def depth(self) -> int:
         return self.base + len(self.names)
 
     def quote(self, v: Val) -> s.Expr:
-        kind = type(v)
+        """``v`` read back; outside any binder of this read-back, each value object once.
+
+        A value shared by many places (the library's ``Product`` type in every
+        product's empty lists and ``None``s, a ``let``-bound seller) reads back
+        to one shared syntax tree (syntax is never mutated): a catalog's normal
+        form stays as small as its value graph, and so does its pickle.
+        Under a binder the read-back depends on the binder names, so it is
+        not shared.
+        """
         if not isinstance(v, Value):
             return v
+        if self.names:
+            return self.read_back(v)
+        hit = self.shared.get(id(v))
+        if hit is None:
+            hit = self.shared[id(v)] = (v, self.read_back(v))  # v kept alive: its id stays unique
+        return hit[1]
+
+    def read_back(self, v: Value) -> s.Expr:
+        kind = type(v)
         if kind is VVar:
             return self.var(v)
         if kind is VStuck:
             return v.node(*(self.part(p) for p in v.parts))
         if kind is VBuiltin:
-            expr: s.Expr = s.Builtin(v.name)
+            expr: s.Expr = _builtin_syntax(v.name)
             for arg in v.args:
                 expr = s.App(expr, self.quote(arg))
             return expr
@@ -112,6 +130,17 @@ class Quoter:
         else:
             shift = sum(1 for name in self.names if name == v.name)
         return s.Var(v.name, v.index + shift)
+
+
+_BUILTIN_SYNTAX: dict[str, s.Builtin] = {}
+
+
+def _builtin_syntax(name: str) -> s.Builtin:
+    """One shared ``Builtin`` node per name (syntax is never mutated)."""
+    node = _BUILTIN_SYNTAX.get(name)
+    if node is None:
+        node = _BUILTIN_SYNTAX[name] = s.Builtin(name)
+    return node
 
 
 def quote(value: Val, names: list[str] | None = None) -> s.Expr:

@@ -23,9 +23,11 @@ from rating.errors import RatecardError
 from rating.export.units import ascii_text, focus_unit
 from rating.model import Catalog, UsageKind
 from rating.period import Period
-from rating.rate.result import LINE_ITEM_SCHEMA, MONEY, TIMESTAMP
+from rating.rate.result import LINE_ITEM_SCHEMA, MONEY, TIMESTAMP, line_item_schema
 from rating.report.build import NO_TENANT, build_reports
 from rating.report.model import DiscountLine, TenantReport, TopLine
+from rating.scopes import LABEL_COLUMN_PREFIX, label_column
+from rating.service_categories import subcategory
 
 FOCUS_VERSION = "1.2"
 # Unit price × quantity keeps all 24 decimals so ListCost = ListUnitPrice × PricingQuantity exactly.
@@ -98,31 +100,6 @@ FOCUS_SCHEMA = pa.schema(
 ROUNDING_SERVICE = "Rounding"
 _REPORT_SERVICE = ("Other", "Other (Other)")
 
-# (ServiceCategory, ServiceSubcategory) by keywords in the resource type id, first match wins.
-_SERVICE_BY_KEYWORD = (
-    (("service-instance", "service_instance"), ("Other", "Other (Other)")),
-    (
-        ("neutron", "network", "floating-ip", "load-balancer", "router"),
-        ("Networking", "Other (Networking)"),
-    ),
-    (("nova.server", "server", "virtual-machine", "vm"), ("Compute", "Virtual Machines")),
-    (("pod", "cloudfoundry.app", "container"), ("Compute", "Containers")),
-    (("volume", "persistent-volume-claim", "pvc", "disk"), ("Storage", "Block Storage")),
-    (("snapshot", "backup"), ("Storage", "Backup Storage")),
-    (("glance", "image", "bucket", "object"), ("Storage", "Object Storage")),
-    (("database", "postgres", "mysql", "sql"), ("Databases", "Other (Databases)")),
-)
-_OTHER_SERVICE = ("Other", "Other (Other)")
-
-
-def service_of(resource_type: str | None) -> tuple[str, str]:
-    """FOCUS ServiceCategory/Subcategory guessed from a resource type id (``Other`` if unknown)."""
-    lowered = (resource_type or "").lower()
-    for keywords, service in _SERVICE_BY_KEYWORD:
-        if any(keyword in lowered for keyword in keywords):
-            return service
-    return _OTHER_SERVICE
-
 
 def frequencies_from_catalog(catalog: Catalog) -> dict[str, str]:
     """Product id → FOCUS ChargeFrequency from the usage kind (line items only carry its label)."""
@@ -169,7 +146,10 @@ def to_focus(
     overrides the guess from usage-type labels; minimum charges are always Recurring.
     ``reports`` (of the same line items) append their discount, fee and rounding rows.
     """
-    if _shape(line_items.schema) != _shape(LINE_ITEM_SCHEMA):
+    # Columns beyond LINE_ITEM_SCHEMA: the catalog's label dimensions (label.<name>).
+    extra = line_items.schema.names[len(LINE_ITEM_SCHEMA) :]
+    labels = [n.removeprefix(LABEL_COLUMN_PREFIX) for n in extra]
+    if _shape(line_items.schema) != _shape(line_item_schema(labels)):
         raise RatecardError("export: line items do not follow rating.rate.result.LINE_ITEM_SCHEMA")
     items = line_items.combine_chunks()
     rows = items.num_rows
@@ -194,7 +174,12 @@ def to_focus(
         column("period"), _period_bounds, pa.struct([("s", TIMESTAMP), ("e", TIMESTAMP)])
     )
     service_name = pc.coalesce(column("product_name"), column("product_id"))
-    services = _services(service_name.combine_chunks(), column("resource_type").combine_chunks())
+    services = _services(
+        *(
+            c.combine_chunks()
+            for c in (service_name, column("service_category"), column("resource_type"))
+        )
+    )
     frequency = _map_distinct(column("usage_type"), charge_frequency, pa.string())
     if frequencies:
         known = _map_distinct(column("product_id"), frequencies.get, pa.string())
@@ -261,7 +246,7 @@ def to_focus(
         "RegionId": column("location"),
         "RegionName": column("location"),
         "AvailabilityZone": pa.nulls(rows, pa.string()),
-        "Tags": _map_distinct(column("cell"), _tags, pa.string()),
+        "Tags": _tags(column("cell"), {name: column(label_column(name)) for name in labels}),
         "x_SellerId": column("seller_id"),
         "x_SellerProductGroup": column("seller_product_group"),
         "x_CatalogVersion": column("catalog_version"),
@@ -387,19 +372,30 @@ def _report_row(
     return row
 
 
-def _services(service_name: pa.Array, resource_type: pa.Array) -> pa.StructArray:
+def _services(
+    service_name: pa.Array, category: pa.Array, resource_type: pa.Array
+) -> pa.StructArray:
     """(category, subcategory) per row, one per ServiceName (FOCUS requires exactly one).
 
-    A service's category comes from the smallest resource type id among its rows, so it
-    does not depend on row order.
+    The line items carry the category (the product's, :mod:`rating.service_categories`);
+    a service whose rows differ takes the smallest, and its subcategory from the
+    smallest resource type id of that category, so neither depends on row order.
     """
-    pairs = pa.table({"name": service_name, "type": resource_type})
-    firsts = pairs.group_by("name").aggregate([("type", "min")])
+    category = pc.fill_null(category, "Other")  # FOCUS wants one; the rater always sets it
+    pairs = pa.table({"name": service_name, "category": category, "type": resource_type})
+    firsts = pairs.group_by(["name", "category"]).aggregate([("type", "min")])
+    chosen: dict[str, tuple[str, str | None]] = {}
+    for name, cat, first in zip(
+        *(firsts.column(c).to_pylist() for c in ("name", "category", "type_min")), strict=True
+    ):
+        if name not in chosen or cat < chosen[name][0]:
+            chosen[name] = (cat, first)
+    names = pa.array(list(chosen), pa.string())
     categories = pa.array(
-        [service_of(t) for t in firsts.column("type_min").to_pylist()],
+        [(cat, subcategory(cat, first)) for cat, first in chosen.values()],
         pa.struct([("c", pa.string()), ("s", pa.string())]),
     )
-    return categories.take(pc.index_in(service_name, value_set=firsts.column("name")))
+    return categories.take(pc.index_in(service_name, value_set=names))
 
 
 def _shape(schema: pa.Schema) -> list[tuple[str, pa.DataType]]:
@@ -446,9 +442,25 @@ def _sub_account(tenant: pa.ChunkedArray, cell: pa.ChunkedArray) -> dict[str, An
     }
 
 
-def _tags(cell: str | None) -> str | None:
-    """FOCUS Tags (a JSON object): the cell under the provider prefix ``ratecard/``."""
-    return None if cell is None else json.dumps({"ratecard/cell": cell}, ensure_ascii=False)
+def _json(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _tags(cell: pa.ChunkedArray, labels: Mapping[str, pa.ChunkedArray]) -> pa.Array:
+    """FOCUS Tags, a JSON object per row (null when empty): the cell under the provider
+    prefix ``ratecard/``, then the catalog's label dimensions as the user's own tags,
+    unprefixed. Each value is JSON-encoded once per distinct value."""
+    pieces = [  # ', "key": "value"' or "" per row
+        _map_distinct(
+            values,
+            lambda v, key=key: "" if v is None else f", {_json(key)}: {_json(v)}",
+            pa.string(),
+        )
+        for key, values in {"ratecard/cell": cell, **labels}.items()
+    ]
+    body = pc.utf8_slice_codeunits(pc.binary_join_element_wise(*pieces, ""), 2)
+    tags = pc.binary_join_element_wise("{", body, "}", "")
+    return pc.if_else(pc.equal(body, ""), pa.scalar(None, pa.string()), tags)
 
 
 def _map_distinct(

@@ -31,7 +31,10 @@ SCOPE_COLUMNS = (
     "scope.location",
     "scope.platformInstance",
     "scope.tenant",
+    "scope.cell",
 )
+# A tenant's cells (scope.cell, issue #17): each resource sits in one, from its role draw.
+CELLS = ("web", "data", "batch")
 
 
 def sample_schema() -> pa.Schema:
@@ -45,6 +48,7 @@ def sample_schema() -> pa.Schema:
         pa.field("scope.location", pa.string()),
         pa.field("scope.platformInstance", pa.string()),
         pa.field("scope.tenant", pa.string()),
+        pa.field("scope.cell", pa.string()),
     ]
     traits = [pa.field(f"traits.{name}", kind) for name, kind in TRAIT_TYPES.items()]
     return pa.schema(fixed + traits)
@@ -120,7 +124,7 @@ class Fleet:
         after = pa.array(tick >= self.resized[resource])
         stopped = pa.array((tick >= self.stop_from[resource]) & (tick < self.stop_until[resource]))
         columns = [times.take(pa.array(tick))]
-        columns += [self.resources.column(name).take(take) for name in schema.names[1:8]]
+        columns += [self.resources.column(name).take(take) for name in self.resources.schema.names]
         for name in TRAIT_TYPES:
             columns.append(self._trait_column(self.traits[name], take, after, stopped))
         return pa.RecordBatch.from_arrays(columns, schema=schema)
@@ -221,6 +225,7 @@ def _identities(
             "scope.location": pa.array(location.tolist(), pa.string()),
             "scope.platformInstance": pa.array(instances, pa.string()),
             "scope.tenant": pa.array([f"proj-{t + 1:02d}" for t in tenant.tolist()], pa.string()),
+            "scope.cell": pa.array([CELLS[r % len(CELLS)] for r in role.tolist()], pa.string()),
         }
     )
 

@@ -129,6 +129,8 @@ def json_lines(batch: pa.RecordBatch) -> pa.Array:
         column(names.index("scope.platformInstance")),
         '","tenant":"',
         column(names.index("scope.tenant")),
+        '","cell":"',
+        column(names.index("scope.cell")),
         '"},"traits":{',
         traits,
         "}}\n",

@@ -28,13 +28,12 @@ from typing import Any, TypeVar
 
 from rating import model as model_module
 from rating.cache import private_cache_dir, write_private
+from rating.control import model as control_model
 from rating.errors import RatecardError
-from rating.library import catalog_dir, traits_dir
+from rating.library import traits_dir
 from rating.load import schedule as schedule_module
 from rating.load import traits as traits_module
 from rating.load.dhall import (
-    LeafKind,
-    Splice,
     content_key,
     evaluate_tracked,
     imported_files,
@@ -48,6 +47,7 @@ from rating.model import (
     CatalogPart,
     Condition,
     ConditionOp,
+    Dimensions,
     Discount,
     DiscountRule,
     DiscountScope,
@@ -66,6 +66,8 @@ from rating.model import (
     Usage,
     UsageKind,
 )
+from rating.scopes import LABEL_NAME_RULE, label_name_ok
+from rating.service_categories import SERVICE_CATEGORIES
 
 E = TypeVar("E", bound=StrEnum)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -94,12 +96,11 @@ def load_catalog(path: Path, imports: ImportPolicy | None = None) -> Catalog:
     root = catalog_file(path)
     scan = scan_imports(root, imports or ImportPolicy())
     if not scan.cacheable:
-        catalog = _convert(root, None)
+        catalog = _convert(root, cache=False)
         return dataclasses.replace(
             catalog, remote_imports=scan.remote, reads_environment=scan.uses_env
         )
-    splice = product_splice()
-    model_key = _model_key(imported_files(root, splice.scanned))
+    model_key = _model_key(imported_files(root))
     model_file = private_cache_dir() / f"catalog-{model_key}.pickle"
     try:
         cached = pickle.loads(model_file.read_bytes())
@@ -107,63 +108,32 @@ def load_catalog(path: Path, imports: ImportPolicy | None = None) -> Catalog:
             return cached
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError):
         pass
-    catalog = _convert(root, splice)
+    catalog = _convert(root, cache=True)
     with contextlib.suppress(OSError):  # an unwritable cache only costs speed
         write_private(model_file, pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL))
     return catalog
 
 
 def _model_key(files: Sequence[Path]) -> str:
-    modules = (model_module, traits_module, schedule_module)
+    modules = (model_module, traits_module, schedule_module, control_model)
     code = [Path(module.__file__) for module in modules] + [Path(__file__)]
+    code.append(Path(__file__).with_name("controls.py"))  # parse_controls, imported late
     schemas = imported_files(traits_dir() / "package.dhall")
     return content_key((*files, *schemas, *code))
 
 
-def product_splice() -> Splice:
-    """Evaluate the product files and partner parts a catalog imports apart (cached per file).
+def _convert(root: Path, cache: bool) -> Catalog:
+    """The catalog model; ``cache=False``: never read from or written to the cache."""
+    from rating.load.controls import parse_controls  # it reads fields with this module's helpers
 
-    The markers are the cheapest ``Product`` and ``Part`` the library can build,
-    tagged with the Dhall ``Text`` expression they are given.
-    """
-    library = "".join(f'/"{part}"' for part in catalog_dir().resolve().parts[1:])
-    product_type = f'({library}/"Product.dhall").Type'
-
-    def product(tag: str) -> str:
-        return (
-            f'({library}/"Product.dhall")::{{ id = {tag}, displayName = "", '
-            'resourceType = "", usageType = "", '
-            f'scope = ({library}/"Scope.dhall").platformType "", '
-            f'usage = ({library}/"Usage.dhall").oneTime, '
-            f'price = ({library}/"Price.dhall").perUnit "" 0.0, '
-            'seller = { sellerId = "", sellerProductGroup = "" } }'
-        )
-
-    def part(tag: str) -> str:
-        return (
-            f'({library}/"Part.dhall")::{{ name = {tag}, sellerId = "", '
-            f"products = [] : List {product_type} }}"
-        )
-
-    return Splice(
-        kinds=(
-            LeafKind(type=f"List {product_type}", marker=product, key="id", is_list=True),
-            LeafKind(type=f'({library}/"Part.dhall").Type', marker=part, key="name", is_list=False),
-        ),
-        library=(catalog_dir().resolve(), traits_dir().resolve()),
-    )
-
-
-def _convert(root: Path, splice: Splice | None) -> Catalog:
-    """The catalog model; ``splice=None``: evaluated as written, never cached."""
-    raw, files = evaluate_tracked(root, splice, cache=splice is not None)
+    raw, files = evaluate_tracked(root, cache=cache)
     sources = _Sources(root, files)
     where = _Where(str(root))
     if not isinstance(raw, dict):
         raise RatecardError(f"{root}: a catalog must evaluate to a record (use C.Catalog::{{…}})")
     name = where.text(raw, "name")
     partners = partner_declarations(where.list(raw, "partners"), root, where.at("partners"))
-    owners = _partner_owners(partners, where.list(raw, "parts"), files, splice)
+    owners = _partner_owners(partners, where.list(raw, "parts"), files, cache)
     parts = _parts(raw, name, sources, where, owners)
     extra_types = parse_resource_types(where.list(raw, "resourceTypes"), str(root))
     return Catalog(
@@ -176,6 +146,8 @@ def _convert(root: Path, splice: Splice | None) -> Catalog:
         examples=tuple(_example(item, where) for item in where.list(raw, "examples")),
         files=tuple(str(file) for file in files),
         partners=partners,
+        controls=parse_controls(raw, where, sources),
+        dimensions=_dimensions(raw.get("dimensions") or {}, where.at("dimensions")),
     )
 
 
@@ -444,7 +416,17 @@ def _product(raw: dict, where: _Where, source: str | None) -> Product:
         valid_from=where.instant(raw, "validFrom"),
         valid_until=where.instant(raw, "validUntil"),
         source=source,
+        service_category=_service_category(raw, where),
     )
+
+
+def _service_category(raw: dict, where: _Where) -> str | None:
+    """The entry's own FOCUS ServiceCategory, one of the specification's values."""
+    category = where.optional(raw, "serviceCategory")
+    if category is not None and category not in SERVICE_CATEGORIES:
+        allowed = ", ".join(SERVICE_CATEGORIES)
+        raise where.fail("serviceCategory", f"unknown value {category!r} (one of {allowed})")
+    return category
 
 
 # ---------------------------------------------------------------- partners
@@ -487,7 +469,7 @@ def _partner_owners(
     partners: tuple[PartnerDeclaration, ...],
     raw_parts: list[Any],
     files: Sequence[Path],
-    splice: Splice | None,
+    cache: bool,
 ) -> dict[int, _Owner]:
     """Which of ``raw_parts`` each declared partner file evaluates to (by value).
 
@@ -501,7 +483,7 @@ def _partner_owners(
         for file in partner.files:
             if file not in imported:
                 continue  # the check reports a declared file the catalog does not use
-            value = evaluate_tracked(Path(file), splice, cache=splice is not None)[0]
+            value = evaluate_tracked(Path(file), cache=cache)[0]
             for index, item in enumerate(raw_parts):
                 if index not in owners and item == value:
                     owners[index] = _Owner(partner, Path(file))
@@ -512,13 +494,35 @@ def _partner_owners(
 
 
 def _scope(raw: Any, where: _Where) -> ScopeSelector:
-    return ScopeSelector(
+    """A selector; a cell is only meaningful within its tenant, so Cell names both."""
+    scope = ScopeSelector(
         level=where.enum(raw, "level", ScopeLevel),
         platform_type=where.text(raw, "platformType"),
         location=where.optional(raw, "location"),
         platform_instance=where.optional(raw, "platformInstance"),
         tenant=where.optional(raw, "tenant"),
+        cell=where.optional(raw, "cell"),
     )
+    if scope.level is ScopeLevel.CELL and (scope.tenant is None or scope.cell is None):
+        raise where.fail("level", "a Cell scope names a tenant and a cell (Scope.cell)")
+    if scope.cell is not None and scope.level is not ScopeLevel.CELL:
+        raise where.fail("cell", f"a cell is only selected at level Cell, not {scope.level}")
+    return scope
+
+
+def _dimensions(raw: Any, where: _Where) -> Dimensions:
+    """Label names become SQL column names: each must follow the label-name rule, once."""
+    lists = {}
+    for field in ("labels", "cellFromLabel"):
+        names = where.list(raw, field)
+        for name in names:
+            if not isinstance(name, str) or not label_name_ok(name):
+                raise where.fail(field, f"label name {name!r}: not {LABEL_NAME_RULE}")
+        if len(set(names)) < len(names):
+            twice = next(name for name in names if names.count(name) > 1)
+            raise where.fail(field, f"label {twice!r} is listed twice")
+        lists[field] = tuple(names)
+    return Dimensions(labels=lists["labels"], cell_from_label=lists["cellFromLabel"])
 
 
 def _condition(raw: Any, where: _Where) -> Condition:

@@ -10,8 +10,8 @@ files under the catalog's root directory and the bundled ``catalog/`` and
 explicit opt-in (``--allow-import KIND``, ``RATECARD_ALLOW_IMPORT=KIND,…``).
 
 Allowed remote imports are fetched here first, with a timeout, so that an
-unreachable or hanging server becomes one line instead of the binding's Rust
-panic or an endless wait (docs/security.md).
+unreachable or hanging server becomes one line instead of an endless wait
+(docs/security.md).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from rating.dhall.remote import Headers, RemoteResponse
 from rating.errors import RatecardError
 from rating.library import catalog_dir, traits_dir
 from rating.load.dhall import import_tokens, resolve_import
@@ -201,10 +202,16 @@ def _fetch_all(remote: list[RemoteImport], timeout: float) -> None:
 
 def fetch(url: str, where: str, timeout: float) -> str:
     """The text at ``url``, or a one-line error; the whole fetch must finish in ``timeout``."""
+    return fetch_response(url, where, timeout).data.decode("utf-8", errors="replace")
+
+
+def fetch_response(url: str, where: str, timeout: float, headers: Headers = ()) -> RemoteResponse:
+    """The body and response headers at ``url``, requested with ``headers``; see :func:`fetch`."""
     deadline = time.monotonic() + timeout
     chunks, size = [], 0
+    request = urllib.request.Request(url, headers=dict(headers))
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             while chunk := response.read(65536):
                 size += len(chunk)
                 if size > _MAX_REMOTE_BYTES:
@@ -212,6 +219,7 @@ def fetch(url: str, where: str, timeout: float) -> str:
                 if time.monotonic() > deadline:
                     raise TimeoutError
                 chunks.append(chunk)
+            received = tuple(response.headers.items())
     except urllib.error.HTTPError as error:
         raise RatecardError(f"{where}: cannot fetch {url}: HTTP {error.code}") from None
     except (urllib.error.URLError, OSError) as error:
@@ -221,4 +229,4 @@ def fetch(url: str, where: str, timeout: float) -> str:
         elif isinstance(reason, OSError):
             reason = reason.strerror or type(reason).__name__
         raise RatecardError(f"{where}: cannot fetch {url}: {reason}") from None
-    return b"".join(chunks).decode("utf-8", errors="replace")
+    return RemoteResponse(b"".join(chunks), received)

@@ -1,21 +1,22 @@
 """Evaluate Dhall with ``rating.dhall``, our own evaluator: values and errors as the loader needs.
 
-The counterpart of the binding calls in :mod:`rating.load.dhall`, chosen there
-(the default; ``RATECARD_DHALL=binding`` opts out). Values are the binding's
-shapes (:func:`rating.dhall.to_python.value_to_python`), so nothing downstream can tell
-the evaluators apart; a failure is one ``file:line:column: what`` line plus
-the source line (:mod:`rating.dhall.locate` finds the place).
+Called by :mod:`rating.load.dhall`, which caches the root's value. Values are
+the shapes the ``dhall`` binding returned before it was replaced
+(:func:`rating.dhall.to_python.value_to_python`; tests/test_dhall_differential.py
+compares the two), so nothing downstream changed; a failure is one
+``file:line:column: what`` line plus the source line (:mod:`rating.dhall.locate`
+finds the place).
 
 What may be imported is decided before evaluation by the import policy
-(:mod:`rating.load.imports`), for both evaluators alike; here remote imports
-are fetched with the policy's timeout, like the policy's own pre-fetch.
+(:mod:`rating.load.imports`); here remote imports are fetched with the
+policy's timeout, like the policy's own pre-fetch, and the resolver applies
+the standard's rules to them (headers, CORS, :mod:`rating.dhall.remote`).
 
 Every local file imported as code is cached on its own: its normal form and
 type, pickled (the private cache already holds pickled models; our CBOR
 decoder is slower), keyed like the loader's cache by the content of the
 files it imports (:class:`_CachingResolver`). Editing one product file of a
-large catalog evaluates that file and the root again, not the other files:
-what splicing does for the binding, without rewriting anything.
+large catalog evaluates that file and the root again, not the other files.
 """
 
 from __future__ import annotations
@@ -34,11 +35,12 @@ from rating.dhall import syntax as s
 from rating.dhall.imports import Location, check
 from rating.dhall.locate import locate
 from rating.dhall.normalize import evaluate_closed
+from rating.dhall.remote import Headers, RemoteResponse
 from rating.dhall.to_python import value_to_python
 from rating.errors import RatecardError
 from rating.library import catalog_dir, traits_dir
 from rating.load.dhall import content_key, imported_files
-from rating.load.imports import TIMEOUT_VARIABLE, fetch, fetch_timeout
+from rating.load.imports import TIMEOUT_VARIABLE, fetch_response, fetch_timeout
 from rating.load.located import located
 
 EXPRESSION = "<expression>"
@@ -118,10 +120,10 @@ def _evaluate_collected(text: str, location: Location, resolver: Resolver) -> An
         raise RatecardError(f"{location.render()}: expression nested too deeply") from None
 
 
-def _fetch_remote(url: str) -> bytes:
+def _fetch_remote(url: str, headers: Headers) -> RemoteResponse:
     """A remote import allowed by the policy, fetched within its timeout."""
     timeout = fetch_timeout(os.environ.get(TIMEOUT_VARIABLE))
-    return fetch(url, url, timeout).encode("utf-8")
+    return fetch_response(url, url, timeout, headers)
 
 
 class _CachingResolver(Resolver):

@@ -34,12 +34,13 @@ from rating.rate.ingest import Progress, load_samples
 from rating.rate.matching import unmatched_groups
 from rating.rate.plan import RatingPlan, Stage, compile_plan, time_range_sql
 from rating.rate.result import (
-    LINE_ITEM_SCHEMA,
     Counts,
     RateOptions,
     RatingResult,
     UnmatchedGroup,
+    conform,
 )
+from rating.scopes import label_column
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,11 @@ def rate_each(
             table = run.con.sql(run.plan.line_items_sql).to_arrow_table()
             unmatched = _unmatched(run.con, run.plan, catalog)
             result = RatingResult(
-                _conform(table), run.counts, unmatched, catalog.version, run.period
+                conform(table, catalog.dimensions.labels),
+                run.counts,
+                unmatched,
+                catalog.version,
+                run.period,
             )
             results.append(result)
     return results
@@ -188,7 +193,8 @@ def _runs(
                 yield _run(con, catalog, loaded, first.period, options)
             return
     with _session(settings) as con:
-        loaded = load_samples(con, batches.again().batches(dictionary=True), None)
+        full = [*batches.schema.names, *_label_columns(catalogs)]
+        loaded = load_samples(con, batches.again().batches(full, dictionary=True), None)
         for catalog in catalogs:
             yield _run(con, catalog, loaded, first.period, options)
 
@@ -201,7 +207,13 @@ def _rating_columns(catalogs: Sequence[Catalog], schema: pa.Schema) -> list[str]
         if product.usage.trait:
             traits.add(product.usage.trait)
     wanted = {*ENVELOPE_COLUMNS, *(f"traits.{name}" for name in traits)}
-    return [name for name in schema.names if name in wanted]
+    return [name for name in schema.names if name in wanted] + _label_columns(catalogs)
+
+
+def _label_columns(catalogs: Sequence[Catalog]) -> list[str]:
+    """The label columns the catalogs read (the reader keeps them when asked)."""
+    names = (n for catalog in catalogs for n in catalog.dimensions.read_labels)
+    return [label_column(n) for n in dict.fromkeys(names)]
 
 
 def _duplicates_differ(con: duckdb.DuckDBPyConnection) -> bool:
@@ -344,8 +356,3 @@ def _first_unmatched_row(
     if not found:
         return None
     return plan.sample_row(dict(zip(names, found[0], strict=True)))
-
-
-def _conform(table: pa.Table) -> pa.Table:
-    """DuckDB's Arrow output cast to exactly :data:`LINE_ITEM_SCHEMA`."""
-    return table.select(LINE_ITEM_SCHEMA.names).cast(LINE_ITEM_SCHEMA)

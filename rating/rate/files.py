@@ -15,6 +15,7 @@ import pyarrow as pa
 from rating.errors import RatecardError
 from rating.rate.dialect import DUCKDB
 from rating.rate.result import LINE_ITEM_ORDER, LINE_ITEM_SCHEMA
+from rating.scopes import is_kept_label
 
 FILE_FORMATS = ("parquet", "csv", "jsonl")
 _COPY_OPTIONS = {
@@ -23,6 +24,7 @@ _COPY_OPTIONS = {
     "jsonl": "FORMAT json",
 }
 _q = DUCKDB.identifier
+MONEY_COLUMNS = {f.name for f in LINE_ITEM_SCHEMA if pa.types.is_decimal(f.type)}
 ORDER_BY = ", ".join(f"{_q(c)} NULLS FIRST" for c in LINE_ITEM_ORDER)
 
 
@@ -35,15 +37,19 @@ def _iso(column: str) -> str:
     )
 
 
-def _columns(file_format: str) -> str:
-    """Parquet keeps types; CSV and JSON Lines get ISO times, JSON exact decimal strings."""
+def _columns(file_format: str, names: list[str]) -> str:
+    """Parquet keeps types; CSV and JSON Lines get ISO times, JSON exact decimal strings.
+
+    ``names`` are the relation's columns: the label dimensions among them follow
+    the line-item schema's columns.
+    """
     if file_format == "parquet":
         return "*"
     columns = []
-    for name in LINE_ITEM_SCHEMA.names:
+    for name in [*LINE_ITEM_SCHEMA.names, *filter(is_kept_label, names)]:
         if name in ("start", "end"):
             columns.append(_iso(name))
-        elif file_format == "jsonl" and pa.types.is_decimal(LINE_ITEM_SCHEMA.field(name).type):
+        elif file_format == "jsonl" and name in MONEY_COLUMNS:
             columns.append(f"CAST({_q(name)} AS VARCHAR) AS {_q(name)}")
         else:
             columns.append(_q(name))
@@ -56,7 +62,8 @@ def copy_line_items(
     """COPY the line items in DuckDB relation ``relation`` (a table or view name) to ``out``."""
     if file_format not in FILE_FORMATS:
         raise RatecardError(f"--format {file_format!r}: expected one of {FILE_FORMATS}")
-    select = f"SELECT {_columns(file_format)} FROM {relation} ORDER BY {ORDER_BY}"
+    names = con.sql(f"SELECT * FROM {relation} LIMIT 0").columns
+    select = f"SELECT {_columns(file_format, names)} FROM {relation} ORDER BY {ORDER_BY}"
     target = DUCKDB.string_literal(str(out))
     try:
         con.execute(f"COPY ({select}) TO {target} ({_COPY_OPTIONS[file_format]})")

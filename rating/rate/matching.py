@@ -225,7 +225,8 @@ def failures(entry: Product, row: Row) -> list[str]:
 
 def scope_label(scope: ScopeSelector) -> str:
     """A short name for where an entry applies, e.g. ``eu-de-1`` or ``OpenStack``."""
-    parts = [v for v in (scope.location, scope.platform_instance, scope.tenant) if v is not None]
+    named = (scope.location, scope.platform_instance, scope.tenant, scope.cell)
+    parts = [v for v in named if v is not None]
     return "/".join(parts) if parts else scope.platform_type
 
 

@@ -60,7 +60,8 @@ from rating.rate.timeline import (
     split_points,
     validity_boundaries,
 )
-from rating.scopes import MATCHED_SCOPE_COLUMNS, SCOPE_COLUMNS
+from rating.scopes import MATCHED_SCOPE_COLUMNS, SCOPE_COLUMNS, label_column
+from rating.service_categories import service_category
 
 SCALE12 = 10**12
 US_PER_S = 10**6
@@ -340,10 +341,7 @@ _ENTRY_SCHEMA = pa.schema(
         ("entry_idx", pa.int64()),
         ("product_id", pa.string()),
         ("resource_type", pa.string()),
-        ("e_platform_type", pa.string()),
-        ("e_location", pa.string()),
-        ("e_platform_instance", pa.string()),
-        ("e_tenant", pa.string()),
+        *((f"e_{c}", pa.string()) for c in MATCHED_SCOPE_COLUMNS),  # the selector's fields
         ("spec", pa.int64()),
         ("vf", pa.int64()),
         ("vu", pa.int64()),
@@ -358,6 +356,7 @@ _ENTRY_SCHEMA = pa.schema(
         ("product_name", pa.string()),
         ("seller_id", pa.string()),
         ("seller_product_group", pa.string()),
+        ("service_category", pa.string()),
         ("usage_type", pa.string()),
         ("unit", pa.string()),
         ("currency", pa.string()),
@@ -431,10 +430,7 @@ def compile_plan(
                 entry_idx=idx,
                 product_id=p.id,
                 resource_type=p.resource_type,
-                e_platform_type=p.scope.platform_type,
-                e_location=p.scope.location,
-                e_platform_instance=p.scope.platform_instance,
-                e_tenant=p.scope.tenant,
+                **{f"e_{c}": getattr(p.scope, c) for c in MATCHED_SCOPE_COLUMNS},
                 spec=_SPECIFICITY[p.scope.level],
                 vf=to_us(p.valid_from) if p.valid_from else None,
                 vu=to_us(p.valid_until) if p.valid_until else None,
@@ -447,6 +443,7 @@ def compile_plan(
                 product_name=p.display_name,
                 seller_id=p.seller.seller_id,
                 seller_product_group=p.seller.seller_product_group,
+                service_category=service_category(p),
                 usage_type=p.usage_type,
                 unit=p.usage.unit,
                 currency=price.currency,
@@ -496,6 +493,8 @@ def compile_plan(
         filters=tuple(filters),
         one_time=any(p.usage.kind == UsageKind.ONE_TIME for p in products),
         creation_cuts=creation_cuts,
+        dimensions=tuple(label_column(n) for n in catalog.dimensions.labels),
+        cell_from=tuple(label_column(n) for n in catalog.dimensions.cell_from_label),
     )
     scan, deduplication = _scan_stages(shape)
     return RatingPlan(
@@ -533,17 +532,25 @@ class _Shape:
     filters: tuple[str, ...]
     one_time: bool  # any OneTime entry: the resource's first sample time is needed
     creation_cuts: list[int]  # where grandfathered entries' creation windows start or stop (µs)
+    dimensions: tuple[str, ...]  # label columns carried to line items (label.<name>)
+    cell_from: tuple[str, ...]  # label columns giving the cell when scope.cell is null
+
+    @property
+    def carried(self) -> tuple[str, ...]:
+        """What a line item carries of its samples: the scope, then the label dimensions.
+        A change of any splits a slice."""
+        return (*SCOPE_COLUMNS, *self.dimensions)
 
     @property
     def kept_columns(self) -> tuple[str, ...]:
         """What rating reads of a sample: its time in µs and the columns rules depend on."""
-        base = ["t", "event", "resource_id", "resource_type", "resource_name", *SCOPE_COLUMNS]
+        base = ["t", "event", "resource_id", "resource_type", "resource_name", *self.carried]
         return tuple(dict.fromkeys([*base, *self.cond_traits, *self.usage_traits]))
 
     @property
     def shape_columns(self) -> list[str]:
         """Everything of a sample that matching, measuring and its line item depend on."""
-        named = ["resource_type", "resource_name", *SCOPE_COLUMNS, *self.cond_traits]
+        named = ["resource_type", "resource_name", *self.carried, *self.cond_traits]
         return list(dict.fromkeys([*named, *self.usage_traits]))
 
     @property
@@ -646,11 +653,20 @@ def _scan_stages(sh: _Shape) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
     """
     p0, d = sh.p0, sh.d
     needed = ", ".join(d.identifier(c) for c in sh.kept_columns)
-    # A scope column the input lacks (plain batches from an older writer) is null.
-    absent = [c for c in SCOPE_COLUMNS if c not in sh.input_columns]
+
+    # A scope or label column the input lacks (plain batches from an older writer, a
+    # reader not asked for the labels) is null.
+    def value(c: str) -> str:
+        return d.identifier(c) if c in sh.input_columns else "CAST(NULL AS STRING)"
+
+    absent = [c for c in (*SCOPE_COLUMNS, *sh.dimensions) if c not in sh.input_columns]
+    columns = [c for c in sh.input_columns if c != "time"] + absent
+    if sh.cell_from:  # the catalog's cellFromLabel rules: the first present label
+        cell = f"COALESCE({', '.join(value(c) for c in ('cell', *sh.cell_from))})"
+        columns = [c for c in columns if c != "cell"]
     input_columns = ", ".join(
-        [d.identifier(c) for c in sh.input_columns if c != "time"]
-        + [f"CAST(NULL AS STRING) AS {d.identifier(c)}" for c in absent]
+        [f"{value(c)} AS {d.identifier(c)}" for c in columns]
+        + ([f"{cell} AS {d.identifier('cell')}"] if sh.cell_from else [])
     )
     timed = f"(SELECT {d.epoch_us('time')} AS t, {input_columns} FROM s)"
     kept_all = f"SELECT {needed} FROM {timed} x"
@@ -834,6 +850,13 @@ def _rating_stages(sh: _Shape) -> tuple[Stage, ...]:
         created_in = (
             "(e.cf IS NULL OR e.cf <= g.created_seg) AND (e.cu IS NULL OR g.created_seg < e.cu)"
         )
+    # Every scope field a selector sets must equal the sample's (the platform type is
+    # always set: it joins). Names come from rating.scopes, never from a catalog.
+    scope_in = " AND ".join(
+        f"(e.e_{c} IS NULL OR e.e_{c} = g.{c})"
+        for c in MATCHED_SCOPE_COLUMNS
+        if c != "platform_type"
+    )
     sig_match = f"""
         SELECT *, ROW_NUMBER() OVER (PARTITION BY {sig_list} ORDER BY product_id) AS pno
         FROM (
@@ -842,9 +865,7 @@ def _rating_stages(sh: _Shape) -> tuple[Stage, ...]:
                                e.product_id ORDER BY e.spec DESC, e.entry_idx) AS rk
           FROM sigs g JOIN entries e
             ON e.resource_type = g.resource_type AND e.e_platform_type = g.platform_type
-          WHERE (e.e_location IS NULL OR e.e_location = g.location)
-            AND (e.e_platform_instance IS NULL OR e.e_platform_instance = g.platform_instance)
-            AND (e.e_tenant IS NULL OR e.e_tenant = g.tenant)
+          WHERE {scope_in}
             AND (e.vf IS NULL OR e.vf <= g.vstart) AND (e.vu IS NULL OR g.vstart < e.vu)
             AND {created_in}
             AND ({filter_case})
@@ -856,7 +877,7 @@ def _rating_stages(sh: _Shape) -> tuple[Stage, ...]:
         SELECT v.resource_id, v.t, v.n, v.pe - v.ps AS dur, v.first_ce, v.event, v.covered,
           v.ps AS cs, v.pe AS ce, v.first_piece, v.mw, v.first_t, v.prev_event,
           v.resource_type, m.entry_idx, m.product_id, m.pno, e.kind, e.cal,
-          {uval} AS uval, {", ".join(f"v.{d.identifier(c)}" for c in SCOPE_COLUMNS)}
+          {uval} AS uval, {", ".join(f"v.{d.identifier(c)}" for c in sh.carried)}
         FROM pieces v LEFT JOIN sig_match m ON v.covered AND {sig_on}
         LEFT JOIN entries e ON e.entry_idx = m.entry_idx"""
     # 4. Status of every kept row: rated when some piece is; a delete inherits the
@@ -885,7 +906,7 @@ def _rating_stages(sh: _Shape) -> tuple[Stage, ...]:
     # every line item is billed to the scope its usage happened in.
     same_scope = "".join(
         f" AND LAG({d.identifier(c)}) OVER r IS NOT DISTINCT FROM {d.identifier(c)}"
-        for c in SCOPE_COLUMNS
+        for c in sh.carried
     )
     timed = f"CAST(dur AS {wide}) * CASE WHEN cal THEN mw ELSE 1 END"
     weighted = f"""
@@ -909,7 +930,7 @@ def _rating_stages(sh: _Shape) -> tuple[Stage, ...]:
         FROM (SELECT *, SUM(brk) OVER (PARTITION BY resource_id, product_id ORDER BY cs, t
                                       {RUNNING}) AS isl FROM weighted) x
         GROUP BY resource_id, product_id, isl"""
-    cols = ("resource_type", "resource_name", *SCOPE_COLUMNS)
+    cols = [d.identifier(c) for c in ("resource_type", "resource_name", *sh.carried)]
     line_cols = ", ".join(f"v.{c}" for c in cols)
     qmul = f"CAST(e.qmul AS {wide})"
     days = d.explode_range(
@@ -1017,12 +1038,14 @@ def _line_items_sql(sh: _Shape, label: str, version: str) -> str:
     # Minimum charges compare and subtract in 10^-12 units: Spark's DECIMAL(38,12)
     # subtraction would drop the last decimal place. The top-up line carries each scope
     # field the group's lines share (null where they differ), so scoped discounts reach it.
-    below = [c for c in SCOPE_COLUMNS if c != "tenant"]  # the group is one tenant's
+    carried = [d.identifier(c) for c in sh.carried]
+    below = [d.identifier(c) for c in sh.carried if c != "tenant"]  # the group is one tenant's
     shared = ", ".join(
         f"CASE WHEN min(p.{c}) = max(p.{c}) AND count(p.{c}) = count(*) THEN min(p.{c}) END AS {c}"
         for c in below
     )
     scope = ", ".join(c for c in LINE_ITEM_SCHEMA.names if c in SCOPE_COLUMNS)  # in file order
+    labels = "".join(f", {d.identifier(c)}" for c in sh.dimensions)  # after catalog_version
     return f"""
         WITH g AS (
           SELECT p.tenant, p.product_id, p.currency, sum(p.amount12) AS sum12,
@@ -1040,33 +1063,36 @@ def _line_items_sql(sh: _Shape, label: str, version: str) -> str:
         ),
         top_up AS (
           SELECT g.product_id, g.currency, b.entry_idx,
-            {", ".join(f"g.{c}" for c in SCOPE_COLUMNS)}, {money("g.min12 - g.sum12")} AS amount
+            {", ".join(f"g.{c}" for c in carried)}, {money("g.min12 - g.sum12")} AS amount
           FROM g JOIN biggest b
             ON b.tenant IS NOT DISTINCT FROM g.tenant AND b.product_id = g.product_id
                AND b.currency = g.currency
           WHERE g.min12 IS NOT NULL AND g.sum12 < g.min12
         ),
         lines AS (
-          SELECT {", ".join(f"p.{c}" for c in SCOPE_COLUMNS)}, p.resource_id,
+          SELECT {", ".join(f"p.{c}" for c in carried)}, p.resource_id,
             p.resource_type, p.resource_name, p.product_id, e.product_name, e.seller_id,
-            e.seller_product_group, e.usage_type, {money("p.q12")} AS quantity, e.unit,
+            e.seller_product_group, e.service_category, e.usage_type,
+            {money("p.q12")} AS quantity, e.unit,
             CAST(e.list_price AS {dec}) AS unit_price, {money("p.amount12")} AS amount,
             e.currency, p.start_us, p.end_us
           FROM priced p JOIN entries e USING (entry_idx)
           UNION ALL
-          SELECT {", ".join(f"u.{c}" for c in SCOPE_COLUMNS)}, NULL,
+          SELECT {", ".join(f"u.{c}" for c in carried)}, NULL,
             e.resource_type, NULL, u.product_id,
-            e.product_name, e.seller_id, e.seller_product_group, 'minimum charge',
+            e.product_name, e.seller_id, e.seller_product_group, e.service_category,
+            'minimum charge',
             CAST(1 AS {dec}), '1', u.amount, u.amount, u.currency, {sh.p0}, {sh.p1}
           FROM top_up u JOIN entries e USING (entry_idx)
         )
         SELECT {d.literal(label)} AS period, {scope},
           resource_id, resource_type, resource_name, product_id, product_name, seller_id,
-          seller_product_group, usage_type, CAST(quantity AS {dec}) AS quantity, unit,
+          seller_product_group, service_category, usage_type,
+          CAST(quantity AS {dec}) AS quantity, unit,
           unit_price, CAST(amount AS {dec}) AS amount, currency,
           {d.timestamp_us("start_us")} AS {d.identifier("start")},
           {d.timestamp_us("end_us")} AS {d.identifier("end")},
-          {d.literal(version)} AS catalog_version
+          {d.literal(version)} AS catalog_version{labels}
         FROM lines
         ORDER BY tenant NULLS FIRST, product_id NULLS FIRST, resource_id NULLS FIRST,
           start_us NULLS FIRST, end_us NULLS FIRST, currency NULLS FIRST,

@@ -53,11 +53,11 @@ from rating.rate.matching import (
 from rating.rate.pricing import list_unit_price, minimum_top_up, price_group, round_money
 from rating.rate.result import (
     LINE_ITEM_ORDER,
-    LINE_ITEM_SCHEMA,
     Counts,
     RateOptions,
     RatingResult,
     UnmatchedGroup,
+    line_item_schema,
 )
 from rating.rate.timeline import (
     creation_time,
@@ -67,7 +67,8 @@ from rating.rate.timeline import (
     pieces,
     split_points,
 )
-from rating.scopes import MATCHED_SCOPE_COLUMNS, SCOPE_COLUMNS
+from rating.scopes import MATCHED_SCOPE_COLUMNS, SCOPE_COLUMNS, is_kept_label, label_column
+from rating.service_categories import service_category
 
 _MICRO = timedelta(microseconds=1)
 _NOT_IN_KEY = frozenset({"resource_id", "time", "source_file", "source_line"})
@@ -262,8 +263,10 @@ class _Quantities:
 
 
 def _scope(row: dict[str, Any]) -> tuple:
-    """Every scope field: a change of any (a move to another tenant or cell) splits a slice."""
-    return tuple(row.get(c) for c in SCOPE_COLUMNS)
+    """Every scope field and label dimension (the only labels :func:`rate` leaves in a
+    row): a change of any (a move to another tenant or cell, a relabelled pod) splits
+    a slice."""
+    return (*(row.get(c) for c in SCOPE_COLUMNS), *(v for k, v in row.items() if is_kept_label(k)))
 
 
 def _merge(parts: list[_Slice]) -> list[_Slice]:
@@ -345,6 +348,7 @@ def _line(period: Period, catalog: Catalog, s: _Slice, quantity: Fraction) -> di
     return {
         "period": period.label,
         **{c: s.row.get(c) for c in SCOPE_COLUMNS},
+        **{label_column(n): s.row.get(label_column(n)) for n in catalog.dimensions.labels},
         "resource_id": s.row["resource_id"],
         "resource_type": s.row["resource_type"],
         "resource_name": s.row.get("resource_name"),
@@ -352,6 +356,7 @@ def _line(period: Period, catalog: Catalog, s: _Slice, quantity: Fraction) -> di
         "product_name": entry.display_name,
         "seller_id": entry.seller.seller_id,
         "seller_product_group": entry.seller.seller_product_group,
+        "service_category": service_category(entry),
         "usage_type": entry.usage_type,
         "quantity": round_money(quantity),
         "unit": entry.usage.unit,
@@ -370,10 +375,10 @@ def _minimum_line(
     """The top-up line; it shares its group's scope so scoped discounts reach it too."""
     shared = {
         name: values.pop() if len(values := {line[name] for line in group}) == 1 else None
-        for name in SCOPE_COLUMNS
+        for name in (*SCOPE_COLUMNS, *map(label_column, catalog.dimensions.labels))
     }
     return {
-        **dict.fromkeys(LINE_ITEM_SCHEMA.names),
+        **dict.fromkeys(line_item_schema(catalog.dimensions.labels).names),
         **shared,
         "period": period.label,
         "resource_type": entry.resource_type,
@@ -381,6 +386,7 @@ def _minimum_line(
         "product_name": entry.display_name,
         "seller_id": entry.seller.seller_id,
         "seller_product_group": entry.seller.seller_product_group,
+        "service_category": service_category(entry),
         "usage_type": "minimum charge",
         "quantity": round_money(1),
         "unit": "1",
@@ -445,15 +451,22 @@ def rate(
     options = options or RateOptions()
     counts = Counts()
     by_key: dict[tuple[str, datetime], list[dict[str, Any]]] = defaultdict(list)
+    cell_from = [label_column(n) for n in catalog.dimensions.cell_from_label]
     for batch in batches:
         for row in batch.to_pylist():
             counts.read += 1
+            # cellFromLabel: without scope.cell, the first rule's label present is the cell.
+            row["cell"] = next((row[c] for c in ("cell", *cell_from) if row.get(c)), None)
             by_key[(row["resource_id"], row["time"])].append(row)
 
+    dimensions = {label_column(n) for n in catalog.dimensions.labels}
     by_resource: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for (resource_id, _), same in by_key.items():
         counts.duplicates += len(same) - 1
-        by_resource[resource_id].append(min(same, key=duplicate_key))
+        kept = min(same, key=duplicate_key)
+        by_resource[resource_id].append(
+            {k: v for k, v in kept.items() if not is_kept_label(k) or k in dimensions}
+        )
 
     candidates: dict[str, list[Product]] = defaultdict(list)
     for entry in catalog.products:
@@ -478,7 +491,7 @@ def rate(
         slices.extend(_slices(intervals, period))
 
     lines = sorted(_price(period, catalog, slices), key=_order_key)
-    table = pa.Table.from_pylist(lines, schema=LINE_ITEM_SCHEMA)
+    table = pa.Table.from_pylist(lines, schema=line_item_schema(catalog.dimensions.labels))
     groups = [
         UnmatchedGroup(
             resource_type=type_id,

@@ -7,6 +7,7 @@ results can be compared row for row and written byte-identically.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
@@ -14,6 +15,7 @@ from decimal import Decimal
 import pyarrow as pa
 
 from rating.period import Period
+from rating.scopes import label_column
 
 MONEY = pa.decimal128(38, 12)
 TIMESTAMP = pa.timestamp("us", tz="UTC")
@@ -33,6 +35,7 @@ LINE_ITEM_SCHEMA = pa.schema(
         ("product_name", pa.string()),
         ("seller_id", pa.string()),
         ("seller_product_group", pa.string()),
+        ("service_category", pa.string()),  # FOCUS ServiceCategory (rating.service_categories)
         ("usage_type", pa.string()),
         ("quantity", MONEY),
         ("unit", pa.string()),
@@ -44,6 +47,19 @@ LINE_ITEM_SCHEMA = pa.schema(
         ("catalog_version", pa.string()),
     ]
 )
+
+
+def line_item_schema(labels: Sequence[str] = ()) -> pa.Schema:
+    """:data:`LINE_ITEM_SCHEMA` and, after it, one Text column ``label.<name>`` per
+    allocation dimension (a catalog's ``dimensions.labels``, in order)."""
+    return pa.schema([*LINE_ITEM_SCHEMA, *(pa.field(label_column(n), pa.string()) for n in labels)])
+
+
+def conform(table: pa.Table, labels: Sequence[str] = ()) -> pa.Table:
+    """An engine's line items cast to exactly :func:`line_item_schema` of ``labels``."""
+    schema = line_item_schema(labels)
+    return table.select(schema.names).cast(schema)
+
 
 # Deterministic output order, whatever the engine, input order or batch size.
 # Nulls sort first (the minimum-charge line of a group has no resource).

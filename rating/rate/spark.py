@@ -29,11 +29,11 @@ from rating.rate.matching import unmatched_groups
 from rating.rate.plan import RatingPlan, Stage, compile_plan, time_range_sql
 from rating.rate.result import (
     LINE_ITEM_ORDER,
-    LINE_ITEM_SCHEMA,
     Counts,
     RateOptions,
     RatingResult,
     UnmatchedGroup,
+    conform,
 )
 from rating.rate.spark_input import java_cause, read_samples
 
@@ -62,17 +62,18 @@ _SESSION_DEFAULTS = {"spark.ui.showConsoleProgress": "false"}
 class SparkRating:
     """A finished run: line items still in Spark, everything else collected."""
 
-    line_items: DataFrame  # LINE_ITEM_SCHEMA columns
+    line_items: DataFrame  # line_item_schema(labels) columns
     period: Period
     counts: Counts  # ``read`` and ``rejected`` include invalid input rows
     unmatched: list[UnmatchedGroup]
     catalog_version: str
+    labels: tuple[str, ...] = ()  # the catalog's label dimensions
 
     def collect(self) -> RatingResult:
         """The line items as one Arrow table in the embedded engine's exact shape."""
         with _stage("line items"):
             table = self.line_items.orderBy(*LINE_ITEM_ORDER).toArrow()
-        table = table.select(LINE_ITEM_SCHEMA.names).cast(LINE_ITEM_SCHEMA)
+        table = conform(table, self.labels)
         return RatingResult(table, self.counts, self.unmatched, self.catalog_version, self.period)
 
     def summary(self) -> tuple[int, dict[str, Decimal]]:
@@ -134,7 +135,12 @@ def rate_on_spark(
     for key, value in PLAN_CONF.items():
         spark.conf.set(key, value)
     with _stage("samples", io=f"{', '.join(paths)}: cannot read samples"):
-        samples = read_samples(spark, paths, resource_types or catalog.resource_types)
+        samples = read_samples(
+            spark,
+            paths,
+            resource_types or catalog.resource_types,
+            catalog.dimensions.read_labels,
+        )
         read, rejected = samples.count()
     samples.valid.createOrReplaceTempView("s")
     period = period or Period.month_of_samples(*spark.sql(time_range_sql(SPARK)).first())
@@ -151,7 +157,9 @@ def rate_on_spark(
         lambda resource_id: _first_unmatched_row(spark, plan, resource_id),
     )
     line_items = spark.sql(plan.line_items_sql)
-    return SparkRating(line_items, period, counts, groups, catalog.version)
+    return SparkRating(
+        line_items, period, counts, groups, catalog.version, catalog.dimensions.labels
+    )
 
 
 def _persist(frame: DataFrame, stage: Stage) -> None:

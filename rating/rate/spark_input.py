@@ -41,7 +41,7 @@ from rating.load.samples.sources import MAX_LINE_BYTES, SAMPLE_SUFFIXES, detect
 from rating.load.samples.text_formats import csv_header
 from rating.model import ResourceType, TraitType
 from rating.rate.dialect import SPARK
-from rating.scopes import LABEL_NAME, LABELS
+from rating.scopes import LABEL_NAME, LABEL_PREFIX, LABELS
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -87,9 +87,14 @@ class SparkSamples:
 
 
 def read_samples(
-    spark: SparkSession, paths: Sequence[str], resource_types: Sequence[ResourceType]
+    spark: SparkSession,
+    paths: Sequence[str],
+    resource_types: Sequence[ResourceType],
+    labels: Sequence[str] = (),
 ) -> SparkSamples:
     """Read sample files of one format (by name; a name without suffix is a Parquet dataset).
+
+    ``labels`` are kept as columns ``label.<name>``, as by the embedded reader.
 
     The checked rows are checkpointed (read once, counted, then rated), which
     also cuts their lineage: the rating plan's stages then compile against a
@@ -101,10 +106,15 @@ def read_samples(
             f"{', '.join(paths)}: --engine spark reads one format per run, got "
             + ", ".join(sorted(formats))
         )
-    read = {"parquet": _parquet, "jsonl": _jsonl, "csv": _csv}[formats.pop()]
-    flat = read(spark, paths, trait_columns(resource_types))
-    checked = _checked(spark, flat, resource_types)
-    schema = pa.schema([f for f in sample_schema(resource_types) if f.name not in _SOURCE_COLUMNS])
+    fmt = formats.pop()
+    traits = trait_columns(resource_types)
+    if fmt == "jsonl":  # the labels object's kept values become flat labels.<name> columns
+        flat = _jsonl(spark, paths, traits, labels)
+    else:
+        flat = {"parquet": _parquet, "csv": _csv}[fmt](spark, paths, traits)
+    normalized = sample_schema(resource_types, labels=labels)
+    checked = _checked(spark, flat, resource_types, normalized)
+    schema = pa.schema([f for f in normalized if f.name not in _SOURCE_COLUMNS])
     return SparkSamples(checked.localCheckpoint(eager=True), schema)
 
 
@@ -159,7 +169,12 @@ def _parquet(spark: SparkSession, paths: Sequence[str], traits: dict[str, TraitT
     return spark.sql(f"SELECT *, TRUE AS {_WELL_FORMED} FROM sample_parquet")
 
 
-def _jsonl(spark: SparkSession, paths: Sequence[str], traits: dict[str, TraitType]) -> DataFrame:
+def _jsonl(
+    spark: SparkSession,
+    paths: Sequence[str],
+    traits: dict[str, TraitType],
+    labels: Sequence[str] = (),
+) -> DataFrame:
     """One JSON object per non-blank line, parsed as a VARIANT and taken apart field by field.
 
     Every object must hold only known fields (and trait names), each of its
@@ -179,6 +194,9 @@ def _jsonl(spark: SparkSession, paths: Sequence[str], traits: dict[str, TraitTyp
         fields.append((group or "top", key, column, TraitType("Text")))
     fields += [("traits", name, f"traits.{name}", t) for name, t in traits.items()]
     selected, fits = [], ["top IS NOT NULL"]
+    for name in labels:  # kept labels; _labels_fit checks every label
+        text, _ = _variant_as(f"try_element_at({LABELS}, {_lit(name)})", TraitType("Text"))
+        selected.append(f"{text} AS {_q(LABEL_PREFIX + name)}")
     for group, key, column, trait_type in fields:
         raw = f"try_element_at({group}, {_lit(key)})"
         typed, ok = _variant_as(raw, trait_type)
@@ -360,9 +378,13 @@ def _cell_as(cell: str, trait_type: TraitType) -> tuple[str, str]:
 
 
 def _checked(
-    spark: SparkSession, flat: DataFrame, resource_types: Sequence[ResourceType]
+    spark: SparkSession,
+    flat: DataFrame,
+    resource_types: Sequence[ResourceType],
+    schema: pa.Schema,
 ) -> DataFrame:
-    """The normalized columns and ``valid``: well formed and passing :class:`SampleRules`.
+    """The normalized columns (``schema``) and ``valid``: well formed and passing
+    :class:`SampleRules`.
 
     Columns are typed first as the embedded check does (ColumnChecker): a
     trait column of a compatible type becomes the trait's type, time text is
@@ -390,7 +412,7 @@ def _checked(
         typed.append(f"{expression} AS {column}")
         fields.append(pa.field(name, data_type))
     rules = SampleRules(pa.schema(fields), resource_types, {}, SPARK)
-    normalized = [f for f in sample_schema(resource_types) if f.name not in _SOURCE_COLUMNS]
+    normalized = [f for f in schema if f.name not in _SOURCE_COLUMNS]
     selected = [
         f"CAST({rules.column(f.name)} AS {_spark_type(f.type)}) AS {_q(f.name)}" for f in normalized
     ]

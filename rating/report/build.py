@@ -13,6 +13,18 @@ tenant's total per currency is the sum of its *rounded* top-level and
 discount lines, so the total equals what the lines say. Rounding each line
 item instead would lose cents (3 × 0.333333 EUR → 0.99, here 1.00).
 
+Grouping (``by``): the dimensions' values join the top-level key, so a
+top-level line is one per (group values, seller id, seller product group,
+currency) and is rounded once, as above; a group's subtotal per currency is
+the sum of the rounded top-level lines beneath it. Discounts and fees stay
+the tenant's (computed on the period's line items, rounded on their own line).
+
+Daily granularity: line items that accrue over time are split at UTC midnight
+(:mod:`rating.report.daily`); one-time and recurring fees and minimum-charge
+top-ups stay whole on the day of their start. Rounding is unchanged (once per
+top-level line of the period), and the days are exact sums, so they add up to
+the top-level lines' exact amounts.
+
 Base currency: every top-level and discount line gets ``exchange_rate`` and
 ``base_amount = round(exact_amount × rate)`` in the base currency's minor unit;
 the base total is the sum of those base amounts.
@@ -27,9 +39,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from itertools import groupby
 from typing import Any
@@ -37,9 +49,11 @@ from typing import Any
 import pyarrow as pa
 
 from rating.errors import RatecardError
-from rating.model import Catalog, FxRate
+from rating.model import Catalog, FxRate, UsageKind
 from rating.period import Period
 from rating.rate.result import LINE_ITEM_SCHEMA
+from rating.report.daily import split_rows, utc_day
+from rating.report.dimensions import Dimension, parse_dimensions, require_columns, values_key
 from rating.report.discounts import (
     CompiledDiscount,
     DiscountResult,
@@ -50,7 +64,9 @@ from rating.report.fx import FxTable
 from rating.report.model import (
     CellTotal,
     Conversion,
+    DayTotal,
     DiscountLine,
+    Group,
     ProductDetail,
     ResourceDetail,
     Slice,
@@ -62,9 +78,14 @@ from rating.report.rounding import EXACT, round_money, rounding_name
 
 Row = Mapping[str, Any]
 NO_TENANT = "(no tenant)"  # report name for line items whose sample had no tenant scope
+GRANULARITIES = ("month", "day")
+# Usage kinds charged once, not accrued over time: never split across days.
+_WHOLE = (UsageKind.RECURRING, UsageKind.ONE_TIME)
 _COLUMNS = LINE_ITEM_SCHEMA.names
 _ADDED = ("cell",)  # line-item columns newer than the report version's hash
-_HASHED = tuple(name for name in _COLUMNS if name not in _ADDED)
+# Columns the product and the catalog version determine, which the hash already covers.
+_DERIVED = ("service_category",)
+_HASHED = tuple(name for name in _COLUMNS if name not in (*_ADDED, *_DERIVED))
 # Grouping levels of a report; _CANONICAL orders rows by them, then a resource's slices by
 # time (start, end), then by every other column so that no input order ever shows.
 _TOP = ("seller_id", "seller_product_group", "currency")
@@ -88,16 +109,27 @@ def build_reports(
     base_currency: str | None = None,
     rounding: str = ROUND_HALF_EVEN,
     generated_at: datetime | None = None,
+    by: str | Iterable[str] = (),
+    granularity: str = "month",
 ) -> list[TenantReport]:
     """One report per tenant found in ``line_items`` (``LINE_ITEM_SCHEMA``), sorted by tenant.
 
     ``fx`` rates override the catalog's for the same pair; ``base_currency``
     defaults to the catalog's; ``rounding`` is a :mod:`decimal` rounding constant.
+    ``by`` (``"tenant,cell"`` or a list) groups the top-level lines by those
+    dimensions first; ``granularity="day"`` splits the period into UTC days.
     """
+    dimensions = parse_dimensions(by) if by else ()
+    if granularity not in GRANULARITIES:
+        raise RatecardError(f"--granularity {granularity!r}: expected day or month")
     missing = [name for name in _COLUMNS if name not in line_items.column_names]
     if missing:
         raise RatecardError(f"line items: missing column(s) {', '.join(missing)}")
-    rows = line_items.select(_COLUMNS).to_pylist()
+    require_columns(dimensions, line_items.column_names)
+    extra = tuple(
+        dict.fromkeys(d.column for d in dimensions if d.column not in (*_COLUMNS, "tenant"))
+    )
+    rows = line_items.select([*_COLUMNS, *extra]).to_pylist()
     for row in rows:
         if row["period"] != period.label:
             raise RatecardError(
@@ -113,6 +145,10 @@ def build_reports(
         rounding_label=rounding_name(rounding),
         generated_at=generated_at or period.end,
         discounts=compile_discounts(catalog),
+        dimensions=dimensions,
+        granularity=granularity,
+        extra=extra,
+        whole=frozenset(p.id for p in catalog.products if p.usage.kind in _WHOLE),
     )
     by_tenant: dict[str, list[Row]] = {}
     for row in rows:
@@ -133,27 +169,32 @@ class _Context:
     rounding_label: str
     generated_at: datetime
     discounts: tuple[CompiledDiscount, ...]
+    dimensions: tuple[Dimension, ...]
+    granularity: str
+    extra: tuple[str, ...]  # dimension columns beyond LINE_ITEM_SCHEMA (labels)
+    whole: frozenset[str]  # products whose fees are never split across days
 
     def report(self, tenant: str, rows: list[Row]) -> TenantReport:
         rows = sorted(rows, key=_row_key)
-        lines = tuple(
-            self._top_line(key, list(group)) for key, group in groupby(rows, key=_fields(*_TOP))
-        )
+        # Discounts see the period's line items as rated (their validity tests a line
+        # item's start), whatever the granularity.
         discounts = tuple(
             self._discount_line(result)
             for result in apply_discounts(self.discounts, rows, self.period)
         )
-        priced = [*lines, *discounts]
-        totals = []
-        for currency in sorted({line.currency for line in priced}):
-            same = [line for line in priced if line.currency == currency]
-            totals.append(
-                Total(
-                    currency=currency,
-                    amount=sum((line.amount for line in same), Decimal(0)),
-                    exact_amount=sum((line.exact_amount for line in same), Decimal(0)),
-                )
+        pieces = split_rows(rows, self._accrues) if self.granularity == "day" else rows
+        keyed = sorted(
+            ((self._group_of(row, tenant), row) for row in pieces),
+            key=lambda pair: (values_key(pair[0]), _row_key(pair[1])),
+        )
+        lines = tuple(
+            self._top_line(
+                key[: len(self.dimensions)], key[len(self.dimensions) :], [r for _, r in group]
             )
+            for key, group in groupby(keyed, key=lambda pair: (*pair[0], *_fields(*_TOP)(pair[1])))
+        )
+        days = self._days(keyed) if self.granularity == "day" else {}
+        priced = [*lines, *discounts]
         base_total = None
         if self.base_currency is not None:
             base_total = sum((line.conversion.base_amount for line in priced), Decimal(0))
@@ -170,12 +211,60 @@ class _Context:
             base_currency=self.base_currency,
             lines=lines,
             discounts=discounts,
-            totals=tuple(totals),
+            totals=_totals(priced),
             base_total=base_total,
             cells=_cells(rows),
+            by=tuple(dimension.name for dimension in self.dimensions),
+            granularity=self.granularity,
+            groups=self._groups(lines, 0, days) if self.dimensions else (),
+            days=days.get((), ()),
         )
 
-    def _top_line(self, key: tuple, rows: list[Row]) -> TopLine:
+    def _group_of(self, row: Row, tenant: str) -> tuple[str | None, ...]:
+        return tuple(dimension.value(row, tenant) for dimension in self.dimensions)
+
+    def _accrues(self, row: Row) -> bool:
+        """Whether a line item accrues over its time (split across days) or is charged once:
+        one-time and recurring fees, and a group's minimum-charge top-up (no resource)."""
+        return row["resource_id"] is not None and row["product_id"] not in self.whole
+
+    def _days(self, keyed: list[tuple[tuple, Row]]) -> dict[tuple, tuple[DayTotal, ...]]:
+        """Exact daily totals per group-value prefix (``()``: the whole report)."""
+        sums: dict[tuple, dict[tuple[date, str], Decimal]] = {}
+        for group, row in keyed:
+            key = (utc_day(row["start"] or self.period.start), row["currency"])
+            for depth in range(len(group) + 1):
+                bucket = sums.setdefault(group[:depth], {})
+                bucket[key] = bucket.get(key, Decimal(0)) + row["amount"]
+        return {
+            prefix: tuple(
+                DayTotal(day, currency, amount)
+                for (day, currency), amount in sorted(bucket.items())
+            )
+            for prefix, bucket in sums.items()
+        }
+
+    def _groups(
+        self, lines: tuple[TopLine, ...], depth: int, days: dict[tuple, tuple[DayTotal, ...]]
+    ) -> tuple[Group, ...]:
+        """The breakdown by the dimension at ``depth``; ``lines`` are in group order."""
+        last = depth == len(self.dimensions) - 1
+        groups = []
+        for value, members in groupby(lines, key=lambda line: line.group[depth]):
+            beneath = tuple(members)
+            groups.append(
+                Group(
+                    dimension=self.dimensions[depth].name,
+                    value=value,
+                    totals=_totals(beneath),
+                    groups=() if last else self._groups(beneath, depth + 1, days),
+                    lines=beneath if last else (),
+                    days=days.get(beneath[0].group[: depth + 1], ()),
+                )
+            )
+        return tuple(groups)
+
+    def _top_line(self, group_values: tuple, key: tuple, rows: list[Row]) -> TopLine:
         seller_id, group, currency = key
         details = tuple(
             _product_detail(product, list(items))
@@ -190,6 +279,7 @@ class _Context:
             amount=round_money(exact, currency, self.rounding),
             conversion=self._convert(exact, currency),
             details=details,
+            group=group_values,
         )
 
     def _discount_line(self, result: DiscountResult) -> DiscountLine:
@@ -226,15 +316,35 @@ class _Context:
             "base_currency": self.base_currency,
             "fx": [[f, t, str(r)] for (f, t), r in self.fx.rates.items()],
         }
+        # Options added later count only when set, like the columns below.
+        if self.dimensions:
+            options["by"] = [dimension.name for dimension in self.dimensions]
+        if self.granularity != "month":
+            options["granularity"] = self.granularity
         digest.update(json.dumps(options, sort_keys=True).encode())
         for row in rows:
             digest.update(b"\n")
             values: list[Any] = [_text(row[name]) for name in _HASHED]
             # Columns added later count only when set: reports of inputs without
             # them keep the version (and bytes) they always had.
-            values += [[name, _text(row[name])] for name in _ADDED if row[name] is not None]
+            values += [
+                [name, _text(row[name])] for name in (*_ADDED, *self.extra) if row[name] is not None
+            ]
             digest.update(json.dumps(values).encode())
         return digest.hexdigest()[:16]
+
+
+def _totals(priced: Sequence[TopLine | DiscountLine]) -> tuple[Total, ...]:
+    """Per currency: Σ rounded amounts and Σ exact amounts of ``priced`` lines."""
+    return tuple(
+        Total(
+            currency=currency,
+            amount=sum((line.amount for line in same), Decimal(0)),
+            exact_amount=sum((line.exact_amount for line in same), Decimal(0)),
+        )
+        for currency in sorted({line.currency for line in priced})
+        for same in [[line for line in priced if line.currency == currency]]
+    )
 
 
 def _cells(rows: list[Row]) -> tuple[CellTotal, ...]:

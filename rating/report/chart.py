@@ -4,9 +4,9 @@ A report keeps each line item as a time slice ``[start, end)`` with its exact
 amount, so daily costs come from the report itself: a slice covering several
 UTC days is split across them in proportion to the time it covers on each, in
 units of the amount's last decimal place, the leftover units going to the
-largest remainders (largest-remainder allocation). The days of one slice
-therefore add up to its amount exactly, and a product group's days add up to
-its top-level line's exact amount. A slice without times (a minimum-charge
+largest remainders (largest-remainder allocation, :mod:`rating.report.daily`).
+The days of one slice therefore add up to its amount exactly, and a product
+group's days add up to its top-level line's exact amount. A slice without times (a minimum-charge
 top-up) is spread over the whole period the same way.
 
 The chart is SVG text generated here (no JavaScript library, nothing fetched
@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 
 from markupsafe import Markup, escape
 
+from rating.report.daily import split_by_day, utc_days
 from rating.report.model import TenantReport, TopLine
 
 PALETTE_SIZE = 8
@@ -62,7 +63,7 @@ def group_label(line: TopLine) -> str:
 
 def daily_series(report: TenantReport) -> list[DailySeries]:
     """One series per currency of the report's top-level lines, sorted by currency."""
-    days = _days(report.period_start, report.period_end)
+    days = utc_days(report.period_start, report.period_end)
     by_currency: dict[str, dict[tuple[str, date], Decimal]] = {}
     groups: dict[str, list[str]] = {}
     for line in report.lines:
@@ -82,56 +83,6 @@ def daily_series(report: TenantReport) -> list[DailySeries]:
         DailySeries(currency, days, tuple(groups[currency]), by_currency[currency])
         for currency in sorted(by_currency)
     ]
-
-
-def split_by_day(amount: Decimal, start: datetime, end: datetime) -> list[tuple[date, Decimal]]:
-    """``amount`` over the UTC days ``[start, end)`` touches, in proportion to the time
-    on each; the shares sum to ``amount`` exactly (largest-remainder allocation)."""
-    spans = [
-        (day, _overlap(day, start, end))
-        for day in _days(start, end if end > start else start + timedelta(microseconds=1))
-    ]
-    total = sum(length for _, length in spans)
-    if total == 0:
-        return [(start.astimezone(UTC).date(), amount)]
-    exponent = amount.as_tuple().exponent
-    scale = max(12, -exponent if isinstance(exponent, int) else 12)
-    units = int(amount.scaleb(scale))
-    floors = [(units * length) // total for _, length in spans]
-    leftover = units - sum(floors)
-    by_remainder = sorted(range(len(spans)), key=lambda i: (-((units * spans[i][1]) % total), i))
-    for index in by_remainder[:leftover]:
-        floors[index] += 1
-    return [
-        (day, Decimal(share).scaleb(-scale))
-        for (day, _), share in zip(spans, floors, strict=True)
-        if share
-    ]
-
-
-def _days(start: datetime, end: datetime) -> tuple[date, ...]:
-    """The UTC days ``[start, end)`` touches."""
-    first = start.astimezone(UTC).date()
-    days = []
-    day = first
-    while _midnight(day) < end:
-        days.append(day)
-        day += timedelta(days=1)
-    return tuple(days)
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), UTC)
-
-
-def _overlap(day: date, start: datetime, end: datetime) -> int:
-    """Microseconds of ``[start, end)`` on ``day`` (UTC)."""
-    lower = max(start, _midnight(day))
-    upper = min(end, _midnight(day + timedelta(days=1)))
-    if upper <= lower:
-        return 0
-    delta = upper - lower
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def render_svg(series: DailySeries, *, title_id: str, desc_id: str) -> Markup:

@@ -6,12 +6,15 @@ details per (product, usage type, unit) beneath them, and resource details
 beneath those, each listing its covered time slices (the line items).
 Discount and fee lines sit beside the top-level lines. Only top-level and
 discount lines are rounded; everything beneath keeps the line items' 12 places.
+Grouped ``--by`` dimensions, :class:`Group` subtotals nest above the top-level
+lines (whose key gains the group's values); ``--granularity day`` adds exact
+:class:`DayTotal` amounts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 
@@ -67,6 +70,9 @@ class TopLine:
     amount: Decimal  # rounded once to the currency's minor unit
     conversion: Conversion | None
     details: tuple[ProductDetail, ...]
+    # With ``--by``: the line's value of each dimension, in the report's ``by`` order
+    # (None where its line items have none); the line is one per (group, seller, …).
+    group: tuple[str | None, ...] = ()
 
     @property
     def rounding_difference(self) -> Decimal:
@@ -109,6 +115,38 @@ class Total:
 
 
 @dataclass(frozen=True)
+class DayTotal:
+    """What the line items of one UTC day add up to in one currency (``--granularity day``).
+
+    Exact and unrounded: a line item spanning several days is apportioned to
+    them (:mod:`rating.report.daily`), and rounding stays once per top-level
+    line of the period, so a currency's days sum exactly to those lines' exact
+    amounts. Discounts and fees apply to the period and have no day.
+    """
+
+    day: date
+    currency: str
+    exact_amount: Decimal
+
+
+@dataclass(frozen=True)
+class Group:
+    """One value of one ``--by`` dimension, with the groups or top-level lines beneath it.
+
+    ``totals`` per currency are sums of the *rounded* top-level lines beneath
+    (``amount``) and of their exact amounts, the same rule as a tenant's totals
+    but without discounts and fees, which belong to the tenant as a whole.
+    """
+
+    dimension: str  # as given to --by: "cell", "label:costCenter"
+    value: str | None  # None: line items without a value for the dimension
+    totals: tuple[Total, ...]  # per currency, sorted by currency
+    groups: tuple[Group, ...]  # by the next dimension; empty for the last
+    lines: tuple[TopLine, ...]  # the last dimension's top-level lines; empty above it
+    days: tuple[DayTotal, ...] = ()  # --granularity day: exact, per day and currency
+
+
+@dataclass(frozen=True)
 class CellTotal:
     """What one cell (a tenant's sub-unit, ``scope.cell``) used in one currency.
 
@@ -140,6 +178,10 @@ class TenantReport:
     totals: tuple[Total, ...]  # one per currency, sorted by currency
     base_total: Decimal | None  # Σ base amounts of all lines, when a base currency is set
     cells: tuple[CellTotal, ...] = ()  # per cell and currency; empty when no line has a cell
+    by: tuple[str, ...] = ()  # --by dimensions; empty: the default seller/product-group lines
+    granularity: str = "month"  # "day": slices split at UTC midnight and daily totals
+    groups: tuple[Group, ...] = ()  # the --by breakdown, by the first dimension
+    days: tuple[DayTotal, ...] = ()  # --granularity day: the top-level lines' days, exact
 
 
 @dataclass(frozen=True)
@@ -150,5 +192,16 @@ class ChargebackRow:
     seller_id: str
     currency: str
     amount: Decimal  # Σ rounded top-level and discount lines of that seller
+    base_amount: Decimal | None
+    base_currency: str | None
+
+
+@dataclass(frozen=True)
+class GroupChargebackRow:
+    """One row of the chargeback summary grouped ``--by`` dimensions (across tenants)."""
+
+    values: tuple[str | None, ...]  # one per dimension, in --by order
+    currency: str
+    amount: Decimal  # Σ rounded top-level and discount lines of that group
     base_amount: Decimal | None
     base_currency: str | None

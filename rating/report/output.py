@@ -13,19 +13,31 @@ import re
 from pathlib import Path
 
 from rating.errors import RatecardError
-from rating.report.chargeback import chargeback_summary
+from rating.report.chargeback import chargeback_summary, group_chargeback
 from rating.report.files import to_csv, write_parquet
 from rating.report.lines import (
     CHARGEBACK_SCHEMA,
-    LINES_SCHEMA,
     chargeback_rows,
     chargeback_table,
+    group_chargeback_rows,
+    group_chargeback_schema,
+    group_chargeback_table,
+    lines_schema,
     report_lines,
     report_rows,
+    run_by,
 )
 from rating.report.model import TenantReport
-from rating.report.render_json import render_chargeback_json, render_json
-from rating.report.render_table import render_chargeback_table, render_table
+from rating.report.render_json import (
+    render_chargeback_json,
+    render_group_chargeback_json,
+    render_json,
+)
+from rating.report.render_table import (
+    render_chargeback_table,
+    render_group_chargeback_table,
+    render_table,
+)
 
 FORMATS = ("table", "json", "csv", "parquet", "html")
 _EXTENSIONS = {"table": "txt", "json": "json", "csv": "csv", "parquet": "parquet", "html": "html"}
@@ -36,14 +48,15 @@ def render_stream(reports: list[TenantReport], fmt: str) -> str:
     """Everything for one stream (stdout): reports, then (table) the chargeback summary."""
     if fmt == "table":
         parts = [render_table(report) for report in reports]
-        if len(reports) > 1:
-            parts.append(render_chargeback_table(chargeback_summary(reports)))
+        if len(reports) > 1 or run_by(reports):
+            parts.append(_chargeback_text(reports))
         return "\n".join(parts)
     if fmt == "json":
         return "".join(render_json(report, indent=None) for report in reports)
     if fmt == "csv":
-        return to_csv(report_rows(reports), LINES_SCHEMA.names)
+        return to_csv(report_rows(reports), lines_schema(run_by(reports)).names)
     if fmt == "html":
+        _html_supported(reports)
         raise RatecardError("--format html: a site of several pages needs --out DIR")
     raise RatecardError(f"--format {fmt}: binary output needs --out DIR")
 
@@ -56,6 +69,8 @@ def write_directory(reports: list[TenantReport], fmt: str, out: Path) -> list[Pa
     clashes = sorted({n for n in names if names.count(n) > 1 or n == chargeback_name})
     if clashes:
         raise RatecardError(f"{out}: tenant names give clashing file name(s): {', '.join(clashes)}")
+    if fmt == "html":
+        _html_supported(reports)
     out.mkdir(parents=True, exist_ok=True)
     if fmt == "html":
         from rating.report.render_html import write_site  # Jinja2 only when needed
@@ -78,7 +93,27 @@ def _write(path: Path, fmt: str, reports: list[TenantReport]) -> Path:
     return path
 
 
+def _html_supported(reports: list[TenantReport]) -> None:
+    """The HTML site shows the default breakdown only; say so rather than drop the grouping."""
+    if any(report.by or report.granularity != "month" for report in reports):
+        raise RatecardError(
+            "--format html: --by and --granularity day are not in the HTML site yet; "
+            "use table, json, csv or parquet"
+        )
+
+
+def _chargeback_text(reports: list[TenantReport]) -> str:
+    by = run_by(reports)
+    if by:
+        return render_group_chargeback_table(by, group_chargeback(reports, by))
+    return render_chargeback_table(chargeback_summary(reports))
+
+
 def _write_chargeback(path: Path, fmt: str, reports: list[TenantReport]) -> Path:
+    by = run_by(reports)
+    if by:
+        _write_group_chargeback(path, fmt, reports, by)
+        return path
     rows = chargeback_summary(reports)
     if fmt == "parquet":
         write_parquet(chargeback_table(rows), path)
@@ -89,3 +124,18 @@ def _write_chargeback(path: Path, fmt: str, reports: list[TenantReport]) -> Path
     else:
         path.write_text(render_chargeback_table(rows), encoding="utf-8")
     return path
+
+
+def _write_group_chargeback(
+    path: Path, fmt: str, reports: list[TenantReport], by: tuple[str, ...]
+) -> None:
+    rows = group_chargeback(reports, by)
+    if fmt == "parquet":
+        write_parquet(group_chargeback_table(by, rows), path)
+    elif fmt == "json":
+        path.write_text(render_group_chargeback_json(by, rows), encoding="utf-8")
+    elif fmt == "csv":
+        text = to_csv(group_chargeback_rows(by, rows), group_chargeback_schema(by).names)
+        path.write_text(text, encoding="utf-8")
+    else:
+        path.write_text(render_group_chargeback_table(by, rows), encoding="utf-8")

@@ -16,11 +16,15 @@ from rating.report.lines import text
 from rating.report.model import (
     ChargebackRow,
     Conversion,
+    DayTotal,
     DiscountLine,
+    Group,
+    GroupChargebackRow,
     ProductDetail,
     ResourceDetail,
     TenantReport,
     TopLine,
+    Total,
 )
 
 
@@ -31,6 +35,15 @@ def render_json(report: TenantReport, *, indent: int | None = 2) -> str:
 
 def render_chargeback_json(rows: Iterable[ChargebackRow], *, indent: int | None = 2) -> str:
     return _dump({"chargeback": [_chargeback(row) for row in rows]}, indent)
+
+
+def render_group_chargeback_json(
+    by: tuple[str, ...], rows: Iterable[GroupChargebackRow], *, indent: int | None = 2
+) -> str:
+    """The chargeback grouped ``--by``: one object per group and currency, keyed by dimension."""
+    return _dump(
+        {"by": list(by), "chargeback": [_group_chargeback(by, row) for row in rows]}, indent
+    )
 
 
 def report_document(report: TenantReport) -> dict[str, Any]:
@@ -46,18 +59,11 @@ def report_document(report: TenantReport) -> dict[str, Any]:
         "reportVersion": report.report_version,
         "rounding": report.rounding,
         "baseCurrency": report.base_currency,
-        "lines": [_top_line(line) for line in report.lines],
+        "lines": [_top_line(line, report.by) for line in report.lines],
         "discounts": [_discount(line) for line in report.discounts],
         **_cells(report),
-        "totals": [
-            {
-                "currency": total.currency,
-                "amount": _money(total.amount),
-                "exactAmount": _money(total.exact_amount),
-                "roundingDifference": _money(total.rounding_difference),
-            }
-            for total in report.totals
-        ],
+        **_breakdown(report),
+        "totals": [_total(total) for total in report.totals],
         "baseTotal": None if report.base_total is None else _money(report.base_total),
     }
     return document
@@ -79,8 +85,56 @@ def _cells(report: TenantReport) -> dict[str, Any]:
     }
 
 
-def _top_line(line: TopLine) -> dict[str, Any]:
+def _breakdown(report: TenantReport) -> dict[str, Any]:
+    """``--by`` groups and ``--granularity day`` days, only when asked for (defaults unchanged)."""
+    document: dict[str, Any] = {}
+    if report.by:
+        document["by"] = list(report.by)
+    if report.granularity != "month":
+        document["granularity"] = report.granularity
+    if report.by:
+        document["groups"] = [
+            _group(group, daily=report.granularity == "day") for group in report.groups
+        ]
+    if report.granularity == "day":
+        document["days"] = [_day(day) for day in report.days]
+    return document
+
+
+def _group(group: Group, *, daily: bool) -> dict[str, Any]:
+    document = {
+        "dimension": group.dimension,
+        "value": group.value,
+        "totals": [_total(total) for total in group.totals],
+    }
+    if daily:
+        document["days"] = [_day(day) for day in group.days]
+    if group.groups:
+        document["groups"] = [_group(child, daily=daily) for child in group.groups]
+    return document
+
+
+def _day(day: DayTotal) -> dict[str, Any]:
     return {
+        "day": day.day.isoformat(),
+        "currency": day.currency,
+        "exactAmount": _money(day.exact_amount),
+    }
+
+
+def _total(total: Total) -> dict[str, Any]:
+    return {
+        "currency": total.currency,
+        "amount": _money(total.amount),
+        "exactAmount": _money(total.exact_amount),
+        "roundingDifference": _money(total.rounding_difference),
+    }
+
+
+def _top_line(line: TopLine, by: tuple[str, ...]) -> dict[str, Any]:
+    group = {"group": dict(zip(by, line.group, strict=True))} if by else {}
+    return {
+        **group,
         "sellerId": line.seller_id,
         "sellerProductGroup": line.seller_product_group,
         "currency": line.currency,
@@ -153,15 +207,28 @@ def _conversion(conversion: Conversion | None) -> dict[str, Any]:
 
 
 def _chargeback(row: ChargebackRow) -> dict[str, Any]:
-    document = {
+    return {
         "tenant": row.tenant,
         "sellerId": row.seller_id,
         "currency": row.currency,
         "amount": _money(row.amount),
+        **_base_amount(row),
     }
-    if row.base_currency is not None and row.base_amount is not None:
-        document |= {"baseAmount": _money(row.base_amount), "baseCurrency": row.base_currency}
-    return document
+
+
+def _group_chargeback(by: tuple[str, ...], row: GroupChargebackRow) -> dict[str, Any]:
+    return {
+        **dict(zip(by, row.values, strict=True)),
+        "currency": row.currency,
+        "amount": _money(row.amount),
+        **_base_amount(row),
+    }
+
+
+def _base_amount(row: ChargebackRow | GroupChargebackRow) -> dict[str, Any]:
+    if row.base_currency is None or row.base_amount is None:
+        return {}
+    return {"baseAmount": _money(row.base_amount), "baseCurrency": row.base_currency}
 
 
 def _money(value: Decimal) -> str:

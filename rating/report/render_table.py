@@ -13,10 +13,18 @@ from decimal import Decimal
 from tabulate import tabulate
 
 from rating.report.lines import text
-from rating.report.model import ChargebackRow, Conversion, TenantReport
+from rating.report.model import (
+    ChargebackRow,
+    Conversion,
+    Group,
+    GroupChargebackRow,
+    TenantReport,
+    TopLine,
+)
 from rating.report.rounding import EXACT
 
 _INDENT = "· "  # tabulate strips leading spaces
+NONE = "(none)"  # how a missing dimension value is shown
 
 
 def render_table(report: TenantReport) -> str:
@@ -30,30 +38,12 @@ def render_table(report: TenantReport) -> str:
     ]
     converted = report.base_currency is not None
     rows = []
-    for line in report.lines:
-        rows.append(
-            [
-                f"{line.seller_id} / {line.seller_product_group}",
-                "",
-                "",
-                line.currency,
-                text(line.amount),
-                _trim(line.rounding_difference),
-                *_base(line.conversion, converted),
-            ]
-        )
-        for detail in line.details:
-            rows.append(
-                [
-                    f"{_INDENT}{detail.product_name} ({detail.usage_type})",
-                    _trim(detail.quantity),
-                    detail.unit,
-                    line.currency,
-                    _trim(detail.amount),
-                    "",
-                    *(["", ""] if converted else []),
-                ]
-            )
+    if report.by:
+        for group in report.groups:
+            rows.extend(_group_rows(group, converted, 0))
+    else:
+        for line in report.lines:
+            rows.extend(_line_rows(line, converted, 0))
     for discount in report.discounts:
         rows.append(
             [
@@ -73,16 +63,91 @@ def render_table(report: TenantReport) -> str:
     totals = [[t.currency, text(t.amount), _trim(t.rounding_difference)] for t in report.totals]
     if report.base_total is not None:
         totals.append([f"{report.base_currency} (converted)", text(report.base_total), ""])
-    return (
-        "\n\n".join(
+    if report.by:
+        header.append(f"By: {', '.join(report.by)} (subtotals: sums of rounded lines)")
+    parts = [
+        "\n".join(header),
+        tabulate(rows, headers=headers, disable_numparse=True),
+        tabulate(totals, headers=["total", "amount", "rounding"], disable_numparse=True),
+    ]
+    if report.granularity == "day":
+        parts.append(_days_table(report))
+    return "\n\n".join(parts) + "\n"
+
+
+def _group_rows(group: Group, converted: bool, depth: int) -> list[list[str]]:
+    """A group's subtotal row per currency, then its groups or top-level lines, indented."""
+    rows = [
+        [
+            f"{_INDENT * depth}{group.dimension}: {_value(group.value)}",
+            "",
+            "",
+            total.currency,
+            text(total.amount),
+            _trim(total.rounding_difference),
+            *(["", ""] if converted else []),
+        ]
+        for total in group.totals
+    ]
+    for child in group.groups:
+        rows.extend(_group_rows(child, converted, depth + 1))
+    for line in group.lines:
+        rows.extend(_line_rows(line, converted, depth + 1))
+    return rows
+
+
+def _line_rows(line: TopLine, converted: bool, depth: int) -> list[list[str]]:
+    """A top-level line (rounded) and its product details (exact) beneath it."""
+    rows = [
+        [
+            f"{_INDENT * depth}{line.seller_id} / {line.seller_product_group}",
+            "",
+            "",
+            line.currency,
+            text(line.amount),
+            _trim(line.rounding_difference),
+            *_base(line.conversion, converted),
+        ]
+    ]
+    for detail in line.details:
+        rows.append(
             [
-                "\n".join(header),
-                tabulate(rows, headers=headers, disable_numparse=True),
-                tabulate(totals, headers=["total", "amount", "rounding"], disable_numparse=True),
+                f"{_INDENT * (depth + 1)}{detail.product_name} ({detail.usage_type})",
+                _trim(detail.quantity),
+                detail.unit,
+                line.currency,
+                _trim(detail.amount),
+                "",
+                *(["", ""] if converted else []),
             ]
         )
-        + "\n"
-    )
+    return rows
+
+
+def _days_table(report: TenantReport) -> str:
+    """Exact daily amounts (UTC) of the leaf groups, or of the whole report without --by."""
+    rows = []
+    if report.by:
+        for path, group in _leaves(report.groups, ()):
+            rows.extend(
+                [*path, day.day.isoformat(), day.currency, _trim(day.exact_amount)]
+                for day in group.days
+            )
+    else:
+        rows = [[day.day.isoformat(), day.currency, _trim(day.exact_amount)] for day in report.days]
+    headers = [*report.by, "day (UTC)", "currency", "exact amount"]
+    return "Daily, exact\n\n" + tabulate(rows, headers=headers, disable_numparse=True)
+
+
+def _leaves(
+    groups: Iterable[Group], path: tuple[str, ...]
+) -> Iterable[tuple[tuple[str, ...], Group]]:
+    for group in groups:
+        here = (*path, _value(group.value))
+        if group.groups:
+            yield from _leaves(group.groups, here)
+        else:
+            yield here, group
 
 
 def render_chargeback_table(rows: Iterable[ChargebackRow]) -> str:
@@ -93,6 +158,20 @@ def render_chargeback_table(rows: Iterable[ChargebackRow]) -> str:
     ]
     headers = ["tenant", "seller", "currency", "amount", "base amount"]
     return "Chargeback summary\n\n" + tabulate(body, headers=headers, disable_numparse=True) + "\n"
+
+
+def render_group_chargeback_table(by: tuple[str, ...], rows: Iterable[GroupChargebackRow]) -> str:
+    """The chargeback summary grouped ``--by`` dimensions, as one table."""
+    body = [
+        [*(_value(v) for v in row.values), row.currency, text(row.amount), text(row.base_amount)]
+        for row in rows
+    ]
+    headers = [*by, "currency", "amount", "base amount"]
+    return "Chargeback summary\n\n" + tabulate(body, headers=headers, disable_numparse=True) + "\n"
+
+
+def _value(value: str | None) -> str:
+    return NONE if value is None else value
 
 
 def _trim(value: Decimal) -> str:

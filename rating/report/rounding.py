@@ -1,10 +1,11 @@
 """Rounding money to a currency's minor unit, once, at the report level.
 
 Line items keep 12 decimal places (``rating.rate.result.SCALE``). A report
-rounds exactly once per top-level line (seller, product group, currency) and
-per discount/fee line, to the ISO 4217 minor unit of the line's currency; the
-difference ``rounded - exact`` is reported on the line so no cent disappears
-silently. Details below a top-level line are never rounded.
+rounds exactly once per top-level line (seller, product group, currency; with
+``--by`` the group's values too) and per discount/fee line, to the ISO 4217
+minor unit of the line's currency; the difference ``rounded - exact`` is
+reported on the line so no cent disappears silently. Details below a
+top-level line are never rounded.
 """
 
 from __future__ import annotations

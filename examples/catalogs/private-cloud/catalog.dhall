@@ -388,6 +388,10 @@ in  C.Catalog::{
       ]
     , baseCurrency = Some "EUR"
     , fxRates = [ { from = "CHF", to = "EUR", rate = 1.04 } ]
+    , dimensions = C.Dimensions::{
+      , labels = [ "costCenter" ]
+      , cellFromLabel = [ "kubernetes.io/namespace" ]
+      }
     , examples =
       [ C.Example::{
         , name = "two vCPUs for three hours"

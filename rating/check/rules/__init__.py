@@ -9,6 +9,7 @@ from rating.check.rules.catalog_level import (
     check_fx,
     check_resource_types,
 )
+from rating.check.rules.controls import check_controls
 from rating.check.rules.imports import check_remote_imports
 from rating.check.rules.overlap import check_overlaps
 from rating.check.rules.partners import check_parts
@@ -30,4 +31,5 @@ RULES: tuple[Rule, ...] = (
     check_parts,
     check_examples,
     check_remote_imports,
+    check_controls,
 )

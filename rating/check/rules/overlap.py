@@ -33,6 +33,7 @@ from rating.model import (
     TraitValue,
 )
 from rating.regex import catalog_regex
+from rating.scopes import MATCHED_SCOPE_COLUMNS
 
 _ABSENT = object()  # witness marker: the trait must be missing from the sample
 _UNDECIDED = object()  # a regex constrains the value and no finite candidate set exists
@@ -89,8 +90,7 @@ def _at(product: Product, part: CatalogPart) -> str:
 
 
 def _scopes_meet(a: Product, b: Product) -> bool:
-    fields = ("platform_type", "location", "platform_instance", "tenant")
-    for name in fields:
+    for name in MATCHED_SCOPE_COLUMNS:
         left, right = getattr(a.scope, name), getattr(b.scope, name)
         if left is not None and right is not None and left != right:
             return False

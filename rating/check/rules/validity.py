@@ -96,5 +96,6 @@ def _covered(gap: tuple[datetime, datetime], windows: Sequence[Window]) -> bool:
 
 def _scope_text(product: Product) -> str:
     scope = product.scope
-    named = [v for v in (scope.location, scope.platform_instance, scope.tenant) if v is not None]
+    fields = (scope.location, scope.platform_instance, scope.tenant, scope.cell)
+    named = [v for v in fields if v is not None]
     return "/".join([scope.platform_type, *named])

@@ -24,6 +24,7 @@ from rating.load.samples.schema import sample_schema
 from rating.load.samples.sources import check_exists, detect
 from rating.load.samples.text_columns import read_csv_columnar, read_jsonl_columnar
 from rating.model import ResourceType
+from rating.scopes import LABEL_COLUMN_PREFIX, is_kept_label
 
 __all__ = [
     "Counts",
@@ -55,10 +56,12 @@ class SampleReader:
         resource_types: Sequence[ResourceType],
         batch_size: int,
         rejects: RejectSink,
+        labels: Sequence[str] = (),
     ) -> None:
         self.paths = list(paths)
         self.resource_types = tuple(resource_types)
-        self.schema = sample_schema(self.resource_types)
+        self.labels = tuple(labels)  # the labels kept as columns (label.<name>)
+        self.schema = sample_schema(self.resource_types, labels=self.labels)
         self.batch_size = batch_size
         self.rejects = rejects
         self.counts: dict[str, Counts] = {path: Counts() for path in self.paths}
@@ -74,6 +77,8 @@ class SampleReader:
     ) -> SampleBatches:
         """The valid records as batches of ``sample_schema(types, columns, dictionary=…)``.
 
+        Label columns (``label.<name>``) in ``columns`` are kept besides the reader's own.
+
         Every column is validated whichever ``columns`` are kept, so rejects and
         counts do not depend on them; leaving columns out and keeping Text
         dictionary-encoded make Parquet input much cheaper to pass on.
@@ -87,7 +92,9 @@ class SampleReader:
 
     def again(self) -> SampleReader:
         """A fresh reader of the same inputs for a second pass: its rejects go nowhere."""
-        return SampleReader(self.paths, self.resource_types, self.batch_size, RejectSink())
+        return SampleReader(
+            self.paths, self.resource_types, self.batch_size, RejectSink(), self.labels
+        )
 
     def read_all(self) -> pa.Table:
         """Every valid record as one table (for small inputs and tests)."""
@@ -170,7 +177,13 @@ class SampleBatches:
 
     def __init__(self, reader: SampleReader, columns: Sequence[str] | None, dictionary: bool):
         self.reader = reader
-        self.schema = sample_schema(reader.resource_types, columns, dictionary=dictionary)
+        # Kept labels: the reader's, and any label column asked for (an engine asks
+        # for its catalog's, whatever the reader was opened with).
+        asked = (c.removeprefix(LABEL_COLUMN_PREFIX) for c in columns or () if is_kept_label(c))
+        self._labels = tuple(dict.fromkeys((*reader.labels, *asked)))
+        self.schema = sample_schema(
+            reader.resource_types, columns, dictionary=dictionary, labels=self._labels
+        )
         self._columns = columns
         self._dictionary = dictionary
 
@@ -184,7 +197,10 @@ class SampleBatches:
         try:
             for path in self.reader.paths:
                 builder = RowBuilder(
-                    self.reader.resource_types, self._columns, dictionary=self._dictionary
+                    self.reader.resource_types,
+                    self._columns,
+                    dictionary=self._dictionary,
+                    labels=self._labels,
                 )
                 yield SampleInput(self.reader, path, builder)
         finally:
@@ -249,8 +265,13 @@ def open_samples(
     *,
     batch_size: int = 500_000,
     rejects: RejectSink | None = None,
+    labels: Sequence[str] = (),
 ) -> SampleReader:
-    """Open sample inputs (``-`` = stdin as JSON Lines); missing files fail now (exit 2)."""
+    """Open sample inputs (``-`` = stdin as JSON Lines); missing files fail now (exit 2).
+
+    ``labels``: the sample labels to keep as columns ``label.<name>`` (a catalog's
+    ``Dimensions.read_labels``).
+    """
     for path in paths:
         check_exists(path)
-    return SampleReader(paths, resource_types, batch_size, rejects or RejectSink())
+    return SampleReader(paths, resource_types, batch_size, rejects or RejectSink(), labels)

@@ -41,7 +41,7 @@ from rating.load.samples.schema import (
 )
 from rating.load.traits import EVENTS
 from rating.model import ResourceType, TraitType
-from rating.scopes import LABEL_PREFIX, is_label_column, label_name_ok
+from rating.scopes import LABEL_PREFIX, is_label_column, label_column, label_name_ok
 
 _MIN_TIME = pa.scalar(MIN_TIME, TIMESTAMP)
 _MAX_TIME = pa.scalar(MAX_TIME, TIMESTAMP)
@@ -199,7 +199,10 @@ class ColumnChecker:
             if source.startswith("traits.") and source[7:] not in self.traits:
                 require(pc.is_null(column))  # a trait no resource type has
             elif is_label_column(source):
-                require(_label_ok(source.removeprefix(LABEL_PREFIX), column))
+                name = source.removeprefix(LABEL_PREFIX)
+                require(_label_ok(name, column))
+                if label_column(name) in self.schema.names and is_text(column.type):
+                    normalized[label_column(name)] = _label_values(column)
         return ok, normalized
 
     @staticmethod
@@ -241,13 +244,19 @@ class ColumnChecker:
 
 def _label_ok(name: str, column: pa.Array) -> pa.Array:
     """Per row: the label is absent, or its name is good and its text has no control
-    character (an empty text is no label). Labels are validated, not kept (docs)."""
+    character (an empty text is no label). Only the labels a catalog reads are kept."""
     if pa.types.is_null(column.type):
         return pa.repeat(pa.scalar(True), len(column))
     if not (label_name_ok(name) and is_text(column.type)):
         return pc.is_null(column)
     fine = _per_value(column, lambda v: pc.invert(pc.match_substring_regex(v, CONTROL)))
     return pc.or_kleene(pc.is_null(column), fine)
+
+
+def _label_values(column: pa.Array) -> pa.Array:
+    """A kept label's values as text; an empty value is no label (null)."""
+    text = column.cast(pa.string())
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 
 def _text_ok(texts: pa.Array, field: str) -> pa.Array:

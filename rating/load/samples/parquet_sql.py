@@ -46,7 +46,13 @@ from rating.load.samples.schema import ENVELOPE_COLUMNS, trait_columns
 from rating.load.traits import EVENTS
 from rating.model import ResourceType, TraitType
 from rating.rate.dialect import DUCKDB, Dialect
-from rating.scopes import LABEL_PREFIX, is_label_column, label_name_ok
+from rating.scopes import (
+    LABEL_COLUMN_PREFIX,
+    LABEL_PREFIX,
+    is_kept_label,
+    is_label_column,
+    label_name_ok,
+)
 
 _q, _lit = DUCKDB.identifier, DUCKDB.literal  # every name and value in the SQL below
 _EXACT = {
@@ -224,6 +230,13 @@ class SampleRules:
 
     def column(self, name: str) -> str:
         """The select expression of normalized column ``name``."""
+        if is_kept_label(name):  # labels.<name> text; an empty value is no label
+            source = LABEL_PREFIX + name.removeprefix(LABEL_COLUMN_PREFIX)
+            return (
+                f"NULLIF({self.dialect.identifier(source)}, '')"
+                if source in self.labels
+                else "NULL"
+            )
         source = ENVELOPE_COLUMNS.get(name, name)
         if name.startswith("traits."):
             usable = name.removeprefix("traits.") in self.usable

@@ -41,6 +41,7 @@ from rating.scopes import (
     LABELS,
     SCOPE_FIELDS,
     is_label_column,
+    label_column,
     label_name_ok,
 )
 
@@ -273,6 +274,9 @@ def normalize(record: dict[str, Any], rt: ResourceType) -> dict[str, Any]:
         ):
             value = [int(v) for v in value] if isinstance(value, list) else int(value)
         row[f"traits.{name}"] = value
+    for name, value in (record.get(LABELS) or {}).items():
+        if value:  # an empty value is no label
+            row[label_column(name)] = value
     return row
 
 
@@ -305,7 +309,7 @@ _SOURCE = ("source_file", "source_line")
 class RowBuilder:
     """Accumulates normalized rows column-wise and emits RecordBatches of the sample schema.
 
-    ``columns`` and ``dictionary`` shape the batches as in :func:`sample_schema`.
+    ``columns``, ``dictionary`` and ``labels`` shape the batches as in :func:`sample_schema`.
     """
 
     def __init__(
@@ -314,8 +318,9 @@ class RowBuilder:
         columns: Sequence[str] | None = None,
         *,
         dictionary: bool = False,
+        labels: Sequence[str] = (),
     ) -> None:
-        self.schema = sample_schema(resource_types, columns, dictionary=dictionary)
+        self.schema = sample_schema(resource_types, columns, dictionary=dictionary, labels=labels)
         self._columns: dict[str, list[Any]] = {name: [] for name in self.schema.names}
         self._data = [(n, c) for n, c in self._columns.items() if n not in _SOURCE]
         self._file = self._columns.get("source_file")

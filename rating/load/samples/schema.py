@@ -8,7 +8,7 @@ import pyarrow as pa
 
 from rating.errors import RatecardError
 from rating.model import ResourceType, TraitType
-from rating.scopes import SCOPE_FIELDS
+from rating.scopes import SCOPE_FIELDS, label_column
 
 _SCALAR_ARROW = {
     "Text": pa.string(),
@@ -74,8 +74,13 @@ def sample_schema(
     columns: Sequence[str] | None = None,
     *,
     dictionary: bool = False,
+    labels: Sequence[str] = (),
 ) -> pa.Schema:
     """The normalized Arrow schema for samples of these resource types.
+
+    ``labels`` are the sample labels kept, as Text columns ``label.<name>`` after
+    the traits (the ones a catalog's dimensions read; every other label is only
+    validated).
 
     ``columns`` keeps only those columns (in schema order): a consumer that reads
     a few traits need not carry the others. ``dictionary`` types Text columns as
@@ -86,7 +91,8 @@ def sample_schema(
         pa.field(f"traits.{name}", arrow_type(trait_type))
         for name, trait_type in trait_columns(resource_types).items()
     ]
-    fields = [*_ENVELOPE_FIELDS, *traits]
+    kept_labels = [pa.field(label_column(name), pa.string()) for name in labels]
+    fields = [*_ENVELOPE_FIELDS, *traits, *kept_labels]
     if columns is not None:
         kept = set(columns)
         fields = [f for f in fields if f.name in kept]

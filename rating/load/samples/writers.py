@@ -21,6 +21,7 @@ from rating.load.samples.records import FLAT_ENVELOPE, parse_time
 from rating.load.samples.schema import TIMESTAMP, arrow_type, trait_columns
 from rating.load.samples.sources import detect, open_write
 from rating.model import ResourceType
+from rating.scopes import LABELS, is_label_column
 
 
 def write_samples(
@@ -43,16 +44,19 @@ def write_jsonl(records: Iterable[dict[str, Any]], path: Path) -> None:
 
 
 def flatten(record: dict[str, Any]) -> dict[str, Any]:
-    """Nested record → flat columns (``resource.id``, ``traits.vcpu``, …)."""
+    """Nested record → flat columns (``resource.id``, ``traits.vcpu``, ``labels.team``, …)."""
     flat = {"time": record["time"], "event": record.get("event")}
-    for group in ("resource", "scope", "traits"):
-        for key, value in record.get(group, {}).items():
+    for group in ("resource", "scope", "traits", LABELS):
+        for key, value in (record.get(group) or {}).items():
             flat[f"{group}.{key}"] = value
     return flat
 
 
-def _header(resource_types: Sequence[ResourceType]) -> list[str]:
-    return [*FLAT_ENVELOPE, *(f"traits.{name}" for name in trait_columns(resource_types))]
+def _header(resource_types: Sequence[ResourceType], rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The envelope, every trait, then the labels the rows have (first seen first)."""
+    labels = dict.fromkeys(name for row in rows for name in row if is_label_column(name))
+    traits = (f"traits.{name}" for name in trait_columns(resource_types))
+    return [*FLAT_ENVELOPE, *traits, *labels]
 
 
 def _cell(value: Any) -> str:
@@ -69,13 +73,13 @@ def write_csv(
     records: Iterable[dict[str, Any]], path: Path, resource_types: Sequence[ResourceType]
 ) -> None:
     """Flat CSV; absent and null are empty cells (so an empty Text value cannot be written)."""
-    header = _header(resource_types)
+    rows = [flatten(record) for record in records]
+    header = _header(resource_types, rows)
     with open_write(path) as raw:
         out = io.TextIOWrapper(raw, encoding="utf-8", newline="")
         writer = csv.writer(out)
         writer.writerow(header)
-        for record in records:
-            flat = flatten(record)
+        for flat in rows:
             writer.writerow([_cell(flat.get(column)) for column in header])
         out.flush()
         out.detach()
@@ -84,16 +88,18 @@ def write_csv(
 def write_parquet(
     records: Iterable[dict[str, Any]], path: Path, resource_types: Sequence[ResourceType]
 ) -> None:
-    """Flat Parquet with typed columns; ``time`` as timestamp[us, UTC]."""
+    """Flat Parquet with typed columns; ``time`` as timestamp[us, UTC], labels as text."""
     traits = trait_columns(resource_types)
+    rows = [flatten(record) for record in records]
+    labels = _header(resource_types, rows)[len(FLAT_ENVELOPE) + len(traits) :]
     schema = pa.schema(
         [
             pa.field("time", TIMESTAMP),
             *(pa.field(name, pa.string()) for name in FLAT_ENVELOPE[1:]),
             *(pa.field(f"traits.{n}", arrow_type(t)) for n, t in traits.items()),
+            *(pa.field(name, pa.string()) for name in labels),
         ]
     )
-    rows = [flatten(record) for record in records]
     columns = {name: [row.get(name) for row in rows] for name in schema.names}
     columns["time"] = [parse_time(value) for value in columns["time"]]
     table = pa.table(
