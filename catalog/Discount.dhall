@@ -19,12 +19,14 @@ let Selector =
           , location : Optional Text
           , platformInstance : Optional Text
           , tenant : Optional Text
+          , cell : Optional Text
           }
       , default =
         { platformType = None Text
         , location = None Text
         , platformInstance = None Text
         , tenant = None Text
+        , cell = None Text
         }
       }
 
@@ -34,6 +36,7 @@ let within =
         , location = scope.location
         , platformInstance = scope.platformInstance
         , tenant = scope.tenant
+        , cell = scope.cell
         }
 
 let DiscountScope =

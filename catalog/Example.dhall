@@ -2,7 +2,9 @@
    exactly `expectedTotal` (optionally only for one product), to the 12 decimal
    places line items keep. `expectedReport` also pins one tenant's report total
    after discounts, fees, rounding and FX. Samples have the JSON Lines shape;
-   write traits with `toMap { vcpu = C.Value.natural 4 }`. -}
+   write traits with `toMap { vcpu = C.Value.natural 4 }`. A sample's cell and
+   labels sit beside its scope (`cell = Some "web"`, `labels = toMap { team =
+   "blue" }`): Dhall cannot default a field of the nested scope record. -}
 let Value = ./Value.dhall
 
 let Sample =
@@ -17,8 +19,14 @@ let Sample =
               , tenant : Optional Text
               }
           , traits : List { mapKey : Text, mapValue : Value.Type }
+          , cell : Optional Text
+          , labels : List { mapKey : Text, mapValue : Text }
           }
-      , default = { event = None Text }
+      , default =
+        { event = None Text
+        , cell = None Text
+        , labels = [] : List { mapKey : Text, mapValue : Text }
+        }
       }
 
 let ExpectedReport = { tenant : Text, currency : Text, total : Double }

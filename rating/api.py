@@ -49,7 +49,8 @@ if TYPE_CHECKING:
     from rating.control.quota import QuotaUse
     from rating.control.request import Request
     from rating.control.state import Holdings
-    from rating.export import Publication, S3Options
+    from rating.export import Publication, S3Options, Sink
+    from rating.report.breakdowns import Breakdown
 
 Samples = str | Path | pa.Table | pa.RecordBatchReader | Any
 """A path or glob (``.jsonl``, ``.csv``, ``.parquet``, compressed, ``-`` = stdin), a directory
@@ -126,6 +127,7 @@ class Ratecard:
         samples: Samples | Sequence[Samples],
         *,
         period: str | Period | None = None,
+        as_of: datetime | None = None,
         interval: timedelta = timedelta(hours=1),
         interval_for: Mapping[str, timedelta] | None = None,
         engine: str = "duckdb",
@@ -137,6 +139,10 @@ class Ratecard:
     ) -> Rated:
         """Rate ``samples`` for ``period`` (default: the samples' month) into line items.
 
+        ``as_of`` inside the period rates it up to that instant only — the interim
+        invoice: samples from ``as_of`` on count as outside the period, and
+        :attr:`Rated.as_of` (and each report) says the period is not over.
+
         Every input is validated against the resource types (plus a ``traits``
         file's); invalid records are counted and the first 100 kept in
         :attr:`Rated.rejects` (all of them written to ``rejects``, a JSON Lines
@@ -144,10 +150,14 @@ class Ratecard:
         same plan on Apache Spark (``spark_master`` and ``spark_conf`` as for
         ``spark-submit``; Parquet, JSON Lines or CSV files, docs/spark.md).
         """
-        return rate_each(
+        chosen = Period.parse(period) if isinstance(period, str) else period
+        interim = None
+        if as_of is not None:
+            chosen, interim = _interim(chosen, as_of)
+        rated = rate_each(
             [self],
             samples,
-            period=period,
+            period=chosen,
             interval=interval,
             interval_for=interval_for,
             engine=engine,
@@ -157,6 +167,7 @@ class Ratecard:
             rejects=rejects,
             progress=progress,
         )[0]
+        return rated if interim is None else replace(rated, as_of=interim)
 
     def holdings(
         self,
@@ -360,6 +371,7 @@ class Rated:
     rejects: tuple[Reject, ...]
     _line_items: pa.Table | None = field(default=None, repr=False)
     _spark: Any = field(default=None, repr=False)  # a SparkRating, for Spark runs
+    as_of: datetime | None = None  # an interim run: ``period`` rated up to here, not over
 
     @functools.cached_property
     def line_items(self) -> pa.Table:
@@ -425,7 +437,8 @@ class Rated:
                 raise RatecardError(
                     f"no line items for tenant(s) {', '.join(missing)} in {self.period.label}"
                 )
-        built = build_reports(
+        regroup = functools.partial(
+            build_reports,
             self.catalog,
             items,
             self.period,
@@ -433,10 +446,10 @@ class Rated:
             base_currency=base_currency,
             rounding=rounding_mode(rounding),
             generated_at=generated_at,
-            by=by,
-            granularity=granularity,
+            as_of=self.as_of,
         )
-        return Reports(tuple(built))
+        built = regroup(by=by, granularity=granularity)
+        return Reports(tuple(built), (lambda dimension: regroup(by=dimension)), self.catalog)
 
     def focus(self, *, provider_name: str = "ratecard") -> pa.Table:
         """The run as FOCUS 1.2 rows: line items plus each tenant's discount and fee rows."""
@@ -459,20 +472,20 @@ class Rated:
         """Publish to a directory or ``s3://bucket/prefix`` (docs/export.md).
 
         ``format``: ``focus`` / ``focus-csv`` (FOCUS 1.2), ``parquet`` / ``csv`` /
-        ``json`` (line items). ``s3`` holds the endpoint, region and encryption.
+        ``json`` (line items), ``html`` (the showback site of :meth:`reports`).
+        ``s3`` holds the endpoint, region and encryption.
         ``on_progress(file, bytes)`` may return a byte-count callback per upload.
         Data objects go first, the manifest (with the reconciliation) last.
         """
-        from rating.export import Dataset, S3Options, SinkError, open_sink, publish
+        from rating.export import Dataset, publish
 
         if format not in EXPORT_FORMATS:
             raise RatecardError(f"format {format!r}: expected one of {', '.join(EXPORT_FORMATS)}")
+        if format == "html":
+            return self._export_site(to, s3, on_progress)
         name, encoding, focus = EXPORT_FORMATS[format]
         table = self.focus(provider_name=provider_name) if focus else self.line_items
-        try:
-            sink = open_sink(to, s3 or S3Options())
-        except SinkError as error:
-            raise RatecardError(f"--to: {error}") from error
+        sink = _export_sink(to, s3)
         dataset = Dataset(
             name,
             self.period.label,
@@ -484,6 +497,31 @@ class Rated:
         )
         return publish(dataset, sink, on_progress=on_progress)
 
+    def _export_site(
+        self,
+        to: str,
+        s3: S3Options | None,
+        on_progress: Callable[[str, int], Progress | None] | None,
+    ) -> Publication:
+        """The showback site of :meth:`reports`: its pages, manifest and entry page."""
+        from rating.export.site import Site, publish_site
+        from rating.report.output import html_pages
+
+        reports = self.reports()
+        pages = html_pages(list(reports), to, reports.breakdowns())
+        site = Site(self.period.label, tuple(pages), self.catalog.version, self.counts)
+        return publish_site(site, _export_sink(to, s3), on_progress=on_progress)
+
+
+def _export_sink(to: str, s3: S3Options | None) -> Sink:
+    """The ``--to`` directory or S3 prefix; a bad one is a one-line error."""
+    from rating.export import S3Options, SinkError, open_sink
+
+    try:
+        return open_sink(to, s3 or S3Options())
+    except SinkError as error:
+        raise RatecardError(f"--to: {error}") from error
+
 
 EXPORT_FORMATS = {
     "focus": ("focus", "parquet", True),
@@ -491,6 +529,7 @@ EXPORT_FORMATS = {
     "parquet": ("line-items", "parquet", False),
     "csv": ("line-items-csv", "csv", False),
     "json": ("line-items-jsonl", "jsonl", False),
+    "html": ("html", "html", False),  # the showback site's pages (rating.export.site)
 }
 """Export format → (dataset name in the key layout, file encoding, FOCUS mapping?). Each
 has its own prefix: a manifest describes exactly one dataset and prunes its stale parts."""
@@ -501,6 +540,12 @@ class Reports:
     """Tenant usage reports, sorted by tenant; renders and writes them as the CLI does."""
 
     items: tuple[TenantReport, ...]
+    # How the same run's reports are rebuilt by one dimension, and its catalog: the HTML
+    # site's breakdowns (None: reports not from a run, the site shows none).
+    regroup: Callable[[str], Sequence[TenantReport]] | None = field(
+        default=None, repr=False, compare=False
+    )
+    catalog: Catalog | None = field(default=None, repr=False, compare=False)
 
     def __iter__(self) -> Iterator[TenantReport]:
         return iter(self.items)
@@ -522,7 +567,32 @@ class Reports:
         """``<tenant>.<ext>`` per report and ``chargeback.<ext>``; the paths written."""
         from rating.report.output import write_directory
 
-        return write_directory(list(self.items), format, Path(directory))
+        breakdowns = self.breakdowns() if format == "html" else ()
+        return write_directory(list(self.items), format, Path(directory), breakdowns=breakdowns)
+
+    def breakdowns(self) -> tuple[Breakdown, ...]:
+        """The run's reports by cell, service category and each declared label (the HTML
+        site's breakdowns), each only when some line item has a value for it."""
+        from rating.report.breakdowns import site_breakdowns
+
+        if self.regroup is None or self.catalog is None:
+            return ()
+        return site_breakdowns(self.regroup, self.catalog.dimensions.labels)
+
+
+def _interim(period: Period | None, as_of: datetime) -> tuple[Period, datetime | None]:
+    """The period rated for an invoice as of ``as_of``, and ``as_of`` when it is interim
+    (before the period's end; from the end on it is the whole period, final)."""
+    from rating.report.lines import text
+
+    if period is None:
+        raise RatecardError("--as-of needs --period: the period the interim invoice is part of")
+    if as_of <= period.start:
+        raise RatecardError(
+            f"--as-of {text(as_of)}: not after the start of period {period.label} "
+            f"({text(period.start)})"
+        )
+    return period.up_to(as_of), (as_of if as_of < period.end else None)
 
 
 # ---------------------------------------------------------------- samples

@@ -214,6 +214,7 @@ class DiscountSelector:
     location: str | None = None
     platform_instance: str | None = None
     tenant: str | None = None
+    cell: str | None = None  # one of the tenant's cells (``scope.cell``)
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,11 @@ class Period:
             f"period {text!r}: expected YYYY-MM or YYYY-MM-DD/YYYY-MM-DD (end exclusive)"
         )
 
+    def up_to(self, moment: datetime) -> Period:
+        """The part of this period before ``moment`` (clamped into it), its label kept:
+        what is rated for an interim invoice or a month-to-date budget."""
+        return Period(self.label, self.start, min(max(moment, self.start), self.end))
+
     @classmethod
     def month_of(cls, moment: datetime) -> Period:
         return cls.parse(f"{moment.year:04d}-{moment.month:02d}")

@@ -168,3 +168,72 @@ def test_a_cell_selector_names_tenant_and_cell(
     result = invoke("check", str(catalog))
     assert result.exit_code == 2
     assert result.output.strip() == (f"ratecard: error: {catalog}: product 'vm-hours': {message}")
+
+
+GPU_DISCOUNT = """C.Discount::{
+  , id = "gpu-half-off"
+  , displayName = "GPU cell half off"
+  , rule = C.DiscountRule.fixedPercentage "EUR" -50.0
+  , scope = C.Discount.Selector::{ tenant = Some "proj-7", cell = Some "gpu" }
+  }"""
+
+GPU_EXAMPLE = """C.Example::{
+  , name = "two GPU-cell hours, half off"
+  , period = "2026-10"
+  , expectedTotal = 4.0
+  , currency = "EUR"
+  , expectedReport = Some { tenant = "proj-7", currency = "EUR", total = 2.0 }
+  , samples =
+    [ C.Example.Sample::{
+      , time = "2026-10-01T00:00:00Z"
+      , resource = { id = "vm-2", type = "openstack.nova.server", name = None Text }
+      , scope =
+        { platformType = "OpenStack"
+        , location = None Text
+        , platformInstance = None Text
+        , tenant = Some "proj-7"
+        }
+      , cell = Some "gpu"
+      , labels = toMap { team = "ml" }
+      , traits = toMap { vcpu = C.Value.natural 2, state = C.Value.text "ACTIVE" }
+      }
+    , C.Example.Sample::{
+      , time = "2026-10-01T01:00:00Z"
+      , resource = { id = "vm-2", type = "openstack.nova.server", name = None Text }
+      , scope =
+        { platformType = "OpenStack"
+        , location = None Text
+        , platformInstance = None Text
+        , tenant = Some "proj-7"
+        }
+      , cell = Some "gpu"
+      , traits = toMap { vcpu = C.Value.natural 2, state = C.Value.text "ACTIVE" }
+      }
+    ]
+  }"""
+
+
+def test_a_discount_and_an_example_select_one_cell(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.dhall"
+    products = catalog_text(*PRICES).replace(
+        "products = [",
+        f"discounts = [ {GPU_DISCOUNT} ], examples = [ {GPU_EXAMPLE} ], products = [",
+    )
+    catalog.write_text(products)
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text("".join(json.dumps(s) + "\n" for s in fleet_samples()))
+    result = invoke("report", str(catalog), str(samples), "--period", "2026-10", "--format", "json")
+    assert result.exit_code == 0, result.output
+    reports = [json.loads(line) for line in result.stdout.splitlines()]
+    totals = {r["tenant"]: [(t["currency"], t["amount"]) for t in r["totals"]] for r in reports}
+    # proj-7: web 5 + gpu 20, and half of the gpu cell's 20 off = 15; proj-8's cell
+    # of the same name is another tenant's: 10, no discount.
+    assert totals == {"proj-7": [("EUR", "15.00")], "proj-8": [("EUR", "10.00")]}
+    # The example: vm-2 in proj-7/gpu for 2 h × 2 EUR = 4, its report 4 - 50 % = 2.
+    assert invoke("check", str(catalog)).exit_code == 0
+    checked = invoke("test", str(catalog))
+    assert checked.exit_code == 0, checked.output
+    assert checked.output.startswith(
+        'ok   example "two GPU-cell hours, half off": expected 4.0 EUR, got 4 EUR; '
+        "report of 'proj-7': expected 2.0, got 2.00 EUR"
+    )

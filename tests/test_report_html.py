@@ -21,6 +21,7 @@ from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 import rating
@@ -125,9 +126,16 @@ def conversion(line: dict) -> list[str]:
 # ---------------------------------------------------------------- the example run
 
 
+BREAKDOWNS = ("cell", "service-category", "label:costCenter")  # what the example fleet has
+
+
 @pytest.fixture(scope="module")
-def reports() -> rating.api.Reports:
-    rated = rating.open_catalog(CATALOG).rate(FLEET, period="2026-10")
+def rated() -> rating.api.Rated:
+    return rating.open_catalog(CATALOG).rate(FLEET, period="2026-10")
+
+
+@pytest.fixture(scope="module")
+def reports(rated) -> rating.api.Reports:
     return rated.reports()
 
 
@@ -138,6 +146,15 @@ def site(reports, tmp_path_factory) -> tuple[Path, Path]:
     reports.write(base / "json", "json")
     reports.write(base / "html", "html")
     return base / "json", base / "html"
+
+
+@pytest.fixture(scope="module")
+def grouped(rated, tmp_path_factory) -> dict[str, Path]:
+    """The same run as JSON ``--by DIM``, per breakdown dimension: its directory."""
+    base = tmp_path_factory.mktemp("grouped")
+    for dimension in BREAKDOWNS:
+        rated.reports(by=dimension).write(base / dimension.replace(":", "-"), "json")
+    return {dimension: base / dimension.replace(":", "-") for dimension in BREAKDOWNS}
 
 
 def page(path: Path) -> Page:
@@ -231,6 +248,83 @@ def test_tenant_pages_show_the_json_numbers(site):
             for piece in res["slices"]
         ]
         _check_daily_tables(parsed, document)
+
+
+def breakdown_tables(parsed: Page) -> dict[str, str]:
+    """The page's breakdown tables: dimension → table id."""
+    return {
+        str(attrs["data-dimension"]): str(attrs["id"])
+        for tag, attrs in parsed.elements
+        if tag == "table" and "data-dimension" in attrs
+    }
+
+
+def none_text(value: str | None) -> str:
+    return "(none)" if value is None else value
+
+
+def test_breakdowns_show_the_json_of_by_each_dimension(site, grouped):
+    """Per tenant page: each dimension's groups as ``report --by DIM`` has them; on the
+    index, cells per tenant and the other dimensions as the ``--by DIM`` chargeback."""
+    _, html = site
+    index = page(html / "index.html")
+    assert list(breakdown_tables(index)) == list(BREAKDOWNS)
+    for dimension, directory in grouped.items():
+        documents = [
+            json.loads(p.read_text(encoding="utf-8"))
+            for p in sorted(directory.glob("*.json"))
+            if p.name != "chargeback.json"
+        ]
+        for document in documents:
+            parsed = page(html / f"{document['tenant']}.html")
+            assert document["by"] == [dimension]
+            rows = parsed.rows(breakdown_tables(parsed)[dimension])
+            assert [(texts(r)[:2], numbers(r)) for r in rows] == [
+                (
+                    [none_text(group["value"]), total["currency"]],
+                    [total["exactAmount"], total["roundingDifference"], total["amount"]],
+                )
+                for group in document["groups"]
+                for total in group["totals"]
+            ]
+        rows = index.rows(breakdown_tables(index)[dimension])
+        if dimension == "cell":
+            assert [(texts(r)[:3], numbers(r)) for r in rows] == [
+                (
+                    [d["tenant"], none_text(group["value"]), total["currency"]],
+                    [total["exactAmount"], total["roundingDifference"], total["amount"]],
+                )
+                for d in documents
+                for group in d["groups"]
+                for total in group["totals"]
+            ]
+        else:
+            chargeback = json.loads((directory / "chargeback.json").read_text(encoding="utf-8"))
+            assert [(texts(r)[:2], numbers(r)) for r in rows] == [
+                (
+                    [none_text(c[dimension]), c["currency"]],
+                    [c["amount"], *([c["baseAmount"]] if "baseAmount" in c else [])],
+                )
+                for c in chargeback["chargeback"]
+            ]
+
+
+def test_a_run_without_cells_or_labels_shows_no_such_breakdown(rated, tmp_path):
+    """A dimension no line item has a value for is left out (the service category stays)."""
+    columns = rated.line_items.column_names
+    bare = rated.line_items.set_column(
+        columns.index("cell"), "cell", pa.nulls(rated.line_items.num_rows, pa.string())
+    )
+    bare = bare.set_column(
+        columns.index("label.costCenter"),
+        "label.costCenter",
+        pa.nulls(bare.num_rows, pa.string()),
+    )
+    breakdowns = dataclasses.replace(rated, _line_items=bare).reports().breakdowns()
+    assert [b.dimension for b in breakdowns] == ["service-category"]
+    write_directory(list(rated.reports()), "html", tmp_path, breakdowns=breakdowns)
+    assert list(breakdown_tables(page(tmp_path / "index.html"))) == ["service-category"]
+    assert list(breakdown_tables(page(tmp_path / "proj-7.html"))) == ["service-category"]
 
 
 def _check_daily_tables(parsed: Page, document: dict) -> None:
@@ -454,14 +548,14 @@ def test_a_tenant_called_index_clashes(reports, tmp_path):
 # ---------------------------------------------------------------- a real browser
 
 
-def _chromium() -> str:
+def chromium_browser() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if found is None:
         pytest.skip("the browser test needs Chromium: apt-get install chromium (see .ci/run)")
     return found
 
 
-def _run_chromium(browser: str, profile: Path, *arguments: str) -> str:
+def run_chromium(browser: str, profile: Path, *arguments: str) -> str:
     command = [
         browser,
         "--headless",
@@ -482,12 +576,12 @@ def _run_chromium(browser: str, profile: Path, *arguments: str) -> str:
 
 
 def test_chromium_runs_the_script_sorts_and_prints(site, tmp_path):
-    browser = _chromium()
+    browser = chromium_browser()
     _, html = site
     profile = tmp_path / "profile"
 
     # The pages as written: our script runs under the page's own CSP (its hash matches).
-    dom = _run_chromium(browser, profile, "--dump-dom", (html / "index.html").as_uri())
+    dom = run_chromium(browser, profile, "--dump-dom", (html / "index.html").as_uri())
     assert 'data-enhanced="sort filter"' in dom
     assert '<th scope="col" data-sort="num" aria-sort="none"><button type="button">' in dom
     assert 'type="search"' in dom
@@ -509,9 +603,7 @@ def test_chromium_runs_the_script_sorts_and_prints(site, tmp_path):
     source = re.sub(r"script-src [^;]+;", "script-src 'unsafe-inline';", source)
     probe = html.parent / "probe.html"
     probe.write_text(source.replace("</body>", clicker + "</body>"), encoding="utf-8")
-    dom = _run_chromium(
-        browser, profile, "--virtual-time-budget=2000", "--dump-dom", probe.as_uri()
-    )
+    dom = run_chromium(browser, profile, "--virtual-time-budget=2000", "--dump-dom", probe.as_uri())
     up = re.search(r'data-up="([^"]*)"', dom)
     down = re.search(r'data-down="([^"]*)"', dom)
     assert up is not None and down is not None, dom[-2000:]
@@ -522,7 +614,7 @@ def test_chromium_runs_the_script_sorts_and_prints(site, tmp_path):
     assert 'data-aria="descending"' in dom
 
     pdf = tmp_path / "proj-42.pdf"
-    _run_chromium(
+    run_chromium(
         browser,
         profile,
         "--no-pdf-header-footer",

@@ -36,6 +36,8 @@ _COMMANDS = {
     "quota": "rating.cli.quota_cmd:quota",
     "admit": "rating.cli.admit_cmd:admit",
     "budget": "rating.cli.budget_cmd:budget",
+    "alerts": "rating.cli.alerts_cmd:alerts",
+    "serve": "rating.cli.serve_cmd:serve",
 }
 
 

@@ -27,7 +27,8 @@ from rating.period import Period
     type=click.Choice(list(EXPORT_FORMATS)),
     default="focus",
     show_default=True,
-    help="focus = FOCUS 1.2 Parquet, focus-csv = FOCUS 1.2 CSV; parquet/csv/json = line items.",
+    help="focus = FOCUS 1.2 Parquet, focus-csv = FOCUS 1.2 CSV; parquet/csv/json = line items; "
+    "html = the showback site of the tenant reports.",
 )
 @click.option("--to", "target", required=True, help="A directory or s3://bucket/prefix.")
 @click.option("--endpoint-url", help="S3-compatible endpoint (default: AWS).")
@@ -105,6 +106,14 @@ def export(
     )
     files = done.files
     state = "unchanged, same data" if done.unchanged else "written"
+    if format_name == "html":
+        from rating.export.site import entry_url
+
+        click.echo(
+            f"exported {len(files)} page(s), {sum(f.size for f in files)} bytes, "
+            f"run {done.run_id}, manifest {done.manifest_url} ({state}), site {entry_url(done)}"
+        )
+        return
     click.echo(
         f"exported {sum(f.rows for f in files)} rows in {len(files)} file(s), "
         f"{sum(f.size for f in files)} bytes, run {done.run_id}, "

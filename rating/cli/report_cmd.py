@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from rating.cli.catalog_options import catalog_options
+from rating.cli.control_options import instant, stamp
 from rating.cli.engine_options import EngineChoice, engine_options
 from rating.cli.interval_options import interval_options
 from rating.cli.rating_run import open_checked, rate_with_progress
@@ -27,6 +28,11 @@ from rating.report.rounding import ROUNDING_MODES
 @click.argument("catalog", type=click.Path(exists=True, path_type=Path))
 @click.argument("samples", nargs=-1, required=True)
 @click.option("--period", "period_text", required=True, help="YYYY-MM or YYYY-MM-DD/YYYY-MM-DD.")
+@click.option(
+    "--as-of",
+    "as_of_text",
+    help="RFC 3339 instant: the interim invoice, the period rated up to it (docs/reports.md).",
+)
 @click.option("--tenant", "tenants", multiple=True, help="Only this tenant (repeatable).")
 @click.option("--fx", "fx_path", type=click.Path(dir_okay=False), help="CSV from,to,rate.")
 @click.option("--base-currency", help="Convert every line into this currency (ISO 4217).")
@@ -71,6 +77,7 @@ def report(
     catalog: Path,
     samples: tuple[str, ...],
     period_text: str,
+    as_of_text: str | None,
     tenants: tuple[str, ...],
     fx_path: str | None,
     base_currency: str | None,
@@ -94,9 +101,10 @@ def report(
     from rating.report import read_fx_csv
 
     period = Period.parse(period_text)
+    as_of = instant(as_of_text, "--as-of") if as_of_text is not None else None
     if by is not None:
         parse_dimensions(by)  # a misspelt dimension fails before the work
-    stamp = _parse_timestamp(generated_at) if generated_at else None
+    generated = _parse_timestamp(generated_at) if generated_at else None
     fx = read_fx_csv(fx_path) if fx_path else None  # a bad file fails before the work
     if out is not None:
         writable_directory(out, "--out")
@@ -106,17 +114,19 @@ def report(
         open_checked(catalog, imports),
         samples,
         period=period,
+        as_of=as_of,
         interval=interval,
         interval_for=interval_for,
         **engine.arguments(),
     )
-    reconcile(period.label, rated.counts, rated.unmatched, strict=strict)
+    label = period.label if rated.as_of is None else f"{period.label} to {stamp(rated.as_of)}"
+    reconcile(label, rated.counts, rated.unmatched, strict=strict)
     reports = rated.reports(
         tenants=tenants or None,
         fx=fx,
         base_currency=base_currency,
         rounding=rounding,
-        generated_at=stamp,
+        generated_at=generated,
         by=by or (),
         granularity=granularity,
     )

@@ -111,6 +111,18 @@ def decide(
     return Decision(request, tuple(denials))
 
 
+def rules_in_force(
+    controls: Controls, uses: Sequence[QuotaUse], budget_uses: Sequence[BudgetUse]
+) -> list[ThrottleRule]:
+    """The throttling rules whose quota or budget is at or above their trigger now.
+
+    What ``GET /v1/decisions`` tells agents: every tenant and cell they throttle.
+    """
+    percents = {use.quota.id: use.percent for use in uses}
+    budget_percents = {use.budget.id: use.percent for use in budget_uses}
+    return [rule for rule in controls.throttling if _triggered(rule, percents, budget_percents)]
+
+
 def budgets_needed(controls: Controls, request: Request) -> bool:
     """Does deciding ``request`` need budgets: one it counts against, or a rule on one?"""
     return any(budget_covers(b, request) for b in controls.budgets) or any(

@@ -12,7 +12,7 @@ still running at the as-of instant (its slice ends there), its hourly run-rate
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -34,7 +34,7 @@ def month_to_date(period: Period, as_of: datetime) -> Period:
         raise RatecardError(
             f"--period {period.label}: budgets are per calendar month; give YYYY-MM"
         )
-    return replace(period, end=min(max(as_of, period.start), period.end))
+    return period.up_to(as_of)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,9 @@ from rating.export.sinks import Sink, StoredObject, temp_owner
 
 LEASE = "lease.json"
 RUNS = "runs"
+# A dataset's entry page (the HTML site's stable address, rating.export.site): written after
+# the manifest and pointing into the run it names, so never garbage.
+ENTRY = "index.html"
 # How long a lease from another host counts as alive without a heartbeat. Runs rewrite it
 # after every part, so only an upload of a single part slower than this could be misjudged.
 LEASE_TTL = timedelta(hours=1)
@@ -59,7 +62,7 @@ def garbage(sink: Sink, prefix: str, own_run: str) -> list[str]:
         keep = named_keys(parse_manifest(current), prefix) if current is not None else set()
     except ValueError:
         return []  # someone else's manifest we cannot read: better keep everything
-    keep.add(f"{prefix}/{MANIFEST}")
+    keep.update((f"{prefix}/{MANIFEST}", f"{prefix}/{ENTRY}"))
     doomed = [
         stored.key
         for stored in listed

@@ -16,6 +16,9 @@ racing for the manifest: the last writer wins, and its manifest is true.
 
 Data bytes are deterministic, and a re-run whose data equals the current
 manifest's leaves the manifest (and so every key a reader sees) untouched.
+
+What is published is anything :class:`Publishable`: a :class:`Dataset` (a
+table in parts) or the HTML showback site's pages (:mod:`rating.export.site`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 import pyarrow as pa
 
@@ -50,6 +54,29 @@ _EXTENSIONS = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl"}
 # Test hook, read by the fault tests only: the process SIGKILLs itself at this step
 # ("after-part:<n>", "before-manifest", "during-manifest" or "during-cleanup").
 KILL_AT = "RATECARD_TEST_KILL_AT"
+
+
+class Publishable(Protocol):
+    """What :func:`publish` needs: where it goes, its files' bytes and its provenance."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def period(self) -> str: ...
+    @property
+    def encoding(self) -> str: ...
+    @property
+    def catalog_version(self) -> str | None: ...
+    @property
+    def counts(self) -> Counts | None: ...
+    @property
+    def prefix(self) -> str: ...
+    @property
+    def columns(self) -> list[str]: ...
+
+    def files(self) -> Iterator[tuple[str, int, bytes]]:
+        """(file name, rows, bytes) per file, in order."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -76,6 +103,15 @@ class Dataset:
             part = self.table.slice(index * self.rows_per_file, self.rows_per_file)
             yield f"part-{index:05d}.{ext}", part
 
+    @property
+    def columns(self) -> list[str]:
+        return self.table.column_names
+
+    def files(self) -> Iterator[tuple[str, int, bytes]]:
+        """The parts encoded, one at a time (only one part's bytes in memory)."""
+        for name, part in self.parts():
+            yield name, part.num_rows, encode(part, self.encoding)
+
 
 @dataclass(frozen=True)
 class Publication:
@@ -89,7 +125,7 @@ class Publication:
 
 
 def publish(
-    dataset: Dataset,
+    dataset: Publishable,
     sink: Sink,
     *,
     on_progress: Callable[[str, int], Progress | None] | None = None,
@@ -110,12 +146,11 @@ def publish(
         raise RatecardError(f"export: nothing published: {error}") from error
     files: list[PublishedFile] = []
     try:
-        for name, part in dataset.parts():
-            data = encode(part, dataset.encoding)
+        for name, rows, data in dataset.files():
             key = f"{run_prefix}/{name}"
             sink.put(key, data, on_progress(name, len(data)) if on_progress else None)
             sink.put(lease_key, lease)  # heartbeat: still running, to exports on other hosts
-            files.append(PublishedFile(key, part.num_rows, len(data), _sha256(data)))
+            files.append(PublishedFile(key, rows, len(data), _sha256(data)))
             _kill_point(f"after-part:{len(files)}")
         _kill_point("before-manifest")
         _check_stored(sink, run_prefix, files)
@@ -125,7 +160,7 @@ def publish(
             dataset.name,
             dataset.period,
             dataset.encoding,
-            dataset.table.column_names,
+            dataset.columns,
             dataset.catalog_version,
             dataset.counts,
         )

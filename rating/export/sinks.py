@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
@@ -26,6 +26,15 @@ Progress = Callable[[int], None]
 # A directory sink's temp files are named ``.tmp-<host>-<pid>-<random>`` so that clean-up
 # can tell a crashed writer's leftovers from a file another process is writing right now.
 TEMP_PREFIX = ".tmp-"
+# The Content-Type S3 stores (and serves, e.g. to a browser viewing the HTML site) per
+# key suffix; other keys get S3's default (binary/octet-stream).
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".json": "application/json",
+    ".jsonl": "application/x-ndjson",
+    ".csv": "text/csv; charset=utf-8",
+    ".parquet": "application/vnd.apache.parquet",
+}
 
 
 class SinkError(Exception):
@@ -212,12 +221,16 @@ class S3Sink:
             raise SinkError(f"s3://{self.bucket}: {describe_s3_error(error)}") from error
 
     def put(self, key: str, data: bytes, progress: Progress | None = None) -> None:
+        extra = self._extra_args()
+        content_type = CONTENT_TYPES.get(PurePosixPath(key).suffix)
+        if content_type is not None:
+            extra["ContentType"] = content_type
         try:
             self.client.upload_fileobj(
                 io.BytesIO(data),
                 self.bucket,
                 self._key(key),
-                ExtraArgs=self._extra_args(),
+                ExtraArgs=extra,
                 Callback=progress,
                 Config=self.transfer,
             )

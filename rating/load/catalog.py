@@ -66,7 +66,7 @@ from rating.model import (
     Usage,
     UsageKind,
 )
-from rating.scopes import LABEL_NAME_RULE, label_name_ok
+from rating.scopes import LABEL_NAME_RULE, SCOPE_FIELDS, label_name_ok
 from rating.service_categories import SERVICE_CATEGORIES
 
 E = TypeVar("E", bound=StrEnum)
@@ -610,10 +610,7 @@ def _discount(raw: dict, where: _Where, source: str | None) -> Discount:
 def _discount_selector(raw: Any, where: _Where) -> DiscountSelector:
     """A discount's scope: every field optional, so no field set means every platform."""
     return DiscountSelector(
-        platform_type=where.optional(raw, "platformType"),
-        location=where.optional(raw, "location"),
-        platform_instance=where.optional(raw, "platformInstance"),
-        tenant=where.optional(raw, "tenant"),
+        **{field.column: where.optional(raw, field.key) for field in SCOPE_FIELDS}
     )
 
 
@@ -651,7 +648,10 @@ def _expected_report(raw: Any, where: _Where) -> ExpectedReport | None:
 
 
 def _sample(raw: Any) -> dict:
-    """A Dhall sample record in the JSON Lines shape: nulls dropped, traits as an object."""
+    """A Dhall sample record in the JSON Lines shape: nulls dropped, traits as an object.
+
+    The cell moves into the scope (``scope.cell``) and an empty label map goes away.
+    """
 
     def prune(value: Any) -> Any:
         if isinstance(value, dict):
@@ -659,6 +659,13 @@ def _sample(raw: Any) -> dict:
         return value
 
     sample = prune(raw)
-    if isinstance(sample, dict) and sample.get("traits") == []:
+    if not isinstance(sample, dict):
+        return sample
+    if sample.get("traits") == []:
         sample["traits"] = {}
+    if sample.get("labels") == []:
+        del sample["labels"]
+    cell = sample.pop("cell", None)
+    if cell is not None and isinstance(sample.get("scope"), dict):
+        sample["scope"]["cell"] = cell
     return sample

@@ -111,6 +111,7 @@ def build_reports(
     generated_at: datetime | None = None,
     by: str | Iterable[str] = (),
     granularity: str = "month",
+    as_of: datetime | None = None,
 ) -> list[TenantReport]:
     """One report per tenant found in ``line_items`` (``LINE_ITEM_SCHEMA``), sorted by tenant.
 
@@ -118,6 +119,7 @@ def build_reports(
     defaults to the catalog's; ``rounding`` is a :mod:`decimal` rounding constant.
     ``by`` (``"tenant,cell"`` or a list) groups the top-level lines by those
     dimensions first; ``granularity="day"`` splits the period into UTC days.
+    ``as_of`` marks an interim invoice: ``period`` was rated up to it (its end).
     """
     dimensions = parse_dimensions(by) if by else ()
     if granularity not in GRANULARITIES:
@@ -147,6 +149,7 @@ def build_reports(
         discounts=compile_discounts(catalog),
         dimensions=dimensions,
         granularity=granularity,
+        as_of=as_of,
         extra=extra,
         whole=frozenset(p.id for p in catalog.products if p.usage.kind in _WHOLE),
     )
@@ -171,6 +174,7 @@ class _Context:
     discounts: tuple[CompiledDiscount, ...]
     dimensions: tuple[Dimension, ...]
     granularity: str
+    as_of: datetime | None  # an interim invoice's instant
     extra: tuple[str, ...]  # dimension columns beyond LINE_ITEM_SCHEMA (labels)
     whole: frozenset[str]  # products whose fees are never split across days
 
@@ -218,6 +222,7 @@ class _Context:
             granularity=self.granularity,
             groups=self._groups(lines, 0, days) if self.dimensions else (),
             days=days.get((), ()),
+            as_of=self.as_of,
         )
 
     def _group_of(self, row: Row, tenant: str) -> tuple[str | None, ...]:
@@ -321,6 +326,8 @@ class _Context:
             options["by"] = [dimension.name for dimension in self.dimensions]
         if self.granularity != "month":
             options["granularity"] = self.granularity
+        if self.as_of is not None:
+            options["as_of"] = self.as_of.isoformat()
         digest.update(json.dumps(options, sort_keys=True).encode())
         for row in rows:
             digest.update(b"\n")

@@ -43,9 +43,9 @@ from rating.model import Catalog, Discount, DiscountRule, DiscountSelector, Disc
 from rating.period import Period
 from rating.rate.result import SCALE
 from rating.regex import catalog_regex
+from rating.scopes import SCOPE_COLUMNS
 
 _QUANTUM = Decimal(1).scaleb(-SCALE)
-_SCOPE_FIELDS = ("platform_type", "location", "platform_instance", "tenant")
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ def _compile(discount: Discount, field: str, pattern: str) -> re.Pattern[str]:
 
 def _scope_matches(scope: DiscountSelector, row: Mapping[str, Any]) -> bool:
     return all(
-        getattr(scope, name) is None or getattr(scope, name) == row[name] for name in _SCOPE_FIELDS
+        getattr(scope, name) is None or getattr(scope, name) == row[name] for name in SCOPE_COLUMNS
     )
 
 

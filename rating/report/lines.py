@@ -87,12 +87,15 @@ CHARGEBACK_SCHEMA = pa.schema(
 )
 
 
-def lines_schema(by: Sequence[str]) -> pa.Schema:
+def lines_schema(by: Sequence[str], *, interim: bool = False) -> pa.Schema:
     """``LINES_SCHEMA`` with ``group_dimension`` and a ``by.<dimension>`` column per ``--by``
-    dimension after ``level``; unchanged without ``--by``."""
-    if not by:
-        return LINES_SCHEMA
+    dimension after ``level``, and ``as_of`` after ``period`` for an interim invoice;
+    unchanged without either."""
     schema = LINES_SCHEMA
+    if interim:
+        schema = schema.insert(schema.get_field_index("period") + 1, pa.field("as_of", TIMESTAMP))
+    if not by:
+        return schema
     position = schema.get_field_index("level") + 1
     for offset, name in enumerate(["group_dimension", *(_column(d) for d in by)]):
         schema = schema.insert(position + offset, pa.field(name, pa.string()))
@@ -104,13 +107,18 @@ def run_by(reports: Sequence[TenantReport]) -> tuple[str, ...]:
     return reports[0].by if reports else ()
 
 
+def run_schema(reports: Sequence[TenantReport]) -> pa.Schema:
+    """The :func:`lines_schema` of one run's reports (interim or not, like all of them)."""
+    return lines_schema(run_by(reports), interim=bool(reports) and reports[0].as_of is not None)
+
+
 def report_rows(reports: Sequence[TenantReport]) -> list[dict[str, Any]]:
     """Every report's lines as dicts keyed by :func:`lines_schema` names (missing = null).
 
     Decimals keep their own scale here (a rounded EUR amount is ``1.00``); the
     Arrow table rescales every money column to 12 places.
     """
-    names = lines_schema(run_by(reports)).names
+    names = run_schema(reports).names
     return [
         {name: row.get(name) for name in names}
         for report in reports
@@ -120,7 +128,7 @@ def report_rows(reports: Sequence[TenantReport]) -> list[dict[str, Any]]:
 
 def report_lines(reports: Sequence[TenantReport]) -> pa.Table:
     """Every report's lines as one :func:`lines_schema` table, in report order."""
-    return pa.Table.from_pylist(report_rows(reports), schema=lines_schema(run_by(reports)))
+    return pa.Table.from_pylist(report_rows(reports), schema=run_schema(reports))
 
 
 def chargeback_rows(rows: Iterable[ChargebackRow]) -> list[dict[str, Any]]:
@@ -173,6 +181,7 @@ def _report_rows(report: TenantReport) -> Iterator[dict[str, Any]]:
         "report_version": report.report_version,
         "tenant": report.tenant,
         "period": report.period,
+        "as_of": report.as_of,
     }
     if report.by:
         for group in report.groups:

@@ -182,6 +182,7 @@ class TenantReport:
     granularity: str = "month"  # "day": slices split at UTC midnight and daily totals
     groups: tuple[Group, ...] = ()  # the --by breakdown, by the first dimension
     days: tuple[DayTotal, ...] = ()  # --granularity day: the top-level lines' days, exact
+    as_of: datetime | None = None  # interim: the period rated up to here (period_end), not over
 
 
 @dataclass(frozen=True)

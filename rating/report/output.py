@@ -4,15 +4,18 @@ Formats: ``table`` (``.txt``), ``json`` (one pretty document per file; on a
 stream one compact document per line, i.e. JSON Lines), ``csv`` and
 ``parquet`` (the flattened lines of :mod:`rating.report.lines`). Parquet is
 binary and needs a directory; so does ``html``, a static site
-(:mod:`rating.report.render_html`: ``<tenant>.html`` per tenant and ``index.html``).
+(:mod:`rating.report.render_html`: ``<tenant>.html`` per tenant and ``index.html``,
+with the run's :mod:`~rating.report.breakdowns` when given).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from rating.errors import RatecardError
+from rating.report.breakdowns import Breakdown
 from rating.report.chargeback import chargeback_summary, group_chargeback
 from rating.report.files import to_csv, write_parquet
 from rating.report.lines import (
@@ -22,10 +25,10 @@ from rating.report.lines import (
     group_chargeback_rows,
     group_chargeback_schema,
     group_chargeback_table,
-    lines_schema,
     report_lines,
     report_rows,
     run_by,
+    run_schema,
 )
 from rating.report.model import TenantReport
 from rating.report.render_json import (
@@ -54,33 +57,62 @@ def render_stream(reports: list[TenantReport], fmt: str) -> str:
     if fmt == "json":
         return "".join(render_json(report, indent=None) for report in reports)
     if fmt == "csv":
-        return to_csv(report_rows(reports), lines_schema(run_by(reports)).names)
+        return to_csv(report_rows(reports), run_schema(reports).names)
     if fmt == "html":
         _html_supported(reports)
         raise RatecardError("--format html: a site of several pages needs --out DIR")
     raise RatecardError(f"--format {fmt}: binary output needs --out DIR")
 
 
-def write_directory(reports: list[TenantReport], fmt: str, out: Path) -> list[Path]:
-    """Write ``<tenant>.<ext>`` per report and ``chargeback.<ext>``; returns the paths written."""
-    extension = _EXTENSIONS[fmt]
-    names = [f"{_UNSAFE.sub('_', report.tenant)}.{extension}" for report in reports]
-    chargeback_name = "index.html" if fmt == "html" else f"chargeback.{extension}"
-    clashes = sorted({n for n in names if names.count(n) > 1 or n == chargeback_name})
-    if clashes:
-        raise RatecardError(f"{out}: tenant names give clashing file name(s): {', '.join(clashes)}")
-    if fmt == "html":
-        _html_supported(reports)
-    out.mkdir(parents=True, exist_ok=True)
-    if fmt == "html":
-        from rating.report.render_html import write_site  # Jinja2 only when needed
+def write_directory(
+    reports: list[TenantReport],
+    fmt: str,
+    out: Path,
+    *,
+    breakdowns: Sequence[Breakdown] = (),
+) -> list[Path]:
+    """Write ``<tenant>.<ext>`` per report and ``chargeback.<ext>``; returns the paths written.
 
-        return write_site(reports, names, out)
+    ``breakdowns`` (the same run by cell, service category, label) are shown by ``html``.
+    """
+    if fmt == "html":
+        pages = html_pages(reports, str(out), breakdowns)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, page in pages:
+            (out / name).write_text(page, encoding="utf-8")
+        return [out / name for name, _ in pages]
+    names = _file_names(reports, fmt, str(out))
+    out.mkdir(parents=True, exist_ok=True)
     written = []
     for report, name in zip(reports, names, strict=True):
         written.append(_write(out / name, fmt, [report]))
-    written.append(_write_chargeback(out / chargeback_name, fmt, reports))
+    written.append(_write_chargeback(out / f"chargeback.{_EXTENSIONS[fmt]}", fmt, reports))
     return written
+
+
+def html_pages(
+    reports: list[TenantReport], where: str, breakdowns: Sequence[Breakdown] = ()
+) -> list[tuple[str, str]]:
+    """The HTML site as (file name, page): ``<tenant>.html`` per report, then ``index.html``;
+    ``where`` (the directory or export target) names the site in errors."""
+    names = _file_names(reports, "html", where)
+    _html_supported(reports)
+    from rating.report.render_html import site_pages  # Jinja2 only when needed
+
+    return site_pages(reports, names, breakdowns)
+
+
+def _file_names(reports: list[TenantReport], fmt: str, where: str) -> list[str]:
+    """One safe file name per report; tenant names that clash (or take the summary's) fail."""
+    extension = _EXTENSIONS[fmt]
+    names = [f"{_UNSAFE.sub('_', report.tenant)}.{extension}" for report in reports]
+    summary = "index.html" if fmt == "html" else f"chargeback.{extension}"
+    clashes = sorted({n for n in names if names.count(n) > 1 or n == summary})
+    if clashes:
+        raise RatecardError(
+            f"{where}: tenant names give clashing file name(s): {', '.join(clashes)}"
+        )
+    return names
 
 
 def _write(path: Path, fmt: str, reports: list[TenantReport]) -> Path:
@@ -94,11 +126,12 @@ def _write(path: Path, fmt: str, reports: list[TenantReport]) -> Path:
 
 
 def _html_supported(reports: list[TenantReport]) -> None:
-    """The HTML site shows the default breakdown only; say so rather than drop the grouping."""
+    """The site shows every one-dimension breakdown and the daily cost itself; a nested
+    ``--by`` grouping or daily lines would be silently dropped, so they are refused."""
     if any(report.by or report.granularity != "month" for report in reports):
         raise RatecardError(
-            "--format html: --by and --granularity day are not in the HTML site yet; "
-            "use table, json, csv or parquet"
+            "--format html: --by and --granularity day do not apply, the site shows cells, "
+            "service categories, labels and daily cost itself; drop them"
         )
 
 

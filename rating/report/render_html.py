@@ -31,6 +31,7 @@ import jinja2
 from markupsafe import Markup
 
 from rating.currencies import is_currency, minor_unit
+from rating.report.breakdowns import PER_TENANT, Breakdown
 from rating.report.chargeback import chargeback_summary
 from rating.report.chart import (
     PALETTE_SIZE,
@@ -41,7 +42,7 @@ from rating.report.chart import (
     render_svg,
 )
 from rating.report.lines import text
-from rating.report.model import DiscountLine, TenantReport, TopLine
+from rating.report.model import DiscountLine, Group, TenantReport, TopLine
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 INDEX = "index.html"
@@ -55,22 +56,29 @@ class Num:
     shown: str
 
 
-def write_site(reports: Sequence[TenantReport], names: Sequence[str], out: Path) -> list[Path]:
-    """Write one page per report (``names``, in report order) and ``index.html``."""
+def site_pages(
+    reports: Sequence[TenantReport],
+    names: Sequence[str],
+    breakdowns: Sequence[Breakdown] = (),
+) -> list[tuple[str, str]]:
+    """(file name, HTML) per report (``names``, in report order), then ``index.html``."""
     pages = dict(zip((r.tenant for r in reports), names, strict=True))
-    written = []
-    for report, name in zip(reports, names, strict=True):
-        path = out / name
-        path.write_text(render_tenant_page(report), encoding="utf-8")
-        written.append(path)
-    index = out / INDEX
-    index.write_text(render_index(reports, pages), encoding="utf-8")
-    written.append(index)
-    return written
+    return [
+        *(
+            (name, render_tenant_page(report, breakdowns))
+            for report, name in zip(reports, names, strict=True)
+        ),
+        (INDEX, render_index(reports, pages, breakdowns)),
+    ]
 
 
-def render_index(reports: Sequence[TenantReport], pages: dict[str, str]) -> str:
-    """The period's totals per tenant, per seller and product group, and the chargeback."""
+def render_index(
+    reports: Sequence[TenantReport],
+    pages: dict[str, str],
+    breakdowns: Sequence[Breakdown] = (),
+) -> str:
+    """The period's totals per tenant, per seller and product group, per cell, service
+    category and label, and the chargeback."""
     first = reports[0] if reports else None
     rows = chargeback_summary(reports)
     return _render(
@@ -95,11 +103,13 @@ def render_index(reports: Sequence[TenantReport], pages: dict[str, str]) -> str:
             for row in rows
         ],
         has_base=any(row.base_currency for row in rows),
+        breakdowns=[_index_breakdown(number, b) for number, b in enumerate(breakdowns)],
     )
 
 
-def render_tenant_page(report: TenantReport) -> str:
-    """One tenant's report: totals, lines with rounding, details, discounts, chart, drill-down."""
+def render_tenant_page(report: TenantReport, breakdowns: Sequence[Breakdown] = ()) -> str:
+    """One tenant's report: totals, lines with rounding, details, discounts, breakdowns,
+    chart, drill-down."""
     return _render(
         "tenant.html.j2",
         title=f"{report.tenant} — {report.period}",
@@ -109,6 +119,11 @@ def render_tenant_page(report: TenantReport) -> str:
         base_total=None if report.base_total is None else _rounded(report.base_total),
         lines=[_top_line(line) for line in report.lines],
         discounts=[_discount(line) for line in report.discounts],
+        breakdowns=[
+            {"number": number, "breakdown": b, "rows": rows}
+            for number, b in enumerate(breakdowns)
+            if (rows := _group_totals(b.groups(report.tenant)))
+        ],
         resources=[
             {
                 "line": line,
@@ -159,6 +174,39 @@ def _chart(number: int, series: DailySeries) -> dict[str, Any]:
             _exact(series.group_total(group), series.currency) for group in series.groups
         ],
     }
+
+
+def _group_totals(groups: Sequence[Group]) -> list[dict[str, Any]]:
+    """A tenant's groups per currency; none when no group has a value (no cells, say)."""
+    if all(group.value is None for group in groups):
+        return []
+    return [
+        {"value": group.value, "currency": total.currency, **_total_row(total.currency, total)}
+        for group in groups
+        for total in group.totals
+    ]
+
+
+def _index_breakdown(number: int, breakdown: Breakdown) -> dict[str, Any]:
+    """A breakdown on the index: per tenant and cell, else its chargeback across tenants."""
+    if breakdown.dimension == PER_TENANT:
+        rows = [
+            {"tenant": report.tenant, **row}
+            for report in breakdown.reports
+            for row in _group_totals(report.groups)
+        ]
+        return {"number": number, "breakdown": breakdown, "per_tenant": True, "rows": rows}
+    rows = [
+        {
+            "value": row.values[0],
+            "currency": row.currency,
+            "amount": _rounded(row.amount),
+            "base_amount": None if row.base_amount is None else _rounded(row.base_amount),
+            "base_currency": row.base_currency,
+        }
+        for row in breakdown.chargeback()
+    ]
+    return {"number": number, "breakdown": breakdown, "per_tenant": False, "rows": rows}
 
 
 def _top_line(line: TopLine) -> dict[str, Any]:

@@ -54,6 +54,7 @@ def report_document(report: TenantReport) -> dict[str, Any]:
             "start": text(report.period_start),
             "end": text(report.period_end),
         },
+        **_interim(report),
         "generatedAt": text(report.generated_at),
         "catalog": {"name": report.catalog_name, "version": report.catalog_version},
         "reportVersion": report.report_version,
@@ -67,6 +68,13 @@ def report_document(report: TenantReport) -> dict[str, Any]:
         "baseTotal": None if report.base_total is None else _money(report.base_total),
     }
     return document
+
+
+def _interim(report: TenantReport) -> dict[str, Any]:
+    """An interim invoice says so, and as of when (final reports unchanged)."""
+    if report.as_of is None:
+        return {}
+    return {"interim": True, "asOf": text(report.as_of)}
 
 
 def _cells(report: TenantReport) -> dict[str, Any]:

@@ -32,6 +32,7 @@ def render_table(report: TenantReport) -> str:
     header = [
         f"Tenant usage report: {report.tenant}",
         f"Period: {report.period} [{text(report.period_start)}, {text(report.period_end)})",
+        *_interim(report),
         f"Generated: {text(report.generated_at)}   Rounding: {report.rounding}",
         f"Catalog: {report.catalog_name} {report.catalog_version}   "
         f"Report version: {report.report_version}",
@@ -73,6 +74,13 @@ def render_table(report: TenantReport) -> str:
     if report.granularity == "day":
         parts.append(_days_table(report))
     return "\n\n".join(parts) + "\n"
+
+
+def _interim(report: TenantReport) -> list[str]:
+    """The header line of an interim invoice; none for a final one."""
+    if report.as_of is None:
+        return []
+    return [f"INTERIM invoice as of {text(report.as_of)}: period {report.period} is not over"]
 
 
 def _group_rows(group: Group, converted: bool, depth: int) -> list[list[str]]:
