@@ -82,3 +82,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def from_epoch_us(micros: int) -> datetime:
     """An aware UTC datetime from epoch microseconds (engines keep times as integers)."""
     return EPOCH + timedelta(microseconds=micros)
+
+
+def stamp(moment: datetime) -> str:
+    """An instant as commands and the service show it: RFC 3339 in UTC with ``Z``."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -344,6 +344,17 @@ def test_admit_bad_request_is_one_line_exit_2(
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_admit_refuses_a_tenant_nobody_knows(fleet: Path, tmp_path: Path) -> None:
+    # Known only once the fleet is read (a tenant may hold resources without quotas), so
+    # the state's reconciliation line comes first; the error is the one line after it.
+    result = _admit(fleet, tmp_path, {**_request("web", 1), "tenant": "acme-typo"})
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1].endswith(
+        "request.json: field tenant: unknown tenant 'acme-typo' "
+        "(no quota, budget or throttling rule names it and it holds nothing)"
+    )
+
+
 def test_admit_malformed_json(fleet: Path, tmp_path: Path) -> None:
     path = tmp_path / "request.json"
     path.write_text("{not json")

@@ -17,13 +17,14 @@ from pathlib import Path
 import click
 
 from rating.cli.catalog_options import catalog_options
-from rating.cli.control_options import instant, stamp
+from rating.cli.control_options import instant
 from rating.cli.interval_options import interval_options
 from rating.cli.quota_cmd import reconcile_state
 from rating.cli.rating_run import open_checked
 from rating.cli.reconciliation import reconcile
 from rating.cli.traits_cmd import traits_option
 from rating.load.imports import ImportPolicy
+from rating.period import stamp
 
 
 @click.command()
@@ -51,7 +52,14 @@ def admit(
     imports: ImportPolicy,
 ) -> None:
     """Allow or deny a provisioning request against quotas, budgets and throttling rules."""
-    from rating.control.admission import BudgetView, budget_covers, budgets_needed, decide
+    from rating.control.admission import (
+        BudgetView,
+        budget_covers,
+        budgets_needed,
+        decide,
+        known_tenants,
+        require_known_tenant,
+    )
     from rating.control.budget import request_costs
     from rating.control.measure import factors
     from rating.control.request import read_request
@@ -65,6 +73,7 @@ def admit(
     )
     reconcile_state(stamp(at), held.counts, strict=False)
     controls = opened.model.controls
+    require_known_tenant(request, known_tenants(controls, held.resources), str(request_file))
     budgets = BudgetView()
     if budgets_needed(controls, request):
         rated, uses = opened.budget_status(

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import click
 
 from rating.cli.catalog_options import catalog_options
-from rating.cli.control_options import instant, stamp
+from rating.cli.control_options import instant
 from rating.cli.interval_options import interval_options
 from rating.cli.quota_cmd import reconcile_state
 from rating.cli.rating_run import open_checked
@@ -30,7 +30,7 @@ from rating.cli.traits_cmd import traits_option
 from rating.errors import RatecardError
 from rating.load.imports import ImportPolicy
 from rating.outputs import writable_file
-from rating.period import Period
+from rating.period import Period, stamp
 
 if TYPE_CHECKING:
     from rating.api import Ratecard

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 import click
 
 from rating.cli.catalog_options import catalog_options
-from rating.cli.control_options import fail_on, fail_on_option, format_option, instant, stamp
+from rating.cli.control_options import fail_on, fail_on_option, format_option, instant
 from rating.cli.interval_options import interval_options
 from rating.cli.rating_run import open_checked
 from rating.cli.reconciliation import reconcile, strict_option
 from rating.cli.traits_cmd import traits_option
 from rating.load.imports import ImportPolicy
-from rating.period import Period
+from rating.period import Period, stamp
 
 if TYPE_CHECKING:
     from rating.control.budget import BudgetUse
@@ -78,7 +78,7 @@ def status(
         document = {
             "period": period.label,
             "asOf": stamp(rated.period.end),
-            "budgets": [budget_json(use) for use in uses],
+            "budgets": [use.as_json() for use in uses],
         }
         click.echo(json.dumps(document, indent=2))
     else:
@@ -90,38 +90,13 @@ def fail_on_levels(threshold: str | None, uses: list[BudgetUse]) -> None:
     fail_on(threshold, [(use.budget.id, use.level.value) for use in uses], "budget")
 
 
-def budget_json(use: BudgetUse) -> dict:
-    """One budget's status; money as exact decimal strings, percentages to 0.01."""
-    from rating.control.levels import decimal, plain
-
-    def shown(share):
-        return None if share is None else str(decimal(share, 2))
-
-    return {
-        "id": use.budget.id,
-        "tenant": use.budget.tenant,
-        "cell": use.budget.cell,
-        "sellerId": use.budget.seller_id,
-        "sellerProductGroup": use.budget.seller_product_group,
-        "currency": use.budget.currency,
-        "amount": str(plain(use.budget.amount)),
-        "spent": str(plain(use.spent)),
-        "forecast": str(plain(use.forecast)),
-        "percent": shown(use.percent),
-        "forecastPercent": shown(use.forecast_percent),
-        "level": use.level.value,
-        "forecastLevel": use.forecast_level.value,
-        "afterDiscounts": use.after_discounts,
-    }
-
-
 def _table(uses: list[BudgetUse]) -> str:
     from tabulate import tabulate
 
     headers = ["budget", "tenant", "cell", "spent", "forecast", "budget", "cur", "%", "level"]
     rows = []
     for use in uses:
-        row = budget_json(use)
+        row = use.as_json()
         rows.append(
             [
                 row["id"],

@@ -39,11 +39,6 @@ def instant(text: str | None, option: str) -> datetime:
     return moment
 
 
-def stamp(moment: datetime) -> str:
-    """An instant as shown: RFC 3339 in UTC with ``Z``."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def fail_on(threshold: str | None, levels: Iterable[tuple[str, str]], noun: str) -> None:
     """Raise (exit 1) when some ``(id, level)`` is at ``threshold`` or above."""
     if threshold is None:

@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING
 import click
 
 from rating.cli.catalog_options import catalog_options
-from rating.cli.control_options import fail_on, fail_on_option, format_option, instant, stamp
+from rating.cli.control_options import fail_on, fail_on_option, format_option, instant
 from rating.cli.interval_options import interval_options
 from rating.cli.rating_run import open_checked
 from rating.cli.reconciliation import strict_option, unrated
 from rating.cli.traits_cmd import traits_option
 from rating.errors import RatecardError
 from rating.load.imports import ImportPolicy
+from rating.period import stamp
 
 if TYPE_CHECKING:
     from rating.control.quota import QuotaUse
@@ -76,7 +77,7 @@ def status(
                 err=True,
             )
     if fmt == "json":
-        document = {"at": stamp(at), "quotas": [quota_json(use) for use in uses]}
+        document = {"at": stamp(at), "quotas": [use.as_json() for use in uses]}
         click.echo(json.dumps(document, indent=2))
     else:
         click.echo(quota_table(uses))
@@ -112,33 +113,13 @@ def unrated_rejects(counts: StateCounts) -> str | None:
     return unrated(Counts(read=counts.read, rejected=counts.rejected))
 
 
-def quota_json(use: QuotaUse) -> dict:
-    """One quota's status as JSON: exact decimals as strings, percent rounded to 0.01."""
-    from rating.control.levels import decimal, plain
-
-    share = use.percent
-    return {
-        "id": use.quota.id,
-        "tenant": use.quota.tenant,
-        "cell": use.quota.cell,
-        "resourceType": use.quota.resource_type,
-        "unit": use.quota.measure.unit,
-        "used": str(decimal(use.used)),
-        "limit": str(plain(use.quota.limit)),
-        "percent": None if share is None else str(decimal(share, 2)),
-        "level": use.level.value,
-        "resources": use.resources,
-        "missingTrait": use.missing,
-    }
-
-
 def quota_table(uses: list[QuotaUse]) -> str:
     from tabulate import tabulate
 
     headers = ["quota", "tenant", "cell", "used", "limit", "unit", "%", "level"]
     rows = []
     for use in uses:
-        row = quota_json(use)
+        row = use.as_json()
         rows.append(
             [
                 row["id"],

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from rating.cli.catalog_options import catalog_options
-from rating.cli.control_options import instant, stamp
+from rating.cli.control_options import instant
 from rating.cli.engine_options import EngineChoice, engine_options
 from rating.cli.interval_options import interval_options
 from rating.cli.rating_run import open_checked, rate_with_progress
@@ -17,7 +17,7 @@ from rating.currencies import require_currency
 from rating.errors import RatecardError
 from rating.load.imports import ImportPolicy
 from rating.outputs import writable_directory
-from rating.period import Period
+from rating.period import Period, stamp
 from rating.report.build import GRANULARITIES
 from rating.report.dimensions import parse_dimensions
 from rating.report.output import FORMATS

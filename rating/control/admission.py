@@ -1,4 +1,4 @@
-"""Allow or deny a provisioning request: pure, for ``ratecard admit`` and a future service.
+"""Allow or deny a provisioning request: pure, for ``ratecard admit`` and ``ratecard serve``.
 
 A ``create`` request adds ``count`` resources to every quota that would cover
 them (its tenant's, its cell's, the filters holding on the request's traits);
@@ -12,7 +12,7 @@ action on the type while the rule's quota or budget is at or above its trigger.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -23,6 +23,7 @@ from rating.control.measure import contribution, covers
 from rating.control.model import Budget, Controls, Subject, ThrottleRule
 from rating.control.quota import QuotaUse
 from rating.control.request import Request
+from rating.control.state import Resource
 from rating.errors import RatecardError
 
 
@@ -109,6 +110,21 @@ def decide(
                 )
             )
     return Decision(request, tuple(denials))
+
+
+def known_tenants(controls: Controls, resources: Iterable[Resource]) -> frozenset[str]:
+    """Tenants admission knows: named by a quota, budget or rule, or holding a resource."""
+    named = [item.tenant for item in (*controls.quotas, *controls.budgets, *controls.throttling)]
+    return frozenset(named + [r.tenant for r in resources if r.tenant is not None])
+
+
+def require_known_tenant(request: Request, tenants: frozenset[str], where: str) -> None:
+    """A request for a tenant nobody knows is a typo until shown otherwise: refuse it."""
+    if request.tenant not in tenants:
+        raise RatecardError(
+            f"{where}: field tenant: unknown tenant {request.tenant!r} "
+            "(no quota, budget or throttling rule names it and it holds nothing)"
+        )
 
 
 def rules_in_force(

@@ -18,7 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from rating.control.levels import Level, level, percent
+from rating.control.levels import Level, decimal, level, percent, plain
 from rating.control.model import Budget
 from rating.errors import RatecardError
 from rating.period import Period
@@ -59,6 +59,30 @@ class BudgetUse:
     @property
     def forecast_level(self) -> Level:
         return level(Fraction(self.forecast), self.budget.amount, self.budget.thresholds)
+
+    def as_json(self) -> dict:
+        """The status as commands and the service show it: money as exact decimal
+        strings, percentages rounded to 0.01."""
+
+        def shown(share: Fraction | None) -> str | None:
+            return None if share is None else str(decimal(share, 2))
+
+        return {
+            "id": self.budget.id,
+            "tenant": self.budget.tenant,
+            "cell": self.budget.cell,
+            "sellerId": self.budget.seller_id,
+            "sellerProductGroup": self.budget.seller_product_group,
+            "currency": self.budget.currency,
+            "amount": str(plain(self.budget.amount)),
+            "spent": str(plain(self.spent)),
+            "forecast": str(plain(self.forecast)),
+            "percent": shown(self.percent),
+            "forecastPercent": shown(self.forecast_percent),
+            "level": self.level.value,
+            "forecastLevel": self.forecast_level.value,
+            "afterDiscounts": self.after_discounts,
+        }
 
 
 def budget_status(

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from rating.control.levels import Level, level, percent
+from rating.control.levels import Level, decimal, level, percent, plain
 from rating.control.measure import contribution, covers
 from rating.control.model import Quota
 from rating.control.state import Resource
@@ -28,6 +28,24 @@ class QuotaUse:
     @property
     def level(self) -> Level:
         return level(self.used, self.quota.limit, self.quota.thresholds)
+
+    def as_json(self) -> dict:
+        """The status as commands and the service show it: exact decimals as strings,
+        the percentage rounded to 0.01."""
+        share = self.percent
+        return {
+            "id": self.quota.id,
+            "tenant": self.quota.tenant,
+            "cell": self.quota.cell,
+            "resourceType": self.quota.resource_type,
+            "unit": self.quota.measure.unit,
+            "used": str(decimal(self.used)),
+            "limit": str(plain(self.quota.limit)),
+            "percent": None if share is None else str(decimal(share, 2)),
+            "level": self.level.value,
+            "resources": self.resources,
+            "missingTrait": self.missing,
+        }
 
 
 def utilization(

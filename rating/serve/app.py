@@ -26,13 +26,11 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from rating.cli.budget_cmd import budget_json
-from rating.cli.control_options import stamp
-from rating.cli.quota_cmd import quota_json
-from rating.control.admission import rules_in_force
+from rating.control.admission import require_known_tenant, rules_in_force
 from rating.control.levels import decimal, plain
 from rating.control.request import parse_request
 from rating.errors import RatecardError, first_line
+from rating.period import stamp
 from rating.serve.metrics import metrics_text
 from rating.serve.openapi import document
 from rating.serve.reservations import Ledger
@@ -156,11 +154,7 @@ async def _admit(request: HttpRequest) -> Response:
     body = await _json_body(request)
     snapshot = _snapshot(request)
     asked = parse_request(body, snapshot.resource_types, "request")
-    if asked.tenant not in snapshot.tenants:
-        raise RatecardError(
-            f"request: field tenant: unknown tenant {asked.tenant!r} "
-            "(no quota, budget or throttling rule names it and it holds nothing)"
-        )
+    require_known_tenant(asked, snapshot.tenants, "request")
     costs = snapshot.cached_costs(asked)
     if costs is None:  # a budget counts it: price it once per snapshot, off the event loop
         costs = await asyncio.to_thread(snapshot.request_costs, asked)
@@ -181,7 +175,7 @@ async def _quotas(request: HttpRequest) -> Response:
     tenant = _tenant(request, snapshot)
     reserved = _ledger(request).status(snapshot)
     quotas = [
-        {**quota_json(use), "reserved": str(decimal(reserved.by_quota.get(use.quota.id, 0)))}
+        {**use.as_json(), "reserved": str(decimal(reserved.by_quota.get(use.quota.id, 0)))}
         for use in reserved.quotas
         if use.quota.tenant == tenant
     ]
@@ -194,7 +188,7 @@ async def _budgets(request: HttpRequest) -> Response:
     reserved = _ledger(request).status(snapshot)
     budgets = [
         {
-            **budget_json(use),
+            **use.as_json(),
             "reserved": str(plain(reserved.by_budget.get(use.budget.id, Decimal(0)))),
         }
         for use in reserved.budgets

@@ -26,12 +26,12 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from rating.cli.control_options import stamp
 from rating.control.admission import BudgetView, Decision, decide
 from rating.control.budget import BudgetUse
 from rating.control.measure import contribution, covers
 from rating.control.quota import QuotaUse
 from rating.control.request import Request
+from rating.period import stamp
 
 if TYPE_CHECKING:
     from rating.serve.state import Snapshot

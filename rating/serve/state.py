@@ -25,7 +25,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from rating.api import Ratecard, open_catalog
-from rating.control.admission import budget_covers
+from rating.control.admission import budget_covers, known_tenants
 from rating.control.budget import BudgetUse, request_costs
 from rating.control.quota import QuotaUse
 from rating.control.request import Request
@@ -79,12 +79,8 @@ class Snapshot:
 
     @property
     def tenants(self) -> frozenset[str]:
-        """Tenants the service knows: named by a quota, budget or rule, or holding a resource."""
-        controls = self.ratecard.model.controls
-        named = [item.tenant for item in (*controls.quotas, *controls.budgets)]
-        named += [rule.tenant for rule in controls.throttling]
-        held = [r.tenant for r in self.holdings.resources if r.tenant is not None]
-        return frozenset(named + held)
+        """Tenants the service knows (:func:`~rating.control.admission.known_tenants`)."""
+        return known_tenants(self.ratecard.model.controls, self.holdings.resources)
 
     def cached_costs(self, request: Request) -> dict[str, Decimal] | None:
         """The request's forecast cost by budget it counts against; None until it is rated."""
