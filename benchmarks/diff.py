@@ -12,7 +12,7 @@ OLD fleet --out li.parquet`` and ``ratecard diff OLD NEW fleet --format
 json``. It prints the minimum walls and CPU seconds (user + system: they
 stay comparable when other work shares the cores), their ratios and the
 target (issue #20: a diff costs at most 1.5 rates; both sides share one
-read of the samples).
+read and one scan of the samples).
 """
 
 from __future__ import annotations

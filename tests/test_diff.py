@@ -382,3 +382,60 @@ def test_stdin_cannot_be_read_twice(workdir, capsys):
         2,
         "ratecard: error: SAMPLES: '-' (stdin) cannot be read twice; give files\n",
     )
+
+
+def test_check_errors_of_a_side_are_listed_one_line_each(workdir, capsys):
+    """As `check` words them, with a git side's paths as REF:PATH (not its checkout)."""
+    Path("dup.dhall").write_text(catalog(product(VCPU, VCPU_PRICE), product(VCPU, VCPU_PRICE)))
+    git(workdir, "init", "-q")
+    git(workdir, "add", "dup.dhall")
+    git(workdir, "commit", "-q", "-m", "base")
+    overlap = (
+        'error[overlapping-validity] product "vcpu": entries at {0}:4 and {0}:14 have the same '
+        "scope and filter and overlapping validity periods"
+    )
+    for side, shown in (("dup.dhall", "dup.dhall"), ("git:HEAD:dup.dhall", "HEAD:dup.dhall")):
+        status, out, err = exit_code(capsys, "old.dhall", side, "samples.jsonl")
+        assert (status, out) == (1, "")
+        assert err.splitlines() == [
+            f"{shown}:14: {overlap.format(shown)}",
+            f"ratecard: error: {shown}: the catalog has 1 error(s) (see `ratecard check`); "
+            "nothing was rated",
+        ]
+
+
+def test_git_side_loads_from_the_cache_the_second_time(workdir, monkeypatch):
+    """The tree is extracted to the same private place every run, so cache keys
+    (paths and contents) match; nothing of it stays behind."""
+    import rating.load.catalog as loader
+
+    git(workdir, "init", "-q")
+    git(workdir, "add", "old.dhall")
+    git(workdir, "commit", "-q", "-m", "base")
+    first = open_side("git:HEAD:old.dhall", ())
+
+    def uncached(*_args, **_kwargs):
+        raise AssertionError("converted again: the cache missed")
+
+    monkeypatch.setattr(loader, "_convert", uncached)
+    second = open_side("git:HEAD:old.dhall", ())
+    assert second.catalog.model == first.catalog.model
+    assert not Path(second.checkout).exists()
+
+
+def test_git_side_in_use_by_another_run_loads_from_a_temporary_directory(workdir):
+    import fcntl
+
+    from rating.cache import private_cache_dir
+
+    git(workdir, "init", "-q")
+    git(workdir, "add", "old.dhall")
+    git(workdir, "commit", "-q", "-m", "base")
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=workdir, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    with (private_cache_dir() / f"git-{commit}.lock").open("wb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as a concurrent diff of the same commit does
+        side = open_side("git:HEAD:old.dhall", ())
+    assert Path(side.checkout).name.startswith("ratecard-diff-")
+    assert side.shown(side.catalog.model.products[0].source) == "HEAD:old.dhall:4"

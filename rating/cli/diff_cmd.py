@@ -16,7 +16,7 @@ import click
 from rating.cli.catalog_options import catalog_options
 from rating.cli.interval_options import interval_options
 from rating.cli.rating_run import rate_each_with_progress
-from rating.cli.reconciliation import reconcile
+from rating.cli.reconciliation import echo_stderr, reconcile
 from rating.diff import compare, open_side
 from rating.diff.render import FORMATS, render
 from rating.errors import RatecardError
@@ -64,10 +64,8 @@ def diff(
     if "-" in samples:
         raise RatecardError("SAMPLES: '-' (stdin) cannot be read twice; give files")
     kinds = [kind.value for kind in imports.allow]
-    before, after = open_side(old, kinds), open_side(new, kinds)
-    for side in (before, after):
-        for warning in side.catalog.warnings:
-            click.echo(side.shown(warning), err=True)
+    # each side's check findings on stderr, one line each, as `rate` and `check` show them
+    before, after = (open_side(spec, kinds, echo_stderr) for spec in (old, new))
     old_rated, new_rated = rate_each_with_progress(  # one read of the samples for both
         [before.catalog, after.catalog],
         samples,

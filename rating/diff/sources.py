@@ -2,24 +2,36 @@
 
 ``git:REF:PATH`` is the catalog at ``PATH`` (relative to the repository root,
 as in ``git show REF:PATH``) in the git repository of the current directory,
-at commit ``REF``. The tree at that commit is extracted into a temporary
-directory with ``git archive`` — git runs with an argument list, never a
+at commit ``REF``. The tree at that commit is extracted with ``git
+archive`` (see below where) — git runs with an argument list, never a
 shell — and loaded under the same import policy as any catalog, so an old
 commit cannot import more than the working tree may. REF and PATH are
 untrusted text: REF must name a commit (``git rev-parse --verify``) and may
 not look like an option; PATH must stay inside the tree.
+
+The tree goes to the same place on every run, a directory named by the
+commit in the private cache directory (emptied before use, removed
+after): cached evaluations and models are keyed by their files' paths as
+well as their contents (a value can hold its own path: ``as Location``,
+sources in messages), so a fresh temporary directory would miss them on
+every run.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from rating.api import Ratecard, open_catalog
+from rating.cache import private_cache_dir
 from rating.errors import RatecardError
 
 GIT_PREFIX = "git:"
@@ -39,13 +51,21 @@ class Side:
         return _relabel(text, self.checkout, self.prefix)
 
 
-def open_side(spec: str, allow_imports: Iterable[str]) -> Side:
-    """Load the catalog ``spec`` names; a git side's checkout is gone when this returns."""
+def open_side(
+    spec: str, allow_imports: Iterable[str], on_finding: Callable[[str], None] | None = None
+) -> Side:
+    """Load the catalog ``spec`` names; a git side's checkout is gone when this returns.
+
+    Each ``check`` finding — warnings, and the errors that refuse the side —
+    is passed to ``on_finding`` as one line, as ``check`` words it, with the
+    side's paths as the user writes them (default: kept in the catalog's warnings).
+    """
     kinds = tuple(allow_imports)
     if not spec.startswith(GIT_PREFIX):
         if not Path(spec).exists():
             raise RatecardError(f"{spec}: no such catalog file or directory")
-        return Side(spec, open_catalog(spec, allow_imports=kinds), str(Path.cwd()), "")
+        catalog = open_catalog(spec, allow_imports=kinds, on_finding=on_finding)
+        return Side(spec, catalog, str(Path.cwd()), "")
     ref, path = _parse(spec)
     top = _git(["rev-parse", "--show-toplevel"], Path.cwd(), spec, "not inside a git repository")
     commit = _git(
@@ -54,21 +74,69 @@ def open_side(spec: str, allow_imports: Iterable[str]) -> Side:
         spec,
         f"{ref!r} is not a commit in the repository at {top}",
     )
-    with tempfile.TemporaryDirectory(prefix="ratecard-diff-") as scratch:
-        checkout = Path(scratch).resolve()
+    with _checkout(commit) as checkout:
         _extract(Path(top), commit, checkout, spec)
         if not (checkout / path).exists():
             raise RatecardError(f"{spec}: no {path} at {ref}")
+        shown = None if on_finding is None else _relabelled(on_finding, checkout, f"{ref}:")
         try:
-            catalog = open_catalog(checkout / path, allow_imports=kinds)
+            catalog = open_catalog(checkout / path, allow_imports=kinds, on_finding=shown)
         except RatecardError as error:
             message = _relabel(str(error), str(checkout), f"{ref}:")
             raise RatecardError(message, exit_code=error.exit_code) from None
     return Side(spec, catalog, str(checkout), f"{ref}:")
 
 
+@contextmanager
+def _checkout(commit: str) -> Iterator[Path]:
+    """An empty private directory for the tree of ``commit``, the same on every run.
+
+    A lock file beside it keeps concurrent runs apart: a run that finds the
+    directory in use (or the cache unwritable) takes a temporary one —
+    uncached, as correct. The lock goes with the process, so a killed run
+    leaves nothing in the way.
+    """
+    cache = private_cache_dir()
+    with _locked(cache / f"git-{commit}.lock") as held:
+        if not held:
+            with tempfile.TemporaryDirectory(prefix="ratecard-diff-") as scratch:
+                yield Path(scratch).resolve()
+            return
+        directory = cache / f"git-{commit}"
+        shutil.rmtree(directory, ignore_errors=True)  # what a killed run left
+        directory.mkdir(mode=0o700)
+        try:
+            yield directory.resolve()
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[bool]:
+    """Whether this process alone holds the lock file ``path`` for the ``with`` block."""
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    except OSError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+        else:
+            yield True
+    finally:
+        os.close(descriptor)
+
+
 def _relabel(text: str, directory: str, prefix: str) -> str:
     return text.replace(f"{directory}/", prefix)
+
+
+def _relabelled(echo: Callable[[str], None], directory: Path, prefix: str) -> Callable[[str], None]:
+    """``echo`` of lines whose paths under ``directory`` read ``prefix``…"""
+    return lambda line: echo(_relabel(line, str(directory), prefix))
 
 
 def _parse(spec: str) -> tuple[str, PurePosixPath]:

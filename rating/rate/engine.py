@@ -32,7 +32,7 @@ from rating.rate.dialect import DUCKDB
 from rating.rate.files import FILE_FORMATS, copy_line_items
 from rating.rate.ingest import Progress, load_samples
 from rating.rate.matching import unmatched_groups
-from rating.rate.plan import RatingPlan, Stage, compile_plan, time_range_sql
+from rating.rate.plan import RatingPlan, Stage, compile_plans, time_range_sql
 from rating.rate.result import (
     Counts,
     RateOptions,
@@ -91,8 +91,10 @@ def rate_each(
 ) -> list[RatingResult]:
     """:func:`rate` against each catalog, the samples read and loaded once (``ratecard diff``).
 
-    Reading and loading is most of a run on text formats; the plans' stages
-    run once per catalog. An inferred period is the first run's for all.
+    Reading and loading is most of a run on text formats, the scan most of
+    the rest: the catalogs share one scan of the samples
+    (:func:`~rating.rate.plan.compile_plans`) and only the stages after it
+    run once per catalog. An inferred period is the samples' month for all.
     """
     results = []
     with closing(
@@ -169,7 +171,8 @@ def _runs(
     """One session with the samples loaded; each catalog's plan run in it in turn.
 
     A run is yielded with every stage in place; the next catalog's stages
-    replace them. Close the generator to end the session.
+    replace them (its scan's, unless it shares the previous one's). Close the
+    generator to end the session.
 
     A re-readable :class:`SampleReader` is read narrowly (:func:`_rating_columns`,
     Text dictionary-encoded). The other columns cannot change a line item, except
@@ -185,18 +188,22 @@ def _runs(
             stream = batches.batches(columns, dictionary=True)
         else:
             stream = batches
-        loaded = load_samples(con, stream, progress)
-        first = _run(con, catalogs[0], loaded, period, options)
+        read, schema = load_samples(con, stream, progress)
+        period = period or Period.month_of_samples(
+            *con.execute(time_range_sql(DUCKDB)).fetchall()[0]
+        )
+        plans = compile_plans(catalogs, period, options, _decoded(schema))
+        first = _run(con, plans[0], read, period)
         if not (narrow and first.counts.duplicates and _duplicates_differ(con)):
             yield first
-            for catalog in catalogs[1:]:
-                yield _run(con, catalog, loaded, first.period, options)
+            for plan in plans[1:]:
+                yield _run(con, plan, read, period)
             return
     with _session(settings) as con:
         full = [*batches.schema.names, *_label_columns(catalogs)]
-        loaded = load_samples(con, batches.again().batches(full, dictionary=True), None)
-        for catalog in catalogs:
-            yield _run(con, catalog, loaded, first.period, options)
+        read, schema = load_samples(con, batches.again().batches(full, dictionary=True), None)
+        for plan in compile_plans(catalogs, period, options, _decoded(schema)):
+            yield _run(con, plan, read, period)
 
 
 def _rating_columns(catalogs: Sequence[Catalog], schema: pa.Schema) -> list[str]:
@@ -260,18 +267,8 @@ def _session(settings: EngineSettings | None) -> Iterator[duckdb.DuckDBPyConnect
             con.close()
 
 
-def _run(
-    con: duckdb.DuckDBPyConnection,
-    catalog: Catalog,
-    loaded: tuple[int, pa.Schema],
-    period: Period | None,
-    options: RateOptions,
-) -> _Rated:
-    """Compile the plan for the loaded samples' schema and run every stage
-    (replacing an earlier catalog's)."""
-    read, schema = loaded
-    period = period or Period.month_of_samples(*con.execute(time_range_sql(DUCKDB)).fetchall()[0])
-    plan = compile_plan(catalog, period, options, _decoded(schema))
+def _run(con: duckdb.DuckDBPyConnection, plan: RatingPlan, read: int, period: Period) -> _Rated:
+    """Run every stage of ``plan`` on the loaded samples (replacing an earlier plan's)."""
     for name, table in (
         ("entries", plan.entries),
         ("tiers", plan.tiers),

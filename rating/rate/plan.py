@@ -29,6 +29,7 @@ written by the dialect's ``identifier`` and ``literal``, never quoted here.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -379,6 +380,18 @@ _TIER_SCHEMA = pa.schema(
 )
 _NOT_IN_KEY = {"resource_id", "time", "source_file", "source_line"}
 RUNNING = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"  # a running-sum window frame
+# What a run keeps of its first sample's row (besides its shape), before its ``n`` and ``ce``.
+_RUN_START = (
+    "t",
+    "cs",
+    "first_ce",
+    "event",
+    "covered",
+    "first_t",
+    "created_seg",
+    "prev_event",
+    "shape_no",
+)
 
 
 def compile_plan(
@@ -392,12 +405,138 @@ def compile_plan(
 
     The SQL is spelled for ``dialect``'s engine; the lookup tables are the same for all.
     """
+    return compile_plans([catalog], period, options, schema, dialect)[0]
+
+
+def compile_plans(
+    catalogs: Sequence[Catalog],
+    period: Period,
+    options: RateOptions,
+    schema: pa.Schema,
+    dialect: Dialect = DUCKDB,
+) -> list[RatingPlan]:
+    """One plan per catalog, run in order in one session (``ratecard diff``).
+
+    The scan is most of a run and hardly depends on the catalog, so a plan
+    reuses the previous plan's scan when both derive the same ``cell`` from
+    the samples (``cellFromLabel``): the first plan of such a group scans for
+    all of them (:func:`_scan_stages` over :func:`_shape` of the group — every
+    column, validity boundary and creation cut any of them needs), so its runs
+    split wherever any catalog's would. Each plan then merges those runs back
+    into exactly its own (:func:`_merged_runs_stage`) before cutting them into
+    pieces, so every result equals the catalog's own plan's.
+    """
+    types = {f.name: f.type for f in schema}
+    plans: list[RatingPlan] = []
+    for group in _scan_groups(catalogs):
+        products = [p for catalog in group for p in catalog.products]
+        numbers = {column: i for i, column in enumerate(_usage_columns(products, types))}
+        creation_cuts = [to_us(b) for b in creation_boundaries(products)]
+        scan_shape = _shape(group, period, options, schema, dialect, numbers, creation_cuts)
+        shared = len(group) > 1
+        scan, deduplication = _scan_stages(scan_shape, "scan_runs" if shared else "runs")
+        for catalog in group:
+            one = _compile_one(catalog, period, options, schema, dialect, numbers, creation_cuts)
+            own = (_merged_runs_stage(one.shape, scan_shape),) if shared else ()
+            stages = (*scan, *own, *one.stages)
+            plans.append(dataclasses.replace(one.plan, stages=stages, deduplication=deduplication))
+            scan, deduplication = (), ()  # the group's later plans reuse the first one's scan
+    return plans
+
+
+def _scan_groups(catalogs: Sequence[Catalog]) -> Iterator[list[Catalog]]:
+    """Consecutive catalogs giving samples the same cell: they share one scan."""
+    group: list[Catalog] = []
+    for catalog in catalogs:
+        if group and group[0].dimensions.cell_from_label != catalog.dimensions.cell_from_label:
+            yield group
+            group = []
+        group.append(catalog)
+    if group:
+        yield group
+
+
+def _condition_columns(products: Sequence[Product], types: dict[str, pa.DataType]) -> list[str]:
+    """The trait columns the input has that filters read, in catalog order."""
+    named = (f"traits.{cond.trait}" for p in products for cond in p.filter)
+    return [column for column in dict.fromkeys(named) if column in types]
+
+
+def _usage_columns(products: Sequence[Product], types: dict[str, pa.DataType]) -> list[str]:
+    """The trait columns the input has that TimeQuantity and Quantity usages measure."""
+    measured = (UsageKind.TIME_QUANTITY, UsageKind.QUANTITY)
+    named = (f"traits.{p.usage.trait}" for p in products if p.usage.kind in measured)
+    return [column for column in dict.fromkeys(named) if column in types]
+
+
+def _shape(
+    catalogs: Sequence[Catalog],
+    period: Period,
+    options: RateOptions,
+    schema: pa.Schema,
+    dialect: Dialect,
+    numbers: dict[str, int],
+    creation_cuts: list[int],
+    filters: tuple[str, ...] = (),
+) -> _Shape:
+    """What the SQL text of ``catalogs`` is generated from: for one catalog its own
+    facts, for a group of catalogs sharing a scan everything any of them needs.
+
+    ``numbers`` numbers the usage trait columns and ``creation_cuts`` are the
+    grandfathering cuts of the whole group, so every plan of the group agrees
+    on the scan's ``present_<n>`` and ``created_seg`` columns.
+    """
+    types = {f.name: f.type for f in schema}
+    products = [p for catalog in catalogs for p in catalog.products]
+    usage_traits = {column: numbers[column] for column in _usage_columns(products, types)}
+    labels = (n for catalog in catalogs for n in catalog.dimensions.labels)
+    return _Shape(
+        d=dialect,
+        input_columns=tuple(n for n in schema.names if n not in ("source_file", "source_line")),
+        p0=to_us(period.start),
+        p1=to_us(period.end),
+        days=period.days,
+        default_iv=_td_us(options.interval),
+        type_intervals={t: _td_us(d) for t, d in options.interval_by_type.items()},
+        key_columns=tuple(sorted(n for n in schema.names if n not in _NOT_IN_KEY)),
+        cond_traits=tuple(_condition_columns(products, types)),
+        usage_traits=usage_traits,
+        usage_types={c: types[c] for c in usage_traits},
+        boundaries=[to_us(b) for b in validity_boundaries(products)],
+        cuts=[to_us(c) for c in split_points(products, period)],
+        months=[(to_us(m), month_weight(m)) for m in months(period)]
+        if any(is_calendar(p) for p in products)
+        else [],
+        filters=filters,
+        one_time=any(p.usage.kind == UsageKind.ONE_TIME for p in products),
+        creation_cuts=creation_cuts,
+        dimensions=tuple(label_column(n) for n in dict.fromkeys(labels)),
+        cell_from=tuple(label_column(n) for n in catalogs[0].dimensions.cell_from_label),
+    )
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """One catalog's plan without the scan, and the shape its SQL was generated from."""
+
+    plan: RatingPlan
+    shape: _Shape
+    stages: tuple[Stage, ...]  # pieces onwards: what reads the runs
+
+
+def _compile_one(
+    catalog: Catalog,
+    period: Period,
+    options: RateOptions,
+    schema: pa.Schema,
+    dialect: Dialect,
+    numbers: dict[str, int],
+    creation_cuts: list[int],
+) -> _Compiled:
+    """The lookup tables and the SQL after the scan of one catalog (see :func:`compile_plans`)."""
     types = {f.name: f.type for f in schema}
     products = catalog.products
-    usage_traits: dict[str, int] = {}
-    cond_traits: list[str] = []
     entry_rows, tier_rows, filters, factors = [], [], [], []
-    creation_cuts = [to_us(b) for b in creation_boundaries(products)]
 
     def creation_segment(moment: datetime | None) -> int | None:  # see _creation_segment
         return None if moment is None else creation_cuts.index(to_us(moment)) + 1
@@ -407,8 +546,6 @@ def compile_plan(
         for cond in p.filter:
             column = f"traits.{cond.trait}"
             present = column in types
-            if present and column not in cond_traits:
-                cond_traits.append(column)
             conds.append(
                 _condition_sql(cond, column if present else None, types.get(column), dialect)
             )
@@ -416,7 +553,7 @@ def compile_plan(
         if p.usage.kind in (UsageKind.TIME_QUANTITY, UsageKind.QUANTITY):
             column = f"traits.{p.usage.trait}"
             if column in types:
-                utrait = usage_traits.setdefault(column, len(usage_traits))
+                utrait = numbers[column]
                 double = pa.types.is_floating(types[column])
                 conds.append(dialect.identifier(f"present_{utrait}"))
             else:
@@ -473,35 +610,14 @@ def compile_plan(
             {**tier, **{k: str(tier[k]) for k in ("lox", "hix", "vhix", "price12")}}
             for tier in _tier_rows(row["entry_idx"], p, den)
         )
-    calendar = any(is_calendar(p) for p in products)
-    key_columns = sorted(n for n in schema.names if n not in _NOT_IN_KEY)
-    shape = _Shape(
-        d=dialect,
-        input_columns=tuple(n for n in schema.names if n not in ("source_file", "source_line")),
-        p0=to_us(period.start),
-        p1=to_us(period.end),
-        days=period.days,
-        default_iv=_td_us(options.interval),
-        type_intervals={t: _td_us(d) for t, d in options.interval_by_type.items()},
-        key_columns=tuple(key_columns),
-        cond_traits=tuple(cond_traits),
-        usage_traits=usage_traits,
-        usage_types={c: types[c] for c in usage_traits},
-        boundaries=[to_us(b) for b in validity_boundaries(products)],
-        cuts=[to_us(c) for c in split_points(products, period)],
-        months=[(to_us(m), month_weight(m)) for m in months(period)] if calendar else [],
-        filters=tuple(filters),
-        one_time=any(p.usage.kind == UsageKind.ONE_TIME for p in products),
-        creation_cuts=creation_cuts,
-        dimensions=tuple(label_column(n) for n in catalog.dimensions.labels),
-        cell_from=tuple(label_column(n) for n in catalog.dimensions.cell_from_label),
+    shape = _shape(
+        [catalog], period, options, schema, dialect, numbers, creation_cuts, tuple(filters)
     )
-    scan, deduplication = _scan_stages(shape)
-    return RatingPlan(
+    plan = RatingPlan(
         entries=pa.Table.from_pylist(entry_rows, schema=_ENTRY_SCHEMA),
         tiers=pa.Table.from_pylist(tier_rows, schema=_TIER_SCHEMA),
-        stages=(*scan, *_rating_stages(shape)),
-        deduplication=deduplication,
+        stages=(),
+        deduplication=(),
         line_items_sql=_line_items_sql(shape, period.label, catalog.version),
         counts_sql=_counts_sql(shape),
         duplicates_sql="SELECT EXISTS (SELECT 1 FROM dupkeys)",
@@ -509,6 +625,7 @@ def compile_plan(
         kept_columns=shape.kept_columns,
         dialect=dialect,
     )
+    return _Compiled(plan, shape, (_pieces_stage(shape), *_rating_stages(shape)))
 
 
 @dataclass(frozen=True)
@@ -640,8 +757,9 @@ def _run_break(sh: _Shape, prev: str, cur: str) -> str:
                ELSE 1 END"""
 
 
-def _scan_stages(sh: _Shape) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
-    """Samples into runs: (the stages, and those to redo once duplicates are known).
+def _scan_stages(sh: _Shape, runs: str) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
+    """Samples into runs, stage ``runs``: (the stages, and those to redo once
+    duplicates are known).
 
     The scan sorts each resource's samples by time once, over narrow rows: a
     sample's *shape* (every column matching, measuring or the line item depends
@@ -759,14 +877,13 @@ def _scan_stages(sh: _Shape) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
         for c, i in sh.usage_traits.items()
     )
     # A run: its start row and the next row of iv, its end (or itself, alone).
-    runs = f"""
+    run_rows = f"""
         WITH ends AS (
-          SELECT *, LEAD(rn) OVER r AS rn_after, LEAD(ce) OVER r AS ce_after
+          SELECT *, ce AS first_ce, LEAD(rn) OVER r AS rn_after, LEAD(ce) OVER r AS ce_after
           FROM iv WINDOW r AS (PARTITION BY res_no ORDER BY t)
         ),
         r AS (
-          SELECT t, cs, ce AS first_ce, event, covered, first_t, created_seg, prev_event,
-            shape_no,
+          SELECT {", ".join(_RUN_START)},
             CASE WHEN brk_next = 1 THEN rn ELSE rn_after END - rn + 1 AS n,
             CASE WHEN brk_next = 1 THEN ce ELSE ce_after END AS ce
           FROM ends WHERE brk = 1
@@ -781,7 +898,60 @@ def _scan_stages(sh: _Shape) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
         Stage("dupkeys", dupkeys),
     )
     redo = (Stage("kept", kept_unique, view=True), Stage("events", events), Stage("iv", intervals))
-    return (*scan, Stage("runs", runs), _pieces_stage(sh)), redo
+    return (*scan, Stage(runs, run_rows)), redo
+
+
+def _merged_runs_stage(own: _Shape, scan: _Shape) -> Stage:
+    """One catalog's ``runs`` from the finer runs of a scan it shares (``scan_runs``).
+
+    The shared scan breaks a run wherever any catalog of its group would
+    (:func:`_run_break`): at each one's validity boundaries and at a change of
+    any column one of them reads. Consecutive runs are joined again unless
+    this catalog's own test breaks between them, applied to the earlier run's
+    last sample — a covered run's samples share their validity segment and
+    whether they lie in the period, and its coverage ends at the run's end.
+    So the runs, and with them every piece, status and count, are exactly
+    those of the catalog's own scan.
+    """
+    d, p0, p1 = own.d, own.p0, own.p1
+    shape = [d.identifier(c) for c in own.shape_columns]
+
+    def in_period(time: str) -> str:
+        return f"({time} >= {p0} AND {time} < {p1})"
+
+    same_shape = " AND ".join(f"LAG({c}) OVER r IS NOT DISTINCT FROM {c}" for c in shape)
+    start = ["resource_id", *_RUN_START, *scan.shape_columns]
+    start += [f"present_{i}" for i in scan.usage_traits.values()]
+    listed = ", ".join(f"f.{d.identifier(c)}" for c in dict.fromkeys(start))
+    return Stage(
+        "runs",
+        f"""
+        WITH l AS (
+          SELECT *, LAG(t) OVER r AS b_t, LAG(event) OVER r AS b_event,
+            LAG(covered) OVER r AS b_covered, LAG(ce) OVER r AS b_ce, {same_shape} AS b_same
+          FROM scan_runs WINDOW r AS (PARTITION BY resource_id ORDER BY t)
+        ),
+        b AS (
+          SELECT *,
+            CASE WHEN b_t IS NULL OR event IS NOT NULL OR b_event IS NOT NULL THEN 1
+                 WHEN NOT covered AND NOT b_covered THEN 0
+                 WHEN covered AND b_covered AND b_ce = cs AND b_same
+                      AND {in_period("t")} = {in_period("b_t")}
+                      AND {_validity_start(own, "t")} = {_validity_start(own, "b_t")} THEN 0
+                 ELSE 1 END AS own_brk
+          FROM l
+        ),
+        g AS (
+          SELECT *, SUM(own_brk) OVER (PARTITION BY resource_id ORDER BY t {RUNNING}) AS own_no
+          FROM b
+        ),
+        m AS (
+          SELECT resource_id, own_no, min(t) AS t, sum(n) AS n, max_by(ce, t) AS ce
+          FROM g GROUP BY resource_id, own_no
+        )
+        SELECT {listed}, m.n, m.ce
+        FROM g f JOIN m ON m.resource_id = f.resource_id AND m.t = f.t""",
+    )
 
 
 def _pieces_stage(sh: _Shape) -> Stage:

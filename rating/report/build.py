@@ -187,9 +187,10 @@ class _Context:
             for result in apply_discounts(self.discounts, rows, self.period)
         )
         pieces = split_rows(rows, self._accrues) if self.granularity == "day" else rows
+        whole = pieces is rows  # in canonical order already: a stable sort by group keeps it
         keyed = sorted(
             ((self._group_of(row, tenant), row) for row in pieces),
-            key=lambda pair: (values_key(pair[0]), _row_key(pair[1])),
+            key=lambda pair: (values_key(pair[0]), () if whole else _row_key(pair[1])),
         )
         lines = tuple(
             self._top_line(
