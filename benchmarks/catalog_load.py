@@ -6,8 +6,9 @@ defining its own sellers and scopes) into a temporary directory, then loads
 it with an empty cache directory: the first load evaluates the Dhall, the
 second hits the content-addressed cache, a third follows an edit of one file.
 Targets (issue #23): ≤ 3 s first, ≤ 0.3 s cached; one list of 1,600
-products ≤ 1 s. The first load's CPU time is printed too: on a shared
-machine it says more than the wall time.
+products ≤ 1 s. The first load's CPU time is printed too, the loader's and
+its helper process's (rating/load/prefetch.py): on a shared machine it says
+more than the wall time.
 
 ``--catalog DIR`` times an existing catalog instead (first and cached load
 only); ``--files 1 --per-file 1600`` is one list of 1,600 products in one file.
@@ -78,10 +79,10 @@ def write_catalog(root: Path, files: int, per_file: int, hoisted: bool = False) 
     return catalog
 
 
-def _cpu_seconds() -> float:
-    """User + system CPU time of this process."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    return own.ru_utime + own.ru_stime
+def _cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
+    """User + system CPU time of this process (or of its finished children)."""
+    used = resource.getrusage(who)
+    return used.ru_utime + used.ru_stime
 
 
 def main() -> None:
@@ -98,7 +99,7 @@ def main() -> None:
             catalog = args.catalog.resolve()
         else:
             catalog = write_catalog(root, args.files, args.per_file, args.hoisted)
-        timings, cpu = [], _cpu_seconds()
+        timings, cpu, helper = [], _cpu_seconds(), _cpu_seconds(resource.RUSAGE_CHILDREN)
         for run in range(2 if args.catalog else 3):
             if run == 2:  # edit one product file: only it is evaluated again
                 edited = root / "products" / "000.dhall"
@@ -108,10 +109,11 @@ def main() -> None:
             timings.append(time.perf_counter() - start)
             if run == 0:
                 cpu = _cpu_seconds() - cpu
+                helper = _cpu_seconds(resource.RUSAGE_CHILDREN) - helper
         files = len(loaded.files)
         print(f"products: {len(loaded.products)} in {files} files")
         print(f"first load:  {timings[0]:.2f} s (target ≤ 3 s)")
-        print(f"  cpu: {cpu:.2f} s")
+        print(f"  cpu: {cpu:.2f} s (+ {helper:.2f} s in the helper process)")
         print(f"cached load: {timings[1]:.3f} s (target ≤ 0.3 s)")
         if len(timings) > 2:
             print(f"one file edited: {timings[2]:.2f} s")

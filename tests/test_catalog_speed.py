@@ -79,3 +79,51 @@ def test_an_error_in_a_large_product_file_names_its_line(tmp_path: Path) -> None
     with pytest.raises(RatecardError) as caught:
         load_catalog(root)
     assert str(caught.value).startswith(f"{broken}:")
+
+
+def _many_files(root: Path, files: int = 5) -> Path:
+    """A catalog importing ``files`` product files of three products each."""
+    root.mkdir(parents=True)
+    for f in range(files):
+        items = ", ".join(_product(i).replace('"p-', f'"f{f}-') for i in range(3))
+        (root / f"{f}.dhall").write_text(f"{HEADER}\nin  [ {items} ]\n")
+    imports = " # ".join(f"./{f}.dhall" for f in range(files))
+    (root / "catalog.dhall").write_text(
+        f'let C = {LIBRARY}\nin  C.Catalog::{{ name = "many", products = {imports} }}\n'
+    )
+    return root / "catalog.dhall"
+
+
+@pytest.fixture
+def _helper_for_small_catalogs(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rating.load import prefetch
+
+    monkeypatch.setattr(prefetch, "MIN_FILES", 2)
+    monkeypatch.setattr(prefetch, "MIN_BYTES", 0)
+
+
+@pytest.mark.usefixtures("_helper_for_small_catalogs")
+def test_a_helper_process_changes_nothing_but_the_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    helped = load_catalog(_many_files(tmp_path / "helped"))
+    monkeypatch.setenv("RATECARD_CACHE_DIR", str(tmp_path / "alone-cache"))
+    from rating.load import prefetch
+
+    monkeypatch.setattr(prefetch, "MIN_FILES", 10**9)
+    alone = load_catalog(_many_files(tmp_path / "alone"))
+    assert [p.id for p in helped.products] == [p.id for p in alone.products]
+    assert [p.price for p in helped.products] == [p.price for p in alone.products]
+    assert not list((tmp_path / "cache").glob(".*.tmp"))  # a stopped helper leaves nothing
+
+
+@pytest.mark.usefixtures("_helper_for_small_catalogs")
+def test_an_error_in_a_file_the_helper_evaluates_is_reported_by_the_loader(
+    tmp_path: Path,
+) -> None:
+    root = _many_files(tmp_path / "c")
+    broken = tmp_path / "c" / "4.dhall"  # the helper's first file
+    broken.write_text(broken.read_text().replace('"f4-1"', "41"))
+    with pytest.raises(RatecardError) as caught:
+        load_catalog(root)
+    assert str(caught.value).startswith(f"{broken}:")

@@ -24,7 +24,7 @@ from typing import NamedTuple
 from rating.dhall import syntax as s
 from rating.dhall.binary import decode, encode
 from rating.dhall.errors import DhallError, DhallImportError, DhallMissingImport, DhallTypeError
-from rating.dhall.normalize import alpha_beta_normalize, normalize
+from rating.dhall.normalize import alpha_beta_normalize, normalize, normalize_import
 from rating.dhall.parser import parse_bytes
 from rating.dhall.remote import (
     CONFIG_TYPE,
@@ -41,6 +41,12 @@ from rating.dhall.typecheck import Known, infer
 
 _LOCAL = (s.HERE, s.PARENT, s.HOME, s.ABSOLUTE)
 _REMOTE = (s.HTTP, s.HTTPS)
+_LEAVES = frozenset(
+    {s.Var, s.Const, s.Builtin, s.BoolLit, s.NaturalLit, s.IntegerLit, s.DoubleLit, s.BytesLit}
+    | {s.DateLit, s.TimeLit, s.TimeZoneLit}
+)
+"""Node classes without sub-expressions: resolution returns them as they are, uncopied
+(they are half the nodes of a catalog)."""
 _LOCATION_TYPE = s.UnionType(
     {
         "Environment": s.Builtin("Text"),
@@ -174,6 +180,8 @@ class Resolver:
 
     def resolve(self, expr: s.Expr, here: Location, ancestors: tuple[Location, ...] = ()) -> s.Expr:
         """``expr`` with all imports replaced; ``here`` is where ``expr`` came from."""
+        if type(expr) in _LEAVES or (type(expr) is s.TextLit and not expr.chunks):
+            return expr
         if type(expr) is s.Import:
             return self.import_(expr, here, (*ancestors, here))
         if type(expr) is s.Op and expr.op == s.IMPORT_ALT:
@@ -224,7 +232,7 @@ class Resolver:
                 raise DhallImportError(f"{name} is not UTF-8 text") from None
         expr = self.resolve(parse_bytes(data, name), location, ancestors)
         type_ = check(expr, location, self.types)
-        result = normalize(expr)
+        result = normalize_import(expr)
         self.types[id(result)] = (result, type_)
         return result
 

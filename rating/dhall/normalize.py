@@ -7,7 +7,9 @@ bound values; ``quote`` reads them back. ``normalize`` is the composition,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from rating.dhall import syntax as s
@@ -78,6 +80,51 @@ def evaluate(expr: s.Expr, env: Env = None) -> Val:
     return _EVAL[type(expr)](expr, env)
 
 
+_IMPORTED: ContextVar[dict[int, list[Any]] | None] = ContextVar("imported", default=None)
+"""``id(normal form)`` → ``[normal form, its value or None]`` of the imports seen in
+the current :func:`sharing_imports` block (the normal form kept alive: its id stays unique)."""
+
+
+@contextlib.contextmanager
+def sharing_imports() -> Iterator[None]:
+    """Within this block, evaluate each imported record or list once.
+
+    A resolved import is its normal form, embedded in every importer: the
+    library in each product file, each product file's products in the root.
+    That normal form is closed, so its value does not depend on where it is
+    embedded: the value computed while normalizing the import (or at the
+    first evaluation) serves every importer. Records and lists only: those
+    are what catalogs import, and only their rules pay for the look-up.
+    """
+    token = _IMPORTED.set({})
+    try:
+        yield
+    finally:
+        _IMPORTED.reset(token)
+
+
+def remember_import(expr: s.Expr, value: Val | None = None) -> None:
+    """Mark ``expr`` as an import's closed normal form, with its value if known."""
+    shared = _IMPORTED.get()
+    if shared is not None and type(expr) in (s.ListLit, s.RecordLit):
+        shared[id(expr)] = [expr, value]
+
+
+def _once_if_imported(rule: Callable[[Any, Env], Val]) -> Callable[[Any, Env], Val]:
+    """``rule``, except that an imported normal form is evaluated only once."""
+
+    def evaluate_shared(e: s.Expr, env: Env) -> Val:
+        shared = _IMPORTED.get()
+        entry = None if shared is None else shared.get(id(e))
+        if entry is None:
+            return rule(e, env)
+        if entry[1] is None:
+            entry[1] = rule(e, env)
+        return entry[1]
+
+    return evaluate_shared
+
+
 def _literal(e: s.Expr, env: Env) -> Val:
     return e
 
@@ -139,11 +186,11 @@ _EVAL: dict[type, Callable[[Any, Env], Val]] = {
     ),
     s.TextLit: _text,
     s.EmptyList: lambda e, env: VEmptyList(evaluate(e.annot, env)),
-    s.ListLit: lambda e, env: VList(tuple(evaluate(x, env) for x in e.items)),
+    s.ListLit: _once_if_imported(lambda e, env: VList(tuple(evaluate(x, env) for x in e.items))),
     s.Some: lambda e, env: VSome(evaluate(e.expr, env)),
     s.Op: lambda e, env: op_value(e.op, evaluate(e.left, env), evaluate(e.right, env)),
     s.RecordType: lambda e, env: VRecordType(_fields(e.fields, env)),
-    s.RecordLit: lambda e, env: VRecordLit(_fields(e.fields, env)),
+    s.RecordLit: _once_if_imported(lambda e, env: VRecordLit(_fields(e.fields, env))),
     s.UnionType: lambda e, env: VUnionType(
         {k: _optional(v, env) for k, v in e.alternatives.items()}
     ),
@@ -167,6 +214,17 @@ def normalize(expr: s.Expr) -> s.Expr:
         return quote(evaluate(expr))
     except RecursionError:
         raise DhallError("expression nested too deeply to normalize") from None
+
+
+def normalize_import(expr: s.Expr) -> s.Expr:
+    """:func:`normalize` of a resolved import, remembering its value (:func:`sharing_imports`)."""
+    value = evaluate_closed(expr)
+    try:
+        result = quote(value)
+    except RecursionError:
+        raise DhallError("expression nested too deeply to normalize") from None
+    remember_import(result, value)
+    return result
 
 
 def evaluate_closed(expr: s.Expr) -> Val:

@@ -25,8 +25,10 @@ from rating.dhall.quote import quote
 from rating.dhall.values import (
     Val,
     VBuiltin,
+    VEmptyList,
     VList,
     VRecordLit,
+    VRecordType,
     VSome,
     VStuck,
     VText,
@@ -107,6 +109,8 @@ def value_to_python(value: Val) -> Any:
         return value.value
     if kind is VBuiltin and value.name == "None" and len(value.args) == 1:
         return None
+    if kind is VEmptyList and (empty := _empty(value.annot)) is not None:
+        return empty
     if kind is VStuck:
         if value.node is s.App and is_union_constructor(value.parts[0]):
             return value_to_python(value.parts[1])
@@ -126,6 +130,22 @@ def _value_list(value: VList) -> Any:
             return to_python(quote(value))  # raises what the normal form raises
         entries[key.suffix] = value_to_python(item.fields["mapValue"])
     return dict(sorted(entries.items()))
+
+
+def _empty(list_type: Val) -> dict[str, Any] | list[Any] | None:
+    """What ``[] : list_type`` converts to, decided on the type's value (None: not decided).
+
+    Every product has empty lists (no tiers, no price changes) typed by a
+    large record type, which need not be read back to see that it is not a
+    ``mapKey``/``mapValue`` record.
+    """
+    if type(list_type) is not VBuiltin or list_type.name != "List" or len(list_type.args) != 1:
+        return None
+    element = list_type.args[0]
+    if type(element) is not VRecordType or element.fields.keys() != _MAP_FIELDS:
+        return []
+    key = element.fields["mapKey"]
+    return {} if type(key) is VBuiltin and key.name == "Text" and not key.args else []
 
 
 def _is_map_type(list_type: s.Expr) -> bool:

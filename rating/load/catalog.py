@@ -39,6 +39,7 @@ from rating.load.dhall import (
     imported_files,
 )
 from rating.load.imports import ImportPolicy, scan_imports
+from rating.load.native import without_cycle_collection
 from rating.load.schedule import PriceChange, expand_schedule, schedule_problem
 from rating.load.traits import builtin_resource_types, merge_resource_types, parse_resource_types
 from rating.model import (
@@ -83,6 +84,7 @@ def catalog_file(path: Path) -> Path:
     return candidate.resolve()
 
 
+@without_cycle_collection()  # a catalog is many small objects, read or built: no cycles
 def load_catalog(path: Path, imports: ImportPolicy | None = None) -> Catalog:
     """Evaluate and convert the catalog at ``path`` (a ``.dhall`` file or a directory).
 

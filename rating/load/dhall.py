@@ -19,7 +19,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -33,11 +33,12 @@ CACHE_FORMAT = "2"
 # skipped; the ``path``, ``env`` and ``url`` groups are imports. A path must
 # start a token: ``//`` (record merge) and ``/\`` never match because a
 # component is non-empty. ``skip`` swallows runs that cannot start any token
-# (an ``e`` or ``h`` only inside a word: ``env:``/``http`` start one), which
-# keeps scanning fast.
+# (an ``e`` or ``h`` only inside a word: ``env:``/``http`` start one; a ``.``,
+# ``-`` or ``{`` that starts no path or comment) and text literals, which
+# keeps scanning fast: a product file is a few matches, not one per field.
 _TOKENS = re.compile(
     r"""
-    (?P<skip>(?:[^-{'"./~eh]+|\B[eh])+)
+    (?P<skip>(?:[^-{'"./~eh]+|\B[eh]|"(?:\\.|[^"\\])*"|\.(?![./])|-(?!-)|\{(?!-))+)
     | (?P<block>\{-.*?-\})
     | (?P<line>--[^\n]*)
     | (?P<env>(?<![\w-])env:(?:[A-Za-z_]\w*|"(?:\\.|[^"\\])*"))
@@ -51,16 +52,21 @@ _TOKENS = re.compile(
 IMPORT_KINDS = ("path", "env", "url")
 
 
-def import_tokens(text: str) -> Iterator[tuple[str, str, int]]:
-    """Yield ``(kind, token, offset)`` for every import written in ``text``.
+@lru_cache(maxsize=512)
+def import_tokens(text: str) -> tuple[tuple[str, str, int], ...]:
+    """``(kind, token, offset)`` for every import written in ``text``.
 
     ``kind`` is ``path`` (local file), ``env`` (``env:NAME``) or ``url``
     (``http(s)://…``); suffixes such as ``sha256:…`` or ``as Text`` are not
-    part of the token.
+    part of the token. Remembered by text: one load scans each file for the
+    import policy, the catalog's cache key and each imported file's cache
+    key, and scanning a large product file costs more than hashing it.
     """
-    for match in _TOKENS.finditer(text):
-        if match.lastgroup in IMPORT_KINDS:
-            yield match.lastgroup, match.group(), match.start()
+    return tuple(
+        (match.lastgroup, match.group(), match.start())
+        for match in _TOKENS.finditer(text)
+        if match.lastgroup in IMPORT_KINDS
+    )
 
 
 def import_paths(text: str) -> Iterator[tuple[str, int]]:

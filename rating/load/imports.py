@@ -11,7 +11,10 @@ explicit opt-in (``--allow-import KIND``, ``RATECARD_ALLOW_IMPORT=KIND,…``).
 
 Allowed remote imports are fetched here first, with a timeout, so that an
 unreachable or hanging server becomes one line instead of an endless wait
-(docs/security.md).
+(docs/security.md). They are requested with the headers the user configured
+for their origin (``DHALL_HEADERS``, ``~/.config/dhall/headers.dhall``), as
+the resolver requests them; an import with ``using`` headers (a Dhall
+expression) is left to the resolver, which fetches it with the same timeout.
 """
 
 from __future__ import annotations
@@ -28,7 +31,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from rating.dhall.remote import Headers, RemoteResponse
+from rating.dhall import DhallError, Resolver
+from rating.dhall import syntax as s
+from rating.dhall.imports import Location
+from rating.dhall.remote import Headers, RemoteResponse, configured_headers, origin
 from rating.errors import RatecardError
 from rating.library import catalog_dir, traits_dir
 from rating.load.dhall import import_tokens, resolve_import
@@ -42,6 +48,8 @@ _MAX_REMOTE_FILES = 100
 _HASH = re.compile(r"\s+sha256:[0-9a-fA-F]{64}\b")
 _RAW = re.compile(r"(?:\s+sha256:[0-9a-fA-F]{64})?\s+as\s+(?:Text|Bytes|Location)\b")
 """An import read as data, not code: its own text holds no imports to follow."""
+_USING = re.compile(r"\s+using\b")
+"""A remote import with ``using`` headers, which only the resolver can evaluate."""
 
 
 class ImportKind(StrEnum):
@@ -123,6 +131,7 @@ def scan_imports(root_file: Path, policy: ImportPolicy, owner: str = "the catalo
     trusted = (_real(root_file.parent), _real(catalog_dir()), _real(traits_dir()))
     pending, seen = [root_file], set()
     remote: list[RemoteImport] = []
+    prefetched: list[tuple[str, str]] = []
     uses_env = False
     while pending:
         current = pending.pop()
@@ -140,14 +149,16 @@ def scan_imports(root_file: Path, policy: ImportPolicy, owner: str = "the catalo
                 _require(policy, ImportKind.REMOTE, token, where, owner)
                 pinned = _HASH.match(text, offset + len(token)) is not None
                 remote.append(RemoteImport(token, str(current), line, column, pinned))
+                if _USING.match(text, offset + len(token)) is None:
+                    prefetched.append((token, where))
             else:
                 target = resolve_import(token, current.parent)
                 if not _inside(target, trusted):
                     _require(policy, ImportKind.OUTSIDE_ROOT, token, where, owner)
                 elif _RAW.match(text, offset + len(token)) is None:
                     pending.append(target)
-    if remote:
-        _fetch_all(remote, policy.timeout)
+    if prefetched:
+        _fetch_all(prefetched, policy.timeout)
     return ImportScan(tuple(remote), uses_env)
 
 
@@ -179,9 +190,14 @@ def _inside(path: Path, directories: Iterable[Path]) -> bool:
 # ---------------------------------------------------------------- remote imports
 
 
-def _fetch_all(remote: list[RemoteImport], timeout: float) -> None:
-    """Fetch each remote import and the remote files it imports, each within ``timeout``."""
-    pending = [(item.url, f"{item.file}:{item.line}:{item.column}") for item in remote]
+def _fetch_all(imports: list[tuple[str, str]], timeout: float) -> None:
+    """Fetch each ``(url, where it is imported)`` and the remote files it imports.
+
+    Each fetch must finish within ``timeout``; a remote file's own imports
+    with ``using`` headers are left to the resolver, like the catalog's.
+    """
+    pending = list(imports)
+    config: s.Expr | None = None  # the origin header configuration, read at the first fetch
     fetched: set[str] = set()
     while pending:
         url, where = pending.pop()
@@ -190,19 +206,37 @@ def _fetch_all(remote: list[RemoteImport], timeout: float) -> None:
         if len(fetched) >= _MAX_REMOTE_FILES:
             raise RatecardError(f"{where}: more than {_MAX_REMOTE_FILES} remote imports")
         fetched.add(url)
-        text = fetch(url, where, timeout)
-        for kind, token, _ in import_tokens(text):
+        if config is None:
+            config = _origin_config(where)
+        text = fetch(url, where, timeout, configured_headers(config, _origin(url)))
+        for kind, token, offset in import_tokens(text):
             # Dhall lets a remote file import only remote files (relative ones resolve
             # against its URL); ``env:`` and absolute paths are refused by Dhall itself.
+            if _USING.match(text, offset + len(token)) is not None:
+                continue
             if kind == "url":
                 pending.append((token, where))
             elif kind == "path" and not token.startswith(("/", "~")):
                 pending.append((urllib.parse.urljoin(url, token), where))
 
 
-def fetch(url: str, where: str, timeout: float) -> str:
+def _origin_config(where: str) -> s.Expr:
+    """The user's origin header configuration, normalized, as the resolver reads it."""
+    try:
+        return Resolver().origin_config()
+    except DhallError as error:
+        raise RatecardError(f"{where}: {error}") from None
+
+
+def _origin(url: str) -> str:
+    """The origin (``host:port``) of ``url``, the key of the origin header configuration."""
+    parts = urllib.parse.urlsplit(url)
+    return origin(Location(s.HTTPS if parts.scheme == "https" else s.HTTP, (), parts.netloc))
+
+
+def fetch(url: str, where: str, timeout: float, headers: Headers = ()) -> str:
     """The text at ``url``, or a one-line error; the whole fetch must finish in ``timeout``."""
-    return fetch_response(url, where, timeout).data.decode("utf-8", errors="replace")
+    return fetch_response(url, where, timeout, headers).data.decode("utf-8", errors="replace")
 
 
 def fetch_response(url: str, where: str, timeout: float, headers: Headers = ()) -> RemoteResponse:
