@@ -16,8 +16,6 @@ at a fixed window size, so the picture only changes when the page does.
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,6 +23,9 @@ from pathlib import Path
 import rating
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from browser import find_chromium, run_headless  # noqa: E402 (the browser tests' command line)
+
 CATALOG = ROOT / "examples" / "catalogs" / "private-cloud"
 SAMPLES = ROOT / "examples" / "samples" / "fleet-2026-10.jsonl"
 OUTPUT = ROOT / "docs" / "report-tenant.png"
@@ -39,7 +40,7 @@ def main() -> int:
     parser.add_argument("--tenant", default=TENANT, help=f"tenant page (default {TENANT})")
     parser.add_argument("--chromium", help="the browser (default: chromium on PATH)")
     arguments = parser.parse_args()
-    browser = arguments.chromium or shutil.which("chromium") or shutil.which("chromium-browser")
+    browser = arguments.chromium or find_chromium()
     if browser is None:
         print("report_screenshot: needs Chromium (apt-get install chromium)", file=sys.stderr)
         return 2
@@ -62,27 +63,18 @@ def main() -> int:
 
 def screenshot(browser: str, page: Path, out: Path, profile: Path) -> None:
     """One PNG of ``page`` as headless Chromium shows it (no network, a throwaway profile)."""
-    command = [
+    done = run_headless(
         browser,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-extensions",
-        "--no-first-run",
-        "--no-default-browser-check",
+        profile,
         "--hide-scrollbars",
         "--force-device-scale-factor=1",
         "--blink-settings=preferredColorScheme=1",  # 1: light
-        f"--user-data-dir={profile}",
         f"--window-size={WINDOW}",
         "--virtual-time-budget=2000",
         f"--screenshot={out}",
         page.as_uri(),
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        timeout=120,
+    )
     if done.returncode != 0 or not out.is_file():
         raise SystemExit(f"report_screenshot: Chromium failed: {done.stderr[-2000:]}")
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from browser import find_chromium, run_headless
 
 import rating
 from rating.errors import RatecardError
@@ -549,28 +549,14 @@ def test_a_tenant_called_index_clashes(reports, tmp_path):
 
 
 def chromium_browser() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    found = find_chromium()
     if found is None:
         pytest.skip("the browser test needs Chromium: apt-get install chromium (see .ci/run)")
     return found
 
 
 def run_chromium(browser: str, profile: Path, *arguments: str) -> str:
-    command = [
-        browser,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-extensions",
-        "--no-first-run",
-        "--no-default-browser-check",
-        f"--user-data-dir={profile}",
-        *arguments,
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
+    done = run_headless(browser, profile, *arguments)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
