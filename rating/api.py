@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from rating.control.state import Holdings
     from rating.export import Publication, S3Options, Sink
     from rating.report.breakdowns import Breakdown
+    from rating.report.gauges import SiteControls
 
 Samples = str | Path | pa.Table | pa.RecordBatchReader | Any
 """A path or glob (``.jsonl``, ``.csv``, ``.parquet``, compressed, ``-`` = stdin), a directory
@@ -238,6 +239,54 @@ class Ratecard:
             month.end,
         )
         return rated, uses
+
+    def site_controls(
+        self,
+        samples: Samples | Sequence[Samples],
+        rated: Rated,
+        *,
+        interval: timedelta = timedelta(hours=1),
+        interval_for: Mapping[str, timedelta] | None = None,
+        traits: str | Path | None = None,
+    ) -> SiteControls | None:
+        """The HTML site's quota and budget gauges for ``rated`` (a run of ``samples``);
+        None when the catalog has neither.
+
+        Quotas measure the resources' state at the rated period's last instant (its end,
+        or the interim run's ``as_of``, excluded: what rating counts). Budgets take the
+        run's spend — no second rating — when the period is a calendar month, up to
+        ``as_of`` with its forecast for an interim run.
+        """
+        from rating.control.budget import budget_status
+        from rating.report.gauges import SiteControls
+
+        controls = self.model.controls
+        if not controls.quotas and not controls.budgets:
+            return None
+        at = rated.period.end - timedelta(microseconds=1)
+        quotas: list[QuotaUse] = []
+        if controls.quotas:
+            held = self.holdings(
+                samples, at=at, interval=interval, interval_for=interval_for, traits=traits
+            )
+            quotas = self.quota_status(held)
+        month = Period.month_of(rated.period.start)
+        is_month = month.start == rated.period.start and (
+            rated.period.end == month.end or rated.as_of is not None
+        )
+        budgets: list[BudgetUse] = []
+        if controls.budgets and is_month:
+            reports = rated.reports().tenants if rated.line_items.num_rows else {}
+            budgets = budget_status(
+                controls.budgets, reports, rated.line_items.to_pylist(), rated.period, month.end
+            )
+        return SiteControls(
+            at,
+            tuple(quotas),
+            tuple(budgets),
+            interim=rated.as_of is not None,
+            budgets_skipped=bool(controls.budgets) and not is_month,
+        )
 
     def request_lines(
         self, request: Request, *, at: datetime, traits: str | Path | None = None
@@ -546,6 +595,12 @@ class Reports:
         default=None, repr=False, compare=False
     )
     catalog: Catalog | None = field(default=None, repr=False, compare=False)
+    # The site's quota and budget gauges (Ratecard.site_controls; None: the site has none).
+    controls: SiteControls | None = field(default=None, repr=False, compare=False)
+
+    def with_controls(self, controls: SiteControls | None) -> Reports:
+        """These reports, their HTML site showing ``controls`` (:meth:`Ratecard.site_controls`)."""
+        return replace(self, controls=controls)
 
     def __iter__(self) -> Iterator[TenantReport]:
         return iter(self.items)
@@ -568,7 +623,9 @@ class Reports:
         from rating.report.output import write_directory
 
         breakdowns = self.breakdowns() if format == "html" else ()
-        return write_directory(list(self.items), format, Path(directory), breakdowns=breakdowns)
+        return write_directory(
+            list(self.items), format, Path(directory), breakdowns=breakdowns, controls=self.controls
+        )
 
     def breakdowns(self) -> tuple[Breakdown, ...]:
         """The run's reports by cell, service category and each declared label (the HTML

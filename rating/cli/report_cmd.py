@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -22,6 +23,10 @@ from rating.report.build import GRANULARITIES
 from rating.report.dimensions import parse_dimensions
 from rating.report.output import FORMATS
 from rating.report.rounding import ROUNDING_MODES
+
+if TYPE_CHECKING:
+    from rating.api import Ratecard, Rated
+    from rating.report.gauges import SiteControls
 
 
 @click.command()
@@ -110,8 +115,9 @@ def report(
         writable_directory(out, "--out")
     if base_currency is not None:
         require_currency(base_currency, "--base-currency")
+    card = open_checked(catalog, imports)
     rated = rate_with_progress(
-        open_checked(catalog, imports),
+        card,
         samples,
         period=period,
         as_of=as_of,
@@ -131,10 +137,32 @@ def report(
         granularity=granularity,
     )
     if out is not None:
+        if fmt == "html":  # the site's quota and budget gauges, when the catalog has any
+            gauges = _site_controls(card, samples, rated, interval, interval_for)
+            reports = reports.with_controls(gauges)
         for path in reports.write(out, fmt):
             click.echo(f"wrote {path}", err=True)
     else:
         click.echo(reports.render(fmt), nl=False)
+
+
+def _site_controls(
+    card: Ratecard,
+    samples: tuple[str, ...],
+    rated: Rated,
+    interval: timedelta,
+    interval_for: dict[str, timedelta],
+) -> SiteControls | None:
+    """The gauges, which read the samples a second time: stdin cannot be, so none then."""
+    controls = card.model.controls
+    if "-" in samples and (controls.quotas or controls.budgets):
+        click.echo(
+            "report: no quota or budget gauges in the site: samples from stdin (-) "
+            "can be read only once",
+            err=True,
+        )
+        return None
+    return card.site_controls(list(samples), rated, interval=interval, interval_for=interval_for)
 
 
 def _parse_timestamp(text: str) -> datetime:

@@ -18,6 +18,7 @@ from rating.errors import RatecardError
 from rating.report.breakdowns import Breakdown
 from rating.report.chargeback import chargeback_summary, group_chargeback
 from rating.report.files import to_csv, write_parquet
+from rating.report.gauges import SiteControls
 from rating.report.lines import (
     CHARGEBACK_SCHEMA,
     chargeback_rows,
@@ -70,13 +71,15 @@ def write_directory(
     out: Path,
     *,
     breakdowns: Sequence[Breakdown] = (),
+    controls: SiteControls | None = None,
 ) -> list[Path]:
     """Write ``<tenant>.<ext>`` per report and ``chargeback.<ext>``; returns the paths written.
 
-    ``breakdowns`` (the same run by cell, service category, label) are shown by ``html``.
+    ``breakdowns`` (the same run by cell, service category, label) and ``controls`` (quota
+    and budget gauges) are shown by ``html``.
     """
     if fmt == "html":
-        pages = html_pages(reports, str(out), breakdowns)
+        pages = html_pages(reports, str(out), breakdowns, controls)
         out.mkdir(parents=True, exist_ok=True)
         for name, page in pages:
             (out / name).write_text(page, encoding="utf-8")
@@ -91,7 +94,10 @@ def write_directory(
 
 
 def html_pages(
-    reports: list[TenantReport], where: str, breakdowns: Sequence[Breakdown] = ()
+    reports: list[TenantReport],
+    where: str,
+    breakdowns: Sequence[Breakdown] = (),
+    controls: SiteControls | None = None,
 ) -> list[tuple[str, str]]:
     """The HTML site as (file name, page): ``<tenant>.html`` per report, then ``index.html``;
     ``where`` (the directory or export target) names the site in errors."""
@@ -99,7 +105,7 @@ def html_pages(
     _html_supported(reports)
     from rating.report.render_html import site_pages  # Jinja2 only when needed
 
-    return site_pages(reports, names, breakdowns)
+    return site_pages(reports, names, breakdowns, controls)
 
 
 def _file_names(reports: list[TenantReport], fmt: str, where: str) -> list[str]:

@@ -41,6 +41,7 @@ from rating.report.chart import (
     nonzero_days,
     render_svg,
 )
+from rating.report.gauges import SiteControls, tenant_gauges, worst_levels
 from rating.report.lines import text
 from rating.report.model import DiscountLine, Group, TenantReport, TopLine
 
@@ -60,15 +61,16 @@ def site_pages(
     reports: Sequence[TenantReport],
     names: Sequence[str],
     breakdowns: Sequence[Breakdown] = (),
+    controls: SiteControls | None = None,
 ) -> list[tuple[str, str]]:
     """(file name, HTML) per report (``names``, in report order), then ``index.html``."""
     pages = dict(zip((r.tenant for r in reports), names, strict=True))
     return [
         *(
-            (name, render_tenant_page(report, breakdowns))
+            (name, render_tenant_page(report, breakdowns, controls))
             for report, name in zip(reports, names, strict=True)
         ),
-        (INDEX, render_index(reports, pages, breakdowns)),
+        (INDEX, render_index(reports, pages, breakdowns, controls)),
     ]
 
 
@@ -76,6 +78,7 @@ def render_index(
     reports: Sequence[TenantReport],
     pages: dict[str, str],
     breakdowns: Sequence[Breakdown] = (),
+    controls: SiteControls | None = None,
 ) -> str:
     """The period's totals per tenant, per seller and product group, per cell, service
     category and label, and the chargeback."""
@@ -104,10 +107,15 @@ def render_index(
         ],
         has_base=any(row.base_currency for row in rows),
         breakdowns=[_index_breakdown(number, b) for number, b in enumerate(breakdowns)],
+        levels=worst_levels(controls),
     )
 
 
-def render_tenant_page(report: TenantReport, breakdowns: Sequence[Breakdown] = ()) -> str:
+def render_tenant_page(
+    report: TenantReport,
+    breakdowns: Sequence[Breakdown] = (),
+    controls: SiteControls | None = None,
+) -> str:
     """One tenant's report: totals, lines with rounding, details, discounts, breakdowns,
     chart, drill-down."""
     return _render(
@@ -153,6 +161,7 @@ def render_tenant_page(report: TenantReport, breakdowns: Sequence[Breakdown] = (
         ],
         charts=[_chart(number, series) for number, series in enumerate(daily_series(report))],
         palette=PALETTE_SIZE,
+        gauges=tenant_gauges(controls, report.tenant),
     )
 
 
