@@ -24,7 +24,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -597,10 +597,23 @@ class Reports:
     catalog: Catalog | None = field(default=None, repr=False, compare=False)
     # The site's quota and budget gauges (Ratecard.site_controls; None: the site has none).
     controls: SiteControls | None = field(default=None, repr=False, compare=False)
+    # The site's trend: each month's reports, (first day of the month, reports), in order.
+    trend: tuple[tuple[date, tuple[TenantReport, ...]], ...] = field(
+        default=(), repr=False, compare=False
+    )
 
     def with_controls(self, controls: SiteControls | None) -> Reports:
         """These reports, their HTML site showing ``controls`` (:meth:`Ratecard.site_controls`)."""
         return replace(self, controls=controls)
+
+    def with_trend(self, months: Sequence[tuple[str | Period, Reports]]) -> Reports:
+        """These reports, their HTML site showing a trend across ``months`` (each a calendar
+        month, ``"2026-08"`` or a :class:`Period`, and its reports; in order, several)."""
+        trend = []
+        for month, reports in months:
+            period = Period.parse(month) if isinstance(month, str) else month
+            trend.append((period.start.date(), tuple(reports.items)))
+        return replace(self, trend=tuple(trend))
 
     def __iter__(self) -> Iterator[TenantReport]:
         return iter(self.items)
@@ -624,7 +637,12 @@ class Reports:
 
         breakdowns = self.breakdowns() if format == "html" else ()
         return write_directory(
-            list(self.items), format, Path(directory), breakdowns=breakdowns, controls=self.controls
+            list(self.items),
+            format,
+            Path(directory),
+            breakdowns=breakdowns,
+            controls=self.controls,
+            trend=self.trend,
         )
 
     def breakdowns(self) -> tuple[Breakdown, ...]:

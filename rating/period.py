@@ -71,6 +71,29 @@ class Period:
         return cls.parse(months[0])
 
 
+MAX_MONTHS = 36
+
+
+def month_range(text: str) -> list[Period] | None:
+    """The months of ``YYYY-MM..YYYY-MM`` (both included, at most :data:`MAX_MONTHS`), in
+    order; None when ``text`` is not a range (a single period, :meth:`Period.parse`)."""
+    if ".." not in text:
+        return None
+    first_text, _, last_text = text.partition("..")
+    if not (_MONTH.match(first_text) and _MONTH.match(last_text)):
+        raise RatecardError(f"--period {text!r}: a range is YYYY-MM..YYYY-MM (months included)")
+    first, last = Period.parse(first_text), Period.parse(last_text)
+    count = (last.start.year - first.start.year) * 12 + last.start.month - first.start.month + 1
+    if count < 1:
+        raise RatecardError(f"--period {text!r}: the first month is after the last")
+    if count > MAX_MONTHS:
+        raise RatecardError(f"--period {text!r}: {count} months, at most {MAX_MONTHS}")
+    months = [first]
+    while len(months) < count:
+        months.append(Period.month_of(months[-1].end))
+    return months
+
+
 def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 

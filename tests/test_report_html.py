@@ -15,7 +15,7 @@ import json
 import re
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
@@ -29,6 +29,7 @@ from rating.errors import RatecardError
 from rating.report.chart import axis_ticks, split_by_day
 from rating.report.model import TenantReport
 from rating.report.output import render_stream, write_directory
+from rating.report.render_json import render_json
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "examples" / "catalogs" / "private-cloud"
@@ -466,7 +467,8 @@ def _hostile(report: TenantReport, name: str) -> TenantReport:
 @pytest.mark.parametrize("name", HOSTILE)
 def test_hostile_names_stay_text(reports, tmp_path, name):
     hostile = [_hostile(report, f"{name}{i}") for i, report in enumerate(reports)]
-    written = write_directory(hostile, "html", tmp_path)
+    trend = [(date(2026, 9, 1), hostile), (date(2026, 10, 1), hostile)]  # names in the trend too
+    written = write_directory(hostile, "html", tmp_path, trend=trend)
     assert len(written) == len(hostile) + 1
     for path in written:
         source = path.read_text(encoding="utf-8")
@@ -608,3 +610,158 @@ def test_chromium_runs_the_script_sorts_and_prints(site, tmp_path):
         (html / "proj-42.html").as_uri(),
     )
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 5_000
+
+
+# ---------------------------------------------------------------- a trend across months
+
+CONTROLS = ROOT / "tests" / "data" / "controls"  # servers at 0.01 EUR per vCPU hour
+
+
+def _server(time: str, rid: str, tenant: str, event: str = "create", vcpu: int = 1) -> dict:
+    return {
+        "time": time,
+        "event": event,
+        "resource": {"id": rid, "type": "openstack.nova.server"},
+        "scope": {"platformType": "OpenStack", "tenant": tenant, "cell": "web"},
+        "traits": {"state": "ACTIVE", "vcpu": vcpu, "ramMb": 2048},
+    }
+
+
+# acme: 2 vCPU for 10 days in August, 4 vCPU for 3 days in September, 1 vCPU for 36 h in
+# October; beta: 8 vCPU for a day in August and for 6 h in October, nothing in September.
+MONTHS = [
+    _server("2026-08-01T00:00:00Z", "vm-a", "acme", vcpu=2),
+    _server("2026-08-11T00:00:00Z", "vm-a", "acme", "delete", vcpu=2),
+    _server("2026-08-10T00:00:00Z", "vm-d", "beta", vcpu=8),
+    _server("2026-08-11T00:00:00Z", "vm-d", "beta", "delete", vcpu=8),
+    _server("2026-09-01T00:00:00Z", "vm-b", "acme", vcpu=4),
+    _server("2026-09-04T00:00:00Z", "vm-b", "acme", "delete", vcpu=4),
+    _server("2026-10-01T00:00:00Z", "vm-c", "acme", vcpu=1),
+    _server("2026-10-02T12:00:00Z", "vm-c", "acme", "delete", vcpu=1),
+    _server("2026-10-05T00:00:00Z", "vm-e", "beta", vcpu=8),
+    _server("2026-10-05T06:00:00Z", "vm-e", "beta", "delete", vcpu=8),
+]
+# By hand: vCPU × hours × 0.01 EUR; None: no report that month (the table shows —).
+EXPECTED = {
+    "acme": {"2026-08": "4.80", "2026-09": "2.88", "2026-10": "0.36"},  # 2×240, 4×72, 1×36
+    "beta": {"2026-08": "1.92", "2026-09": None, "2026-10": "0.48"},  # 8×24, —, 8×6
+}
+
+
+def _report(*arguments: str) -> subprocess.CompletedProcess[str]:
+    command = Path(sys.executable).with_name("ratecard")
+    return subprocess.run(
+        [str(command), "report", str(CONTROLS), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def trend_site(tmp_path_factory) -> tuple[Path, Path]:
+    """(samples, site) of ``--period 2026-08..2026-10``."""
+    base = tmp_path_factory.mktemp("trend")
+    samples = base / "fleet.jsonl"
+    samples.write_text("".join(json.dumps(record) + "\n" for record in MONTHS))
+    done = _report(str(samples), "--period", "2026-08..2026-10", "--format", "html")
+    assert done.returncode == 2 and "needs --out DIR" in done.stderr
+    site = base / "site"
+    done = _report(
+        str(samples), "--period", "2026-08..2026-10", "--format", "html", "--out", str(site)
+    )
+    assert done.returncode == 0, done.stderr
+    return samples, site
+
+
+def _trend_rows(parsed: Page) -> list[list[str]]:
+    return [texts(row) for row in parsed.rows("trend-0")]
+
+
+def test_a_range_of_months_shows_each_months_json_totals(trend_site):
+    samples, site = trend_site
+    card = rating.open_catalog(CONTROLS)
+    documents = {}  # (tenant, month) → the month's JSON report
+    for month in ("2026-08", "2026-09", "2026-10"):
+        for report in card.rate(samples, period=month).reports():
+            documents[report.tenant, month] = json.loads(render_json(report))
+    assert sorted(p.name for p in site.iterdir()) == ["acme.html", "beta.html", "index.html"]
+    for tenant, expected in EXPECTED.items():
+        parsed = page(site / f"{tenant}.html")
+        assert f"{tenant} — 2026-10" in " ".join(parsed.text)  # the last month's site
+        assert parsed.rows("trend-0", "thead")[0].cells[-1].text == "Total"
+        rows = parsed.rows("trend-0")
+        assert [texts(row)[0] for row in rows] == list(expected)
+        for row, (month, amount) in zip(rows, expected.items(), strict=True):
+            document = documents.get((tenant, month))
+            if amount is None:
+                assert document is None and texts(row)[1] == "—" and numbers(row) == []
+                continue
+            assert [t["amount"] for t in document["totals"]] == [amount]
+            assert numbers(row) == [amount]
+        # The site is the last month's: its totals are October's.
+        assert numbers(parsed.rows("totals")[0])[-1] == expected["2026-10"]
+    index = page(site / "index.html")
+    assert [cell.text for cell in index.rows("trend-0", "thead")[0].cells] == [
+        "Month",
+        "acme",
+        "beta",
+        "Total",
+    ]
+    assert [numbers(row) for row in index.rows("trend-0")] == [
+        ["4.80", "1.92", "6.72"],
+        ["2.88", "2.88"],
+        ["0.36", "0.48", "0.84"],
+    ]
+    assert texts(index.rows("trend-0")[1])[2] == "—"
+
+
+def test_a_single_month_has_no_trend(site):
+    _, html = site
+    assert "h-trend" not in (html / "index.html").read_text("utf-8")
+    assert "h-trend" not in (html / "proj-7.html").read_text("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("period", "extra", "message"),
+    [
+        ("2026-08..2026-10", ("--format", "json"), "a range of months needs --format html"),
+        ("2026-10..2026-08", ("--format", "html"), "the first month is after the last"),
+        ("2026-01..2029-01", ("--format", "html"), "37 months, at most 36"),
+        ("2026-08..2026-10-01", ("--format", "html"), "a range is YYYY-MM..YYYY-MM (months"),
+    ],
+)
+def test_bad_ranges_are_one_line_errors(trend_site, tmp_path, period, extra, message):
+    samples, _ = trend_site
+    done = _report(str(samples), "--period", period, *extra, "--out", str(tmp_path / "out"))
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith(f"ratecard: error: --period {period!r}: {message}")
+
+
+def test_a_range_cannot_read_stdin_twice(trend_site, tmp_path):
+    samples, _ = trend_site
+    command = Path(sys.executable).with_name("ratecard")
+    arguments = ["-", "--period", "2026-08..2026-10", "--format", "html", "--out", tmp_path / "o"]
+    done = subprocess.run(
+        [str(command), "report", str(CONTROLS), *map(str, arguments)],
+        input=samples.read_text(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "ratecard: error: --period '2026-08..2026-10': samples from stdin (-) can be read "
+        "only once, a range rates them once per month"
+    ]
+
+
+def test_chromium_runs_the_script_on_a_trend_site(trend_site, tmp_path):
+    browser = chromium_browser()
+    _, site = trend_site
+    dom = run_chromium(browser, tmp_path / "profile", "--dump-dom", (site / "acme.html").as_uri())
+    assert 'data-enhanced="sort filter"' in dom and 'id="trend-0"' in dom

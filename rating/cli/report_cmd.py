@@ -18,21 +18,27 @@ from rating.currencies import require_currency
 from rating.errors import RatecardError
 from rating.load.imports import ImportPolicy
 from rating.outputs import writable_directory
-from rating.period import Period, stamp
+from rating.period import Period, month_range, stamp
 from rating.report.build import GRANULARITIES
 from rating.report.dimensions import parse_dimensions
 from rating.report.output import FORMATS
 from rating.report.rounding import ROUNDING_MODES
 
 if TYPE_CHECKING:
-    from rating.api import Ratecard, Rated
+    from rating.api import Ratecard, Rated, Reports
     from rating.report.gauges import SiteControls
 
 
 @click.command()
 @click.argument("catalog", type=click.Path(exists=True, path_type=Path))
 @click.argument("samples", nargs=-1, required=True)
-@click.option("--period", "period_text", required=True, help="YYYY-MM or YYYY-MM-DD/YYYY-MM-DD.")
+@click.option(
+    "--period",
+    "period_text",
+    required=True,
+    help="YYYY-MM or YYYY-MM-DD/YYYY-MM-DD; YYYY-MM..YYYY-MM (html only): the last month's "
+    "site with a trend across the months.",
+)
 @click.option(
     "--as-of",
     "as_of_text",
@@ -105,7 +111,16 @@ def report(
     """
     from rating.report import read_fx_csv
 
-    period = Period.parse(period_text)
+    months = month_range(period_text)
+    if months is not None:
+        if fmt != "html":
+            raise RatecardError(f"--period {period_text!r}: a range of months needs --format html")
+        if "-" in samples:
+            raise RatecardError(
+                f"--period {period_text!r}: samples from stdin (-) can be read only once, "
+                "a range rates them once per month"
+            )
+    period = Period.parse(period_text) if months is None else months[-1]
     as_of = instant(as_of_text, "--as-of") if as_of_text is not None else None
     if by is not None:
         parse_dimensions(by)  # a misspelt dimension fails before the work
@@ -116,26 +131,34 @@ def report(
     if base_currency is not None:
         require_currency(base_currency, "--base-currency")
     card = open_checked(catalog, imports)
-    rated = rate_with_progress(
-        card,
-        samples,
-        period=period,
-        as_of=as_of,
-        interval=interval,
-        interval_for=interval_for,
-        **engine.arguments(),
-    )
-    label = period.label if rated.as_of is None else f"{period.label} to {stamp(rated.as_of)}"
-    reconcile(label, rated.counts, rated.unmatched, strict=strict)
-    reports = rated.reports(
-        tenants=tenants or None,
-        fx=fx,
-        base_currency=base_currency,
-        rounding=rounding,
-        generated_at=generated,
-        by=by or (),
-        granularity=granularity,
-    )
+
+    def rate_month(month: Period, until: datetime | None) -> tuple[Rated, Reports]:
+        rated = rate_with_progress(
+            card,
+            samples,
+            period=month,
+            as_of=until,
+            interval=interval,
+            interval_for=interval_for,
+            **engine.arguments(),
+        )
+        label = month.label if rated.as_of is None else f"{month.label} to {stamp(rated.as_of)}"
+        reconcile(label, rated.counts, rated.unmatched, strict=strict)
+        return rated, rated.reports(
+            tenants=tenants or None,
+            fx=fx,
+            base_currency=base_currency,
+            rounding=rounding,
+            generated_at=generated,
+            by=by or (),
+            granularity=granularity,
+        )
+
+    # A range rates each month on its own (the same samples); the site is the last month's.
+    earlier = [(month, rate_month(month, None)[1]) for month in (months or [])[:-1]]
+    rated, reports = rate_month(period, as_of)
+    if months is not None:
+        reports = reports.with_trend([*earlier, (period, reports)])
     if out is not None:
         if fmt == "html":  # the site's quota and budget gauges, when the catalog has any
             gauges = _site_controls(card, samples, rated, interval, interval_for)

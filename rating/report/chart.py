@@ -17,7 +17,7 @@ page's stylesheet maps to light and dark palettes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
@@ -28,6 +28,9 @@ from rating.report.daily import split_by_day, utc_days
 from rating.report.model import TenantReport, TopLine
 
 PALETTE_SIZE = 8
+Trend = Sequence[tuple[date, Sequence[TenantReport]]]
+"""The reports of each month of a ``--period A..B`` run: (first day of the month, reports),
+in order."""
 _WIDTH = Decimal(720)
 _HEIGHT = Decimal(240)
 _LEFT = Decimal(64)
@@ -85,11 +88,21 @@ def daily_series(report: TenantReport) -> list[DailySeries]:
     ]
 
 
-def render_svg(series: DailySeries, *, title_id: str, desc_id: str) -> Markup:
+def render_svg(
+    series: DailySeries,
+    *,
+    title_id: str,
+    desc_id: str,
+    title: str | None = None,
+    desc: str | None = None,
+    x_label: Callable[[date], str] | None = None,
+) -> Markup:
     """The series as a stacked bar chart, one bar per day, as inline SVG markup.
 
-    Every text from the report (group labels) is escaped here: the SVG is
-    built as text outside the template and handed to it as Markup.
+    ``title``, ``desc`` and ``x_label`` (a bar's axis label and tooltip) default to the
+    daily chart's; the trend passes its own (a bar per month). Every text from the
+    report (group labels) is escaped here: the SVG is built as text outside the
+    template and handed to it as Markup.
     """
     low = min((_stack_low(series, day) for day in series.days), default=Decimal(0))
     high = max((_stack_high(series, day) for day in series.days), default=Decimal(0))
@@ -104,10 +117,9 @@ def render_svg(series: DailySeries, *, title_id: str, desc_id: str) -> Markup:
     parts = [
         f'<svg class="chart" viewBox="0 0 {_WIDTH} {_HEIGHT}" role="img" '
         f'aria-labelledby="{title_id} {desc_id}">',
-        f'<title id="{title_id}">Daily cost in {escape(series.currency)} by product group</title>',
-        f'<desc id="{desc_id}">Stacked bars, one per day of the period; the table '
-        f"“Daily cost in {escape(series.currency)} as a table” below the chart lists "
-        "the same amounts.</desc>",
+        f'<title id="{title_id}">'
+        f"{escape(title or f'Daily cost in {series.currency} by product group')}</title>",
+        f'<desc id="{desc_id}">{escape(desc or _daily_desc(series.currency))}</desc>',
     ]
     for tick in ticks:
         parts.append(
@@ -133,19 +145,28 @@ def render_svg(series: DailySeries, *, title_id: str, desc_id: str) -> Markup:
             parts.append(
                 f'<rect class="g{number % PALETTE_SIZE}" x="{x}" y="{y(top)}" '
                 f'width="{width}" height="{_px(y(bottom) - y(top))}">'
-                f"<title>{day.isoformat()} {escape(group)}: {value.normalize():f} "
+                f"<title>{escape(x_label(day) if x_label else day.isoformat())} "
+                f"{escape(group)}: {value.normalize():f} "
                 f"{escape(series.currency)}</title></rect>"
             )
         if index % label_every == 0:
             parts.append(
                 f'<text class="tick" x="{_px(_LEFT + band * index + band / 2)}" '
-                f'y="{_HEIGHT - 10}" text-anchor="middle">{day.day}</text>'
+                f'y="{_HEIGHT - 10}" text-anchor="middle">'
+                f"{escape(x_label(day) if x_label else day.day)}</text>"
             )
     parts.append(
         f'<line class="axis" x1="{_LEFT}" x2="{_WIDTH - _RIGHT}" y1="{y(Decimal(0))}" '
         f'y2="{y(Decimal(0))}"/></svg>'
     )
     return Markup("".join(parts))
+
+
+def _daily_desc(currency: str) -> str:
+    return (
+        f"Stacked bars, one per day of the period; the table “Daily cost in {currency} as a "
+        "table” below the chart lists the same amounts."
+    )
 
 
 def axis_ticks(low: Decimal, high: Decimal) -> list[Decimal]:
@@ -179,3 +200,27 @@ def _px(value: Decimal) -> Decimal:
 def nonzero_days(series: DailySeries) -> Iterable[date]:
     """Days with any cost, for the chart's data table (empty days are left out)."""
     return (day for day in series.days if any(series.amount(g, day) for g in series.groups))
+
+
+def trend_series(months: Trend, tenant: str | None = None) -> list[DailySeries]:
+    """The trend across months, one series per currency: a bar per month (``days`` are the
+    months' first days) of ``tenant``'s report total, one group "Total"; or, for no
+    tenant, of every tenant's total stacked, a group per tenant. The amounts are the
+    reports' rounded ``totals``; a tenant without a report (or without the currency) in
+    a month has no amount for it (:meth:`DailySeries.amounts` lacks the key)."""
+    amounts: dict[str, dict[tuple[str, date], Decimal]] = {}
+    groups: dict[str, list[str]] = {}
+    for month, reports in months:
+        for report in reports:
+            if tenant is not None and report.tenant != tenant:
+                continue
+            group = "Total" if tenant is not None else report.tenant
+            for total in report.totals:
+                amounts.setdefault(total.currency, {})[(group, month)] = total.amount
+                if group not in groups.setdefault(total.currency, []):
+                    groups[total.currency].append(group)
+    days = tuple(month for month, _ in months)
+    return [
+        DailySeries(currency, days, tuple(sorted(groups[currency])), amounts[currency])
+        for currency in sorted(amounts)
+    ]

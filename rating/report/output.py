@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rating.errors import RatecardError
 from rating.report.breakdowns import Breakdown
@@ -43,6 +44,9 @@ from rating.report.render_table import (
     render_table,
 )
 
+if TYPE_CHECKING:
+    from rating.report.chart import Trend
+
 FORMATS = ("table", "json", "csv", "parquet", "html")
 _EXTENSIONS = {"table": "txt", "json": "json", "csv": "csv", "parquet": "parquet", "html": "html"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -72,14 +76,15 @@ def write_directory(
     *,
     breakdowns: Sequence[Breakdown] = (),
     controls: SiteControls | None = None,
+    trend: Trend = (),
 ) -> list[Path]:
     """Write ``<tenant>.<ext>`` per report and ``chargeback.<ext>``; returns the paths written.
 
     ``breakdowns`` (the same run by cell, service category, label) and ``controls`` (quota
-    and budget gauges) are shown by ``html``.
+    and budget gauges) are shown by ``html``, and ``trend`` (the reports of several months).
     """
     if fmt == "html":
-        pages = html_pages(reports, str(out), breakdowns, controls)
+        pages = html_pages(reports, str(out), breakdowns, controls, trend)
         out.mkdir(parents=True, exist_ok=True)
         for name, page in pages:
             (out / name).write_text(page, encoding="utf-8")
@@ -98,6 +103,7 @@ def html_pages(
     where: str,
     breakdowns: Sequence[Breakdown] = (),
     controls: SiteControls | None = None,
+    trend: Trend = (),
 ) -> list[tuple[str, str]]:
     """The HTML site as (file name, page): ``<tenant>.html`` per report, then ``index.html``;
     ``where`` (the directory or export target) names the site in errors."""
@@ -105,7 +111,7 @@ def html_pages(
     _html_supported(reports)
     from rating.report.render_html import site_pages  # Jinja2 only when needed
 
-    return site_pages(reports, names, breakdowns, controls)
+    return site_pages(reports, names, breakdowns, controls, trend)
 
 
 def _file_names(reports: list[TenantReport], fmt: str, where: str) -> list[str]:

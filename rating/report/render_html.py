@@ -22,6 +22,7 @@ import base64
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -36,16 +37,19 @@ from rating.report.chargeback import chargeback_summary
 from rating.report.chart import (
     PALETTE_SIZE,
     DailySeries,
+    Trend,
     daily_series,
     group_label,
     nonzero_days,
     render_svg,
+    trend_series,
 )
 from rating.report.gauges import SiteControls, tenant_gauges, worst_levels
 from rating.report.lines import text
 from rating.report.model import DiscountLine, Group, TenantReport, TopLine
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
+
 INDEX = "index.html"
 
 
@@ -62,15 +66,17 @@ def site_pages(
     names: Sequence[str],
     breakdowns: Sequence[Breakdown] = (),
     controls: SiteControls | None = None,
+    trend: Trend = (),
 ) -> list[tuple[str, str]]:
-    """(file name, HTML) per report (``names``, in report order), then ``index.html``."""
+    """(file name, HTML) per report (``names``, in report order), then ``index.html``;
+    ``trend`` (several months) adds a trend section to every page."""
     pages = dict(zip((r.tenant for r in reports), names, strict=True))
     return [
         *(
-            (name, render_tenant_page(report, breakdowns, controls))
+            (name, render_tenant_page(report, breakdowns, controls, trend))
             for report, name in zip(reports, names, strict=True)
         ),
-        (INDEX, render_index(reports, pages, breakdowns, controls)),
+        (INDEX, render_index(reports, pages, breakdowns, controls, trend)),
     ]
 
 
@@ -79,6 +85,7 @@ def render_index(
     pages: dict[str, str],
     breakdowns: Sequence[Breakdown] = (),
     controls: SiteControls | None = None,
+    trend: Trend = (),
 ) -> str:
     """The period's totals per tenant, per seller and product group, per cell, service
     category and label, and the chargeback."""
@@ -108,6 +115,8 @@ def render_index(
         has_base=any(row.base_currency for row in rows),
         breakdowns=[_index_breakdown(number, b) for number, b in enumerate(breakdowns)],
         levels=worst_levels(controls),
+        trends=_trends(trend, None),
+        palette=PALETTE_SIZE,
     )
 
 
@@ -115,6 +124,7 @@ def render_tenant_page(
     report: TenantReport,
     breakdowns: Sequence[Breakdown] = (),
     controls: SiteControls | None = None,
+    trend: Trend = (),
 ) -> str:
     """One tenant's report: totals, lines with rounding, details, discounts, breakdowns,
     chart, drill-down."""
@@ -162,6 +172,7 @@ def render_tenant_page(
         charts=[_chart(number, series) for number, series in enumerate(daily_series(report))],
         palette=PALETTE_SIZE,
         gauges=tenant_gauges(controls, report.tenant),
+        trends=_trends(trend, report.tenant),
     )
 
 
@@ -183,6 +194,51 @@ def _chart(number: int, series: DailySeries) -> dict[str, Any]:
             _exact(series.group_total(group), series.currency) for group in series.groups
         ],
     }
+
+
+def _trends(trend: Trend, tenant: str | None) -> list[dict[str, Any]]:
+    """The trend charts (a tenant's totals, or on the index every tenant's stacked) and
+    their tables: a month without the tenant's report, or without the currency, is None
+    (shown "—"); the month total on the index adds the tenants that have one."""
+    if len(trend) < 2:
+        return []
+    charts = []
+    for number, series in enumerate(trend_series(trend, tenant)):
+        months = []
+        for month in series.days:
+            cells = [series.amounts.get((group, month)) for group in series.groups]
+            present = [cell for cell in cells if cell is not None]
+            total = sum(present, Decimal(0)) if present else None
+            months.append(
+                (
+                    _month(month),
+                    [None if cell is None else _rounded(cell) for cell in cells],
+                    None if total is None else _rounded(total),
+                )
+            )
+        name = f"trend-{number}"
+        charts.append(
+            {
+                "number": number,
+                "series": series,
+                "svg": render_svg(
+                    series,
+                    title_id=f"{name}-t",
+                    desc_id=f"{name}-d",
+                    title=f"Monthly total in {series.currency}",
+                    desc=f"{'Bars' if tenant else 'Bars stacked by tenant'}, one per month; "
+                    f"the table “Monthly total in {series.currency} as a table” below the "
+                    "chart lists the same amounts.",
+                    x_label=_month,
+                ),
+                "months": months,
+            }
+        )
+    return charts
+
+
+def _month(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
 
 
 def _group_totals(groups: Sequence[Group]) -> list[dict[str, Any]]:
