@@ -140,12 +140,24 @@ def catalogs(draw):
     return dataclasses.replace(catalog, dimensions=dimensions)
 
 
+# Where a steady resource's samples start: a few grid steps before the off-grid
+# validity boundaries products draw (07:50, 12:10), so its run reaches across one.
+_STEADY_STARTS = [utc("2026-10-01T06:40:00Z"), utc("2026-10-01T11:00:00Z")]
+
+
 @st.composite
 def sample_rows(draw):
     rows = []
     for rid in range(draw(st.integers(1, 4))):
-        count = draw(st.integers(0, 10))
-        times = sorted(draw(st.lists(st.sampled_from(TIMES), min_size=count, max_size=count)))
+        # A steady resource reports every 20 minutes without changing, so its samples
+        # form one run (only an entry's boundary cuts it); the others are scattered.
+        steady = draw(st.booleans())
+        if steady:
+            first = TIMES.index(draw(st.sampled_from(_STEADY_STARTS)))
+            times = TIMES[first : first + draw(st.integers(2, 10))]
+        else:
+            count = draw(st.integers(0, 10))
+            times = sorted(draw(st.lists(st.sampled_from(TIMES), min_size=count, max_size=count)))
         tenant = draw(st.sampled_from(["t1", "t2", None]))
         location = draw(st.sampled_from(["eu-de-1", "eu-de-2"]))
         # Often no cell; else one cell, or a cell per sample (moves between cells).
@@ -153,7 +165,13 @@ def sample_rows(draw):
         # Labels: a team that may change between samples, a namespace (cellFromLabel).
         teams = draw(st.sampled_from([[None], ["blue"], ["blue", "green", None]]))
         namespaces = draw(st.sampled_from([[None], ["ns1"], ["ns1", "c1", None]]))
+        if steady:
+            cells, teams, namespaces = cells[:1], teams[:1], namespaces[:1]
+        held: dict | None = None  # a steady resource's one row, repeated
         for time in times:
+            if held is not None:
+                rows.append({**held, "time": time})
+                continue
             traits = {
                 "state": draw(st.sampled_from(STATES)),
                 "vcpu": draw(st.sampled_from([1, 2, 4])),
@@ -172,10 +190,13 @@ def sample_rows(draw):
                     "label.team": draw(st.sampled_from(teams)),
                     "label.ns": draw(st.sampled_from(namespaces)),
                     "location": location,
-                    "event": draw(st.sampled_from([None] * 6 + ["create", "update", "delete"])),
+                    "event": None
+                    if steady
+                    else draw(st.sampled_from([None] * 6 + ["create", "update", "delete"])),
                     "traits": traits,
                 }
             )
+            held = rows[-1] if steady else None
     return rows
 
 

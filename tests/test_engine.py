@@ -97,6 +97,83 @@ def test_a_catalog_without_products_leaves_every_sample_unmatched():
     assert oracle.line_items.num_rows == 0 and oracle.counts == result.counts
 
 
+def test_samples_before_an_entry_becomes_valid_count_as_unmatched():
+    # Hourly samples at 08, 09 and 10 h; the only entry is valid from 10:30. The 08 and
+    # 09 h samples end before it: unmatched; the 10 h one (10:00-11:00) is rated for
+    # its last half hour.
+    catalog = make_catalog([make_product(valid_from="2026-10-01T10:30:00Z")])
+    rows = [{"time": f"2026-10-01T{hour:02d}:00:00Z"} for hour in (8, 9, 10)]
+    oracle = reference.rate(catalog, samples_table(rows).to_batches(), OCT)
+    assert (oracle.counts.rated, oracle.counts.unmatched) == (1, 2)
+    assert run(catalog, rows).counts == oracle.counts
+
+
+@pytest.mark.parametrize(
+    ("products", "period", "times", "rated"),
+    [
+        # Valid until 10:30: the 10 h sample is rated for its first half hour, the
+        # 11 h one is not.
+        (
+            [make_product(valid_until="2026-10-01T10:30:00Z")],
+            OCT,
+            [
+                "2026-10-01T08:00:00Z",
+                "2026-10-01T09:00:00Z",
+                "2026-10-01T10:00:00Z",
+                "2026-10-01T11:00:00Z",
+            ],
+            3,
+        ),
+        # A price change at 10:30 (one entry ends as the next starts): all rated.
+        (
+            [
+                make_product(valid_until="2026-10-01T10:30:00Z"),
+                make_product(unit_price="2", valid_from="2026-10-01T10:30:00Z"),
+            ],
+            OCT,
+            [
+                "2026-10-01T08:00:00Z",
+                "2026-10-01T09:00:00Z",
+                "2026-10-01T10:00:00Z",
+                "2026-10-01T11:00:00Z",
+            ],
+            4,
+        ),
+        # A calendar-month entry valid from 00:30 on the month start inside the period
+        # (cut there too): the 22 and 23 h samples end before it, the 00 h one reaches it.
+        (
+            [make_product(unit="mo_cal", valid_from="2026-10-01T00:30:00Z")],
+            ACROSS,
+            ["2026-09-30T22:00:00Z", "2026-09-30T23:00:00Z", "2026-10-01T00:00:00Z"],
+            1,
+        ),
+        # The same entry valid until 00:30 instead: the 01 h sample is unmatched.
+        (
+            [make_product(unit="mo_cal", valid_until="2026-10-01T00:30:00Z")],
+            ACROSS,
+            [
+                "2026-09-30T22:00:00Z",
+                "2026-09-30T23:00:00Z",
+                "2026-10-01T00:00:00Z",
+                "2026-10-01T01:00:00Z",
+            ],
+            3,
+        ),
+    ],
+    ids=["valid-until", "price-change", "month-valid-from", "month-valid-until"],
+)
+def test_each_sample_of_a_run_counts_by_its_own_interval(products, period, times, rated):
+    # A run of equal hourly samples cut by a validity boundary inside its last sample's
+    # interval: each sample counts as rated when its own interval is priced anywhere.
+    catalog = make_catalog(products)
+    rows = [{"time": time} for time in times]
+    oracle = reference.rate(catalog, samples_table(rows).to_batches(), period)
+    assert (oracle.counts.rated, oracle.counts.unmatched) == (rated, len(rows) - rated)
+    result = run(catalog, rows, period)
+    assert result.counts == oracle.counts
+    assert result.line_items.to_pylist() == oracle.line_items.to_pylist()
+
+
 def test_tenant_move_splits_the_slice_like_the_reference():
     # vm-1: 2 h in proj-a then 3 h in proj-b, contiguous, same entry → two lines.
     rows = [

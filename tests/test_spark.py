@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ratefixtures import make_catalog, sample, samples_table
+from ratefixtures import make_catalog, make_product, sample, samples_table
 from strategies import catalogs, options_st, sample_rows
 from test_price_time import (
     ANSWER_A,
@@ -36,7 +36,7 @@ from rating.load.catalog import load_catalog
 from rating.load.samples import open_samples
 from rating.load.samples.schema import ENVELOPE_COLUMNS
 from rating.period import Period
-from rating.rate import engine
+from rating.rate import engine, reference
 from rating.rate.result import line_item_schema
 from rating.rate.spark import rate_on_spark, start_session
 
@@ -211,6 +211,18 @@ def test_prices_in_time_known_answers(spark, tmp_path, case, expected):
     embedded = engine.rate(case.catalog, table.to_batches(), case.period)
     assert actual.line_items.to_pylist() == embedded.line_items.to_pylist()
     assert actual.counts == embedded.counts
+
+
+def test_samples_of_a_run_count_by_their_own_interval_on_spark(spark, tmp_path):
+    """Hourly samples at 08, 09 and 10 h, one run; the entry is valid from 10:30: only the
+    10 h sample reaches it (rated 1, unmatched 2), as on DuckDB and in the reference."""
+    catalog = make_catalog([make_product(valid_from="2026-10-01T10:30:00Z")])
+    traits = {"vcpu": 2, "ramMb": 512, "state": "ACTIVE"}  # what the resource type requires
+    table = samples_table([sample(f"2026-10-01T{h:02d}:00:00Z", traits=traits) for h in (8, 9, 10)])
+    path = flat_parquet(table, tmp_path / "samples.parquet")
+    actual = rate_on_spark(spark, catalog, [path], OCT).collect()
+    assert (actual.counts.rated, actual.counts.unmatched) == (1, 2)
+    assert actual.counts == reference.rate(catalog, table.to_batches(), OCT).counts
 
 
 def test_the_python_api_rates_on_spark_like_on_duckdb(spark):

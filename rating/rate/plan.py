@@ -1050,21 +1050,33 @@ def _rating_stages(sh: _Shape) -> tuple[Stage, ...]:
           {uval} AS uval, {", ".join(f"v.{d.identifier(c)}" for c in sh.carried)}
         FROM pieces v LEFT JOIN sig_match m ON v.covered AND {sig_on}
         LEFT JOIN entries e ON e.entry_idx = m.entry_idx"""
-    # 4. Status of every kept row: rated when some piece is; a delete inherits the
-    # interval it closes.
+    # 4. Status of every kept row: rated when some piece of its own interval is; a
+    # delete inherits the interval it closes. A run's samples share their validity
+    # segment (_run_break), so a boundary can only fall in its last sample's
+    # interval: the others lie within the first piece's segment and take its
+    # status, the last one the best of all pieces. Where they differ the run
+    # counts as two rows, both keyed by its start.
+    code = "CASE WHEN NOT covered THEN 0 WHEN entry_idx IS NULL THEN 1 ELSE 2 END"
+
+    def named(code: str) -> str:  # a status code's name
+        return f"CASE {code} WHEN 0 THEN 'outside_period' WHEN 1 THEN 'unmatched' ELSE 'rated' END"
+
     status = f"""
         WITH st AS (
           SELECT resource_id, t, n, event, resource_type, prev_event,
-            CASE max(CASE WHEN NOT covered THEN 0 WHEN entry_idx IS NULL THEN 1 ELSE 2 END)
-                 WHEN 0 THEN 'outside_period' WHEN 1 THEN 'unmatched' ELSE 'rated' END AS status
+            max(CASE WHEN first_piece THEN {code} END) AS head, max({code}) AS best
           FROM joined WHERE entry_idx IS NULL OR pno = 1
           GROUP BY resource_id, t, n, event, resource_type, prev_event
         )
-        SELECT resource_id, t, n, resource_type, status FROM st
-        WHERE event IS DISTINCT FROM 'delete'
+        SELECT resource_id, t, n - 1 AS n, resource_type, {named("head")} AS status FROM st
+        WHERE n > 1 AND head < best AND event IS DISTINCT FROM 'delete'
+        UNION ALL
+        SELECT resource_id, t, CASE WHEN head < best THEN 1 ELSE n END AS n, resource_type,
+          {named("best")} AS status
+        FROM st WHERE event IS DISTINCT FROM 'delete'
         UNION ALL
         SELECT d.resource_id, d.t, d.n, d.resource_type,
-          CASE WHEN o.status IS NOT NULL THEN o.status
+          CASE WHEN o.best IS NOT NULL THEN {named("o.best")}
                WHEN d.t >= {p0} AND d.t < {p1} THEN 'unmatched'
                ELSE 'outside_period' END AS status
         FROM (SELECT * FROM st WHERE event = 'delete') d
