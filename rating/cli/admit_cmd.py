@@ -19,9 +19,8 @@ import click
 from rating.cli.catalog_options import catalog_options
 from rating.cli.control_options import instant
 from rating.cli.interval_options import interval_options
-from rating.cli.quota_cmd import reconcile_state
 from rating.cli.rating_run import open_checked
-from rating.cli.reconciliation import reconcile
+from rating.cli.reconciliation import reconcile, reconcile_state
 from rating.cli.traits_cmd import traits_option
 from rating.load.imports import ImportPolicy
 from rating.period import stamp

@@ -23,9 +23,8 @@ import click
 from rating.cli.catalog_options import catalog_options
 from rating.cli.control_options import instant
 from rating.cli.interval_options import interval_options
-from rating.cli.quota_cmd import reconcile_state
 from rating.cli.rating_run import open_checked
-from rating.cli.reconciliation import reconcile, strict_option
+from rating.cli.reconciliation import reconcile, reconcile_state, strict_option
 from rating.cli.traits_cmd import traits_option
 from rating.errors import RatecardError
 from rating.load.imports import ImportPolicy

@@ -21,15 +21,13 @@ from rating.cli.catalog_options import catalog_options
 from rating.cli.control_options import fail_on, fail_on_option, format_option, instant
 from rating.cli.interval_options import interval_options
 from rating.cli.rating_run import open_checked
-from rating.cli.reconciliation import strict_option, unrated
+from rating.cli.reconciliation import reconcile_state, strict_option
 from rating.cli.traits_cmd import traits_option
-from rating.errors import RatecardError
 from rating.load.imports import ImportPolicy
 from rating.period import stamp
 
 if TYPE_CHECKING:
     from rating.control.quota import QuotaUse
-    from rating.control.state import StateCounts
 
 
 @click.group()
@@ -86,31 +84,6 @@ def status(
 
 def _fail_on(threshold: str | None, uses: list[QuotaUse]) -> None:
     fail_on(threshold, [(use.quota.id, use.level.value) for use in uses], "quota")
-
-
-def reconcile_state(label: str, counts: StateCounts, *, strict: bool) -> None:
-    """The samples' reconciliation on stderr; rejects warned about (or, with strict, fatal)."""
-    click.echo(
-        f"at {label}: samples read {counts.read:,}, current {counts.current:,}, "
-        f"deleted {counts.deleted:,}, ended {counts.ended:,}, superseded {counts.superseded:,}, "
-        f"after {counts.after:,}, rejected {counts.rejected:,}, "
-        f"duplicates {counts.duplicates:,}",
-        err=True,
-    )
-    if not counts.reconciles:  # a bug, never the user's input
-        click.echo("ratecard: warning: counts do not reconcile", err=True)
-    problem = unrated_rejects(counts)
-    if problem and strict:
-        raise RatecardError(f"--strict: {problem}", exit_code=1)
-    if problem:
-        click.echo(f"ratecard: warning: {problem}", err=True)
-
-
-def unrated_rejects(counts: StateCounts) -> str | None:
-    """The rejected samples, said as the rating commands say it."""
-    from rating.rate.result import Counts
-
-    return unrated(Counts(read=counts.read, rejected=counts.rejected))
 
 
 def quota_table(uses: list[QuotaUse]) -> str:

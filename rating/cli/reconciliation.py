@@ -17,6 +17,7 @@ import click
 from rating.errors import RatecardError
 
 if TYPE_CHECKING:  # the rating modules pull in PyArrow; --help should not
+    from rating.control.state import StateCounts
     from rating.rate.result import Counts, UnmatchedGroup
 
 strict_option = click.option(
@@ -55,9 +56,29 @@ def reconcile(
             "(include their earlier events, or a state snapshot at the period start)",
             err=True,
         )
-    if not counts.reconciles:  # a bug, never the user's input
+    _settle(counts.reconciles, unrated(counts), strict=strict)
+
+
+def reconcile_state(label: str, counts: StateCounts, *, strict: bool) -> None:
+    """The resource-state reconciliation (quota status, admit, alerts) on stderr; its
+    rejects warned about, or with ``strict`` fatal, as :func:`reconcile` does."""
+    from rating.rate.result import Counts
+
+    click.echo(
+        f"at {label}: samples read {counts.read:,}, current {counts.current:,}, "
+        f"deleted {counts.deleted:,}, ended {counts.ended:,}, superseded {counts.superseded:,}, "
+        f"after {counts.after:,}, rejected {counts.rejected:,}, "
+        f"duplicates {counts.duplicates:,}",
+        err=True,
+    )
+    rejected = unrated(Counts(read=counts.read, rejected=counts.rejected))
+    _settle(counts.reconciles, rejected, strict=strict)
+
+
+def _settle(reconciles: bool, problem: str | None, *, strict: bool) -> None:
+    """The end of every reconciliation: the bug warning, then lost samples warned or fatal."""
+    if not reconciles:  # a bug, never the user's input
         click.echo("ratecard: warning: counts do not reconcile", err=True)
-    problem = unrated(counts)
     if problem and strict:
         raise RatecardError(f"--strict: {problem}", exit_code=1)
     if problem:
