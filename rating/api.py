@@ -662,6 +662,8 @@ def _interim(period: Period | None, as_of: datetime) -> tuple[Period, datetime |
 
     if period is None:
         raise RatecardError("--as-of needs --period: the period the interim invoice is part of")
+    if as_of.utcoffset() is None:
+        raise RatecardError(f"--as-of {as_of.isoformat()}: no time zone (give a UTC offset)")
     if as_of <= period.start:
         raise RatecardError(
             f"--as-of {text(as_of)}: not after the start of period {period.label} "

@@ -99,3 +99,10 @@ def test_the_api_rates_up_to_as_of(month: Path) -> None:
     assert (rated.as_of, rated.period.end, rated.period.label) == (at, at, "2026-10")
     (tenant,) = rated.reports()
     assert (tenant.as_of, str(tenant.totals[0].amount)) == (at, "29.76")
+
+
+def test_the_api_refuses_a_naive_as_of(month: Path) -> None:
+    """A datetime without a zone names no instant: one clear error, not a TypeError."""
+    opened = rating.open_catalog(CATALOG)
+    with pytest.raises(rating.RatecardError, match=r"^--as-of 2026-10-16T12:00:00: no time zone"):
+        opened.rate(str(month), period="2026-10", as_of=datetime(2026, 10, 16, 12))

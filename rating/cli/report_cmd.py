@@ -20,7 +20,7 @@ from rating.load.imports import ImportPolicy
 from rating.outputs import writable_directory
 from rating.period import Period, month_range, stamp
 from rating.report.build import GRANULARITIES
-from rating.report.dimensions import parse_dimensions
+from rating.report.dimensions import parse_dimensions, require_declared
 from rating.report.output import FORMATS
 from rating.report.rounding import ROUNDING_MODES
 
@@ -122,8 +122,8 @@ def report(
             )
     period = Period.parse(period_text) if months is None else months[-1]
     as_of = instant(as_of_text, "--as-of") if as_of_text is not None else None
-    if by is not None:
-        parse_dimensions(by)  # a misspelt dimension fails before the work
+    # A misspelt dimension fails before the work, an undeclared label once the catalog is read.
+    dimensions = parse_dimensions(by) if by is not None else ()
     generated = _parse_timestamp(generated_at) if generated_at else None
     fx = read_fx_csv(fx_path) if fx_path else None  # a bad file fails before the work
     if out is not None:
@@ -131,6 +131,7 @@ def report(
     if base_currency is not None:
         require_currency(base_currency, "--base-currency")
     card = open_checked(catalog, imports)
+    require_declared(dimensions, card.model.dimensions.labels)
 
     def rate_month(month: Period, until: datetime | None) -> tuple[Rated, Reports]:
         rated = rate_with_progress(

@@ -69,6 +69,13 @@ def values_key(values: Iterable[str | None]) -> tuple[tuple[bool, str], ...]:
     return tuple((value is not None, value or "") for value in values)
 
 
+def require_declared(dimensions: Iterable[Dimension], labels: Iterable[str]) -> None:
+    """Fail before rating when a label dimension is not one the catalog declares
+    (``labels``): the line items would lack its column, and rating first would
+    only delay the same error."""
+    require_columns(dimensions, [*_COLUMNS.values(), *(f"label.{name}" for name in labels)])
+
+
 def require_columns(dimensions: Iterable[Dimension], columns: Iterable[str]) -> None:
     """Fail when the line items lack a dimension's column (a label the catalog never declared)."""
     present = set(columns)
