@@ -15,6 +15,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -211,6 +212,7 @@ class Hook:
     url: str
     statuses: list[int]
     received: list[tuple[dict, bytes]] = field(default_factory=list)
+    delay: float = 0.0  # seconds each answer waits
 
 
 @pytest.fixture
@@ -221,6 +223,7 @@ def hook() -> Iterator[Hook]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             state.received.append((dict(self.headers), body))
+            time.sleep(state.delay)
             status = state.statuses.pop(0) if state.statuses else 200
             self.send_response(status)
             if status == 503:
@@ -253,6 +256,25 @@ def test_the_webhook_receives_each_new_alert_once(fleet: Path, tmp_path: Path, h
     assert "X-Ratecard-Signature" not in headers
     again, _ = alerts([fleet], "--at", AT, "--state", str(state), "--webhook", hook.url)
     assert again.returncode == 0 and len(hook.received) == 1  # deduplicated across runs
+
+
+def test_runs_sharing_a_state_file_take_turns(fleet: Path, tmp_path: Path, hook: Hook) -> None:
+    """Two runs at once: the second waits for the first's delivery, then finds it said.
+
+    The webhook answers after 3 s, so unlocked both runs would read an empty state
+    and both POST the alert.
+    """
+    hook.delay = 3.0
+    state = tmp_path / "alerts.json"
+    ratecard = Path(sys.executable).with_name("ratecard")
+    command = [str(ratecard), "alerts", str(CATALOG), str(fleet), "--at", AT]
+    command += ["--state", str(state), "--webhook", hook.url]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0]
+    assert len(hook.received) == 1
+    assert sorted(len(output.splitlines()) for output in outputs) == [0, 1]
+    assert len(json.loads(state.read_text())["delivered"]) == 1
 
 
 def test_a_503_is_retried(fleet: Path, tmp_path: Path, hook: Hook) -> None:

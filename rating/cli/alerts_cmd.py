@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +29,7 @@ from rating.cli.reconciliation import reconcile, reconcile_state, strict_option
 from rating.cli.traits_cmd import traits_option
 from rating.errors import RatecardError
 from rating.load.imports import ImportPolicy
+from rating.locks import exclusive
 from rating.outputs import writable_file
 from rating.period import Period, stamp
 
@@ -90,19 +92,22 @@ def alerts(
     webhook = _webhook(webhook_url, webhook_secret_file)
     if out != "-":
         writable_file(Path(out), "--out")
-    said = load_state(state_path) if state_path is not None else {}
     options = {"interval": interval, "interval_for": interval_for, "traits": traits_file}
-    crossings = _crossings(
-        open_checked(catalog, imports), list(samples), at, period, options, strict
-    )
-    fresh = new_alerts(crossings, said)
-    documents = [alert_json(alert, stamp(at)) for alert in fresh]
-    _write_lines(out, documents)
-    delivered, failure = fresh, None
-    if webhook is not None:
-        delivered, failure = _deliver(webhook, fresh, documents)
-    if state_path is not None and delivered:
-        save_state(state_path, {**said, **{alert.key: stamp(at) for alert in delivered}})
+    # Runs sharing a state file take turns from reading it to writing it back: two
+    # at once would both find an alert new and both say it.
+    with _turn(state_path):
+        said = load_state(state_path) if state_path is not None else {}
+        crossings = _crossings(
+            open_checked(catalog, imports), list(samples), at, period, options, strict
+        )
+        fresh = new_alerts(crossings, said)
+        documents = [alert_json(alert, stamp(at)) for alert in fresh]
+        _write_lines(out, documents)
+        delivered, failure = fresh, None
+        if webhook is not None:
+            delivered, failure = _deliver(webhook, fresh, documents)
+        if state_path is not None and delivered:
+            save_state(state_path, {**said, **{alert.key: stamp(at) for alert in delivered}})
     click.echo(
         f"alerts at {stamp(at)} for {period.label}: {len(crossings):,} crossings, "
         f"{len(crossings) - len(fresh):,} said before, {len(fresh):,} new, "
@@ -111,6 +116,18 @@ def alerts(
     )
     if failure is not None:
         raise RatecardError(failure, exit_code=1)
+
+
+def _turn(state_path: Path | None) -> AbstractContextManager[object]:
+    """This run's turn at the state file: a lock file beside it (``STATE.lock``), waited for.
+
+    Without a state file there is nothing to share. A lock file that cannot be
+    created (a read-only directory) leaves the run unlocked: writing the state
+    would fail there anyway, with its own error.
+    """
+    if state_path is None:
+        return nullcontext()
+    return exclusive(state_path.with_name(f"{state_path.name}.lock"), wait=True)
 
 
 def _month(text: str | None, at: datetime) -> Period:

@@ -19,8 +19,6 @@ every run.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import shutil
 import subprocess
 import tarfile
@@ -33,6 +31,7 @@ from pathlib import Path, PurePosixPath
 from rating.api import Ratecard, open_catalog
 from rating.cache import private_cache_dir
 from rating.errors import RatecardError
+from rating.locks import exclusive
 
 GIT_PREFIX = "git:"
 
@@ -97,7 +96,7 @@ def _checkout(commit: str) -> Iterator[Path]:
     leaves nothing in the way.
     """
     cache = private_cache_dir()
-    with _locked(cache / f"git-{commit}.lock") as held:
+    with exclusive(cache / f"git-{commit}.lock", wait=False) as held:
         if not held:
             with tempfile.TemporaryDirectory(prefix="ratecard-diff-") as scratch:
                 yield Path(scratch).resolve()
@@ -109,25 +108,6 @@ def _checkout(commit: str) -> Iterator[Path]:
             yield directory.resolve()
         finally:
             shutil.rmtree(directory, ignore_errors=True)
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[bool]:
-    """Whether this process alone holds the lock file ``path`` for the ``with`` block."""
-    try:
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-    except OSError:
-        yield False
-        return
-    try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            yield False
-        else:
-            yield True
-    finally:
-        os.close(descriptor)
 
 
 def _relabel(text: str, directory: str, prefix: str) -> str:
