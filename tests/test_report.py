@@ -444,6 +444,45 @@ def test_base_currency_conversion():
     assert [t.currency for t in report.totals] == ["EUR", "USD"]  # kept apart
 
 
+def test_group_subtotals_carry_their_base_currency_amounts():
+    """Each group's subtotal per currency has the Σ of its lines' converted amounts."""
+    fx = (FxRate("USD", "EUR", Decimal("0.9")),)
+    rows = [
+        item(amount="10.004"),  # 10.00 EUR
+        item(currency="USD", amount="3.333333"),  # 3.33 USD; × 0.9 = 2.9999997 → 3.00 EUR
+        item(currency="USD", amount="1.111111", seller_product_group="storage"),  # → 1.00 EUR
+    ]
+    options = {"base_currency": "EUR", "by": "product-group"}
+    (report,) = build_reports(discounts_catalog(fx_rates=fx), table(rows), PERIOD, **options)
+    compute, storage = report.groups
+    assert [(t.currency, t.amount, t.base_amount) for t in compute.totals] == [
+        ("EUR", Decimal("10.00"), Decimal("10.00")),
+        ("USD", Decimal("3.33"), Decimal("3.00")),
+    ]
+    assert [(t.currency, t.amount, t.base_amount) for t in storage.totals] == [
+        ("USD", Decimal("1.11"), Decimal("1.00"))
+    ]
+    assert report.base_total == Decimal("14.00")  # = 10.00 + 3.00 + 1.00, the groups' sum
+    document = json.loads(render_json(report))
+    assert document["groups"][1]["totals"] == [
+        {
+            "currency": "USD",
+            "amount": "1.11",
+            "exactAmount": "1.111111000000",
+            "roundingDifference": "-0.001111000000",
+            "baseAmount": "1.00",
+        }
+    ]
+    groups = [row for row in report_rows([report]) if row["level"] == "group"]
+    assert [(r["currency"], r["base_amount"], r["base_currency"]) for r in groups] == [
+        ("EUR", Decimal("10.00"), "EUR"),
+        ("USD", Decimal("3.00"), "EUR"),
+        ("USD", Decimal("1.00"), "EUR"),
+    ]
+    (storage_row,) = [r for r in render_table(report).splitlines() if "product-group: storage" in r]
+    assert storage_row.split()[-1] == "1.00"
+
+
 def test_run_fx_overrides_catalog():
     rows = [item(currency="USD", amount="10")]
     cat = discounts_catalog(fx_rates=(FxRate("USD", "EUR", Decimal("0.9")),))

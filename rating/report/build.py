@@ -200,9 +200,7 @@ class _Context:
         )
         days = self._days(keyed) if self.granularity == "day" else {}
         priced = [*lines, *discounts]
-        base_total = None
-        if self.base_currency is not None:
-            base_total = sum((line.conversion.base_amount for line in priced), Decimal(0))
+        base_total = _base_sum(priced) if self.base_currency is not None else None
         return TenantReport(
             tenant=tenant,
             period=self.period.label,
@@ -343,16 +341,23 @@ class _Context:
 
 
 def _totals(priced: Sequence[TopLine | DiscountLine]) -> tuple[Total, ...]:
-    """Per currency: Σ rounded amounts and Σ exact amounts of ``priced`` lines."""
+    """Per currency: Σ rounded amounts and Σ exact amounts of ``priced`` lines, and
+    Σ their base-currency amounts when they were converted."""
     return tuple(
         Total(
             currency=currency,
             amount=sum((line.amount for line in same), Decimal(0)),
             exact_amount=sum((line.exact_amount for line in same), Decimal(0)),
+            base_amount=_base_sum(same) if all(line.conversion for line in same) else None,
         )
         for currency in sorted({line.currency for line in priced})
         for same in [[line for line in priced if line.currency == currency]]
     )
+
+
+def _base_sum(priced: Sequence[TopLine | DiscountLine]) -> Decimal:
+    """Σ the base-currency amounts of converted lines (each rounded on its own)."""
+    return sum((line.conversion.base_amount for line in priced if line.conversion), Decimal(0))
 
 
 def _cells(rows: list[Row]) -> tuple[CellTotal, ...]:

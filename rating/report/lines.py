@@ -185,7 +185,7 @@ def _report_rows(report: TenantReport) -> Iterator[dict[str, Any]]:
     }
     if report.by:
         for group in report.groups:
-            yield from _group_rows(common, group, ())
+            yield from _group_rows(common, group, (), report.base_currency)
     else:
         for line in report.lines:
             yield from _top_rows(common, line)
@@ -216,7 +216,10 @@ def _report_rows(report: TenantReport) -> Iterator[dict[str, Any]]:
 
 
 def _group_rows(
-    common: dict[str, Any], group: Group, path: tuple[tuple[str, str | None], ...]
+    common: dict[str, Any],
+    group: Group,
+    path: tuple[tuple[str, str | None], ...],
+    base_currency: str | None,
 ) -> Iterator[dict[str, Any]]:
     """A group's subtotal rows, its day rows, then its groups' or top-level lines' rows."""
     path = (*path, (_column(group.dimension), group.value))
@@ -230,10 +233,12 @@ def _group_rows(
             "exact_amount": total.exact_amount,
             "amount": total.amount,
             "rounding_difference": total.rounding_difference,
+            "base_amount": total.base_amount,
+            "base_currency": base_currency if total.base_amount is not None else None,
         }
     yield from _day_rows(own, group.days)
     for child in group.groups:
-        yield from _group_rows(common, child, path)
+        yield from _group_rows(common, child, path, base_currency)
     for line in group.lines:
         yield from _top_rows(within, line)
 

@@ -108,6 +108,8 @@ class Total:
     currency: str
     amount: Decimal
     exact_amount: Decimal  # Σ exact amounts of the same lines
+    # Σ the same lines' base-currency amounts (each already rounded), with a base currency
+    base_amount: Decimal | None = None
 
     @property
     def rounding_difference(self) -> Decimal:

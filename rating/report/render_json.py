@@ -131,11 +131,13 @@ def _day(day: DayTotal) -> dict[str, Any]:
 
 
 def _total(total: Total) -> dict[str, Any]:
+    base = {} if total.base_amount is None else {"baseAmount": _money(total.base_amount)}
     return {
         "currency": total.currency,
         "amount": _money(total.amount),
         "exactAmount": _money(total.exact_amount),
         "roundingDifference": _money(total.rounding_difference),
+        **base,
     }
 
 

@@ -93,7 +93,7 @@ def _group_rows(group: Group, converted: bool, depth: int) -> list[list[str]]:
             total.currency,
             text(total.amount),
             _trim(total.rounding_difference),
-            *(["", ""] if converted else []),
+            *(["", text(total.base_amount)] if converted else []),
         ]
         for total in group.totals
     ]
