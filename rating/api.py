@@ -517,11 +517,13 @@ class Rated:
         rows_per_file: int = 1_000_000,
         s3: S3Options | None = None,
         on_progress: Callable[[str, int], Progress | None] | None = None,
+        controls: SiteControls | None = None,
     ) -> Publication:
         """Publish to a directory or ``s3://bucket/prefix`` (docs/export.md).
 
         ``format``: ``focus`` / ``focus-csv`` (FOCUS 1.2), ``parquet`` / ``csv`` /
-        ``json`` (line items), ``html`` (the showback site of :meth:`reports`).
+        ``json`` (line items), ``html`` (the showback site of :meth:`reports`,
+        with ``controls``' gauges when given: :meth:`Ratecard.site_controls`).
         ``s3`` holds the endpoint, region and encryption.
         ``on_progress(file, bytes)`` may return a byte-count callback per upload.
         Data objects go first, the manifest (with the reconciliation) last.
@@ -531,7 +533,7 @@ class Rated:
         if format not in EXPORT_FORMATS:
             raise RatecardError(f"format {format!r}: expected one of {', '.join(EXPORT_FORMATS)}")
         if format == "html":
-            return self._export_site(to, s3, on_progress)
+            return self._export_site(to, s3, on_progress, controls)
         name, encoding, focus = EXPORT_FORMATS[format]
         table = self.focus(provider_name=provider_name) if focus else self.line_items
         sink = _export_sink(to, s3)
@@ -551,13 +553,14 @@ class Rated:
         to: str,
         s3: S3Options | None,
         on_progress: Callable[[str, int], Progress | None] | None,
+        controls: SiteControls | None,
     ) -> Publication:
         """The showback site of :meth:`reports`: its pages, manifest and entry page."""
         from rating.export.site import Site, publish_site
         from rating.report.output import html_pages
 
-        reports = self.reports()
-        pages = html_pages(list(reports), to, reports.breakdowns())
+        reports = self.reports().with_controls(controls)
+        pages = html_pages(list(reports), to, reports.breakdowns(), reports.controls)
         site = Site(self.period.label, tuple(pages), self.catalog.version, self.counts)
         return publish_site(site, _export_sink(to, s3), on_progress=on_progress)
 

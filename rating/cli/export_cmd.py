@@ -11,7 +11,7 @@ from rating.api import EXPORT_FORMATS
 from rating.cli.catalog_options import catalog_options
 from rating.cli.interval_options import interval_options
 from rating.cli.progress import bytes_bar
-from rating.cli.rating_run import open_checked, rate_with_progress
+from rating.cli.rating_run import open_checked, rate_with_progress, site_gauges
 from rating.cli.reconciliation import reconcile, strict_option
 from rating.load.imports import ImportPolicy
 from rating.period import Period
@@ -79,14 +79,14 @@ def export(
     from rating.export import S3Options
 
     period = Period.parse(period_text)
+    card = open_checked(catalog, imports)
     rated = rate_with_progress(
-        open_checked(catalog, imports),
-        samples,
-        period=period,
-        interval=interval,
-        interval_for=interval_for,
+        card, samples, period=period, interval=interval, interval_for=interval_for
     )
     reconcile(period.label, rated.counts, rated.unmatched, strict=strict)
+    gauges = None
+    if format_name == "html":
+        gauges = site_gauges("export", card, samples, rated, interval, interval_for)
     s3 = S3Options(
         endpoint_url=endpoint_url,
         region=region,
@@ -103,6 +103,7 @@ def export(
         rows_per_file=rows_per_file,
         s3=s3,
         on_progress=lambda name, size: bytes_bar(size, name),
+        controls=gauges,
     )
     files = done.files
     state = "unchanged, same data" if done.unchanged else "written"

@@ -7,7 +7,8 @@ are read under a progress bar (on a terminal only), with the interval options.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from rating.load.imports import ImportPolicy
 
 if TYPE_CHECKING:
     from rating.api import Ratecard, Rated
+    from rating.report.gauges import SiteControls
 
 
 def open_checked(catalog: Path, imports: ImportPolicy) -> Ratecard:
@@ -40,3 +42,23 @@ def rate_each_with_progress(
 
     with samples_bar() as progress:
         return rate_each(catalogs, list(samples), progress=progress, **options)
+
+
+def site_gauges(
+    command: str,
+    card: Ratecard,
+    samples: Sequence[str],
+    rated: Rated,
+    interval: timedelta,
+    interval_for: Mapping[str, timedelta],
+) -> SiteControls | None:
+    """The HTML site's quota and budget gauges of a run, which read the samples a second
+    time: stdin cannot be, so then none, and ``command`` says so on stderr."""
+    controls = card.model.controls
+    if "-" in samples and (controls.quotas or controls.budgets):
+        echo_stderr(
+            f"{command}: no quota or budget gauges in the site: samples from stdin (-) "
+            "can be read only once"
+        )
+        return None
+    return card.site_controls(list(samples), rated, interval=interval, interval_for=interval_for)

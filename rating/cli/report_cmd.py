@@ -12,7 +12,7 @@ from rating.cli.catalog_options import catalog_options
 from rating.cli.control_options import instant
 from rating.cli.engine_options import EngineChoice, engine_options
 from rating.cli.interval_options import interval_options
-from rating.cli.rating_run import open_checked, rate_with_progress
+from rating.cli.rating_run import open_checked, rate_with_progress, site_gauges
 from rating.cli.reconciliation import reconcile, strict_option
 from rating.currencies import require_currency
 from rating.errors import RatecardError
@@ -25,8 +25,7 @@ from rating.report.output import FORMATS
 from rating.report.rounding import ROUNDING_MODES
 
 if TYPE_CHECKING:
-    from rating.api import Ratecard, Rated, Reports
-    from rating.report.gauges import SiteControls
+    from rating.api import Rated, Reports
 
 
 @click.command()
@@ -162,31 +161,12 @@ def report(
         reports = reports.with_trend([*earlier, (period, reports)])
     if out is not None:
         if fmt == "html":  # the site's quota and budget gauges, when the catalog has any
-            gauges = _site_controls(card, samples, rated, interval, interval_for)
+            gauges = site_gauges("report", card, samples, rated, interval, interval_for)
             reports = reports.with_controls(gauges)
         for path in reports.write(out, fmt):
             click.echo(f"wrote {path}", err=True)
     else:
         click.echo(reports.render(fmt), nl=False)
-
-
-def _site_controls(
-    card: Ratecard,
-    samples: tuple[str, ...],
-    rated: Rated,
-    interval: timedelta,
-    interval_for: dict[str, timedelta],
-) -> SiteControls | None:
-    """The gauges, which read the samples a second time: stdin cannot be, so none then."""
-    controls = card.model.controls
-    if "-" in samples and (controls.quotas or controls.budgets):
-        click.echo(
-            "report: no quota or budget gauges in the site: samples from stdin (-) "
-            "can be read only once",
-            err=True,
-        )
-        return None
-    return card.site_controls(list(samples), rated, interval=interval, interval_for=interval_for)
 
 
 def _parse_timestamp(text: str) -> datetime:
