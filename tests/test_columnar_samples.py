@@ -158,6 +158,44 @@ def test_fleets_with_junk_across_block_boundaries(
     assert_same(str(path), ROUND_TRIP_TYPES)
 
 
+_LINE = FLEET.splitlines()[0]
+# A good line spelled in ways a lax parser (DuckDB's) reads, or reads otherwise, than Python.
+_LAX_JSON = [
+    _LINE.replace(b'"state": "ACTIVE"}', b'"state": "ACTIVE",}'),  # trailing comma, nested
+    _LINE[:-1] + b", }",  # trailing comma, top level
+    _LINE.replace(b'"vcpu": 2,', b'"vcpu": [2, ],'),  # trailing comma in a list
+    _LINE[:-1] + b', "time": "2026-10-01T01:00:00Z"}',  # duplicate key: Python keeps the last
+    _LINE.replace(b'"vcpu": 2,', b'"vcpu": 2, "vcpu": 3,'),  # (both valid)
+    _LINE.replace(b'"vcpu": 2,', b'"vcpu": 2, "zz": 1,'),  # unknown trait
+    _LINE[:-1] + b', "zz": {"a": 1}}',  # unknown top-level field
+    _LINE[:-1] + b', "event": null}',  # a top-level null (valid)
+    _LINE.replace(b'"vcpu": 2,', b'"vcpu": 2.0,'),  # 2.0 for an Integer (valid: JSON Schema)
+    _LINE.replace(b'"vcpu": 2,', b'"vcpu": nan,'),  # not JSON to Python
+    _LINE.replace(b'"vcpu": 2,', b'"vcpu": true,'),
+    _LINE.replace(b'"web-1"', b'"web\\udc00"'),  # a lone surrogate escape
+    _LINE.replace(b'"web-1"', b'"web\\u003a1"'),  # an escaped ':' (valid)
+    _LINE.replace(b'"time": ', b'"time" :\t '),  # spacing (valid)
+    _LINE[:-1] + b', "zz": ' + b"[" * 40 + b"]" * 40 + b"}",  # nested too deep
+]
+
+
+@pytest.mark.parametrize("block", [4096, sources.BLOCK_BYTES])
+def test_lax_json_is_judged_one_by_one(
+    block: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lines DuckDB would read laxly, among good ones: rejects and rows as Python reads them."""
+    monkeypatch.setattr(sources, "BLOCK_BYTES", block)
+    path = tmp_path / "lax.jsonl"
+    path.write_bytes(_junk(FLEET.splitlines(keepends=True), 23, [b + b"\n" for b in _LAX_JSON]))
+    outcome = assert_same(str(path), ROUND_TRIP_TYPES)
+    assert not isinstance(outcome, str), outcome
+    table, rejects, _ = outcome
+    lines = len(FLEET.splitlines())
+    inserted = [(i // 23) % len(_LAX_JSON) for i in range(lines) if i % 23 == 22]
+    valid = sum(1 for i in inserted if i in (3, 4, 7, 8, 12, 13))
+    assert (table.num_rows, len(rejects)) == (lines + valid, len(inserted) - valid)
+
+
 _MUTATIONS: list[tuple[str, Any]] = [
     ("traits.vcpu", "2"),
     ("traits.vcpu", 2.0),

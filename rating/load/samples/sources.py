@@ -105,9 +105,11 @@ def read_blocks(path: str, compression: str | None) -> Iterator[Block]:
         number, pending = 1, stream.read(len(codecs.BOM_UTF8))
         pending = pending.removeprefix(codecs.BOM_UTF8)
         while chunk := stream.read(BLOCK_BYTES):
-            data = pending + chunk
-            cut = data.rfind(b"\n") + 1
-            data, pending = data[:cut], data[cut:]
+            # ``pending`` (the line the last chunk cut) holds no line break: the chunk's
+            # last one ends the block, copied once with ``pending`` before it.
+            cut = chunk.rfind(b"\n") + 1
+            data = b"".join((pending, memoryview(chunk)[:cut])) if cut else b""
+            pending = chunk[cut:] if cut else pending + chunk
             for block in _bounded(number, data):
                 yield block
                 number += 1 if block.data is None else block.data.count(b"\n")

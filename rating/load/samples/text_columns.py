@@ -1,7 +1,8 @@
 """JSON Lines and CSV read column-wise: Arrow parses blocks of lines, Python only what fails.
 
-Each block of whole lines (:func:`.sources.read_blocks`) is parsed by
-pyarrow's JSON or CSV reader into flat sample columns and checked by the
+Each block of whole lines (:func:`.sources.read_blocks`) is parsed by DuckDB
+(JSON, :mod:`.json_columns`) or pyarrow's CSV reader into flat sample columns,
+two blocks at a time on the two cores, and checked by the
 :class:`.columns.ColumnChecker`, the Parquet path's rules. Only rows the check
 fails reach the per-record path (:mod:`.text_formats`) with their line, which
 writes the exact reject or accepts them after all. A piece the columnar parse
@@ -22,24 +23,24 @@ alone knows where such records end.
 
 from __future__ import annotations
 
+import collections
 import itertools
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
-import pyarrow.json as pa_json
 
 from rating.load.samples.columns import ColumnChecker
+from rating.load.samples.json_columns import JsonColumns
 from rating.load.samples.records import FLAT_ENVELOPE
-from rating.load.samples.schema import ENVELOPE_COLUMNS, TEXT_DICTIONARY, arrow_type
+from rating.load.samples.schema import TEXT_DICTIONARY, arrow_type
 from rating.load.samples.sources import Block, read_blocks
 from rating.load.samples.text_formats import Item, csv_header, csv_items, jsonl_items
 from rating.model import ResourceType, TraitType
-from rating.scopes import LABELS, is_label_column
 
 # A parsed piece: (flat columns, row count, rows the parse itself cannot vouch for) or None.
 Parsed = tuple[dict[str, pa.Array], int, pa.Array | None] | None
@@ -47,12 +48,9 @@ Parsed = tuple[dict[str, pa.Array], int, pa.Array | None] | None
 Checked = tuple[pa.Array, dict[str, pa.Array]] | None
 Lines = Iterable[tuple[int, bytes | None]]
 
+WORKERS = 2  # pieces parsed and checked side by side, ahead of the one yielded
 SMALL = 16  # lines of a refused piece read one by one rather than halved again
-_ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-# Could a line say "labels": null (or spell the key with escapes)? Then rows without
-# labels are checked one by one; else a null labels struct means "left out".
-_MAYBE_NULL_LABELS = re.compile(rb'"labels"\s*:\s*null|\\u')
+_PARSE_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, duckdb.Error)
 _NEWLINE, _RETURN, _QUOTE, _COMMA = (ord(c) for c in '\n\r",')
 # CSV cells the per-record reader converts exactly as Arrow's cast does (else: that row's check).
 _CSV_INTEGER = r"^-?[0-9]{1,15}$"
@@ -108,19 +106,17 @@ class _Columnar:
         """Every block in line order; the next block is parsed and checked meanwhile, on
         another core. A piece ``columnar`` refuses goes one by one with the rest of the input.
         """
-        with ThreadPoolExecutor(1) as pool:
-            ahead: tuple[_Piece, Future[Checked]] | None = None
+        with ThreadPoolExecutor(WORKERS) as pool:
+            ahead: collections.deque[tuple[_Piece, Future[Checked]]] = collections.deque()
             for block in blocks:
                 piece = _Piece(block) if block.data is not None else None
                 if piece is not None and columnar(piece):
-                    future = pool.submit(self._check, piece, 0, len(piece.numbers))
-                    if ahead is not None:
-                        yield from self._split(ahead[0], 0, len(ahead[0].numbers), ahead[1])
-                    ahead = piece, future
+                    ahead.append((piece, pool.submit(self._check, piece, 0, len(piece.numbers))))
+                    if len(ahead) > WORKERS:
+                        yield from self._done(*ahead.popleft())
                     continue
-                if ahead is not None:
-                    yield from self._split(ahead[0], 0, len(ahead[0].numbers), ahead[1])
-                    ahead = None
+                while ahead:
+                    yield from self._done(*ahead.popleft())
                 if piece is None:
                     yield from self.one_by_one(block.lines())
                     continue
@@ -128,8 +124,11 @@ class _Columnar:
                     itertools.chain(block.lines(), (line for b in blocks for line in b.lines()))
                 )
                 return
-            if ahead is not None:
-                yield from self._split(ahead[0], 0, len(ahead[0].numbers), ahead[1])
+            while ahead:
+                yield from self._done(*ahead.popleft())
+
+    def _done(self, piece: _Piece, checked: Future[Checked]) -> Iterator[pa.RecordBatch | Item]:
+        return self._split(piece, 0, len(piece.numbers), checked)
 
     def _split(
         self, piece: _Piece, lo: int, hi: int, checked: Future[Checked] | None = None
@@ -166,7 +165,7 @@ class _Columnar:
                 return None
             columns, n, vouched = parsed
             ok, normalized = self.checker.check(columns, n)
-        except _ARROW_ERRORS:
+        except _PARSE_ERRORS:
             return None
         return (ok if vouched is None else pc.and_(ok, vouched)), normalized
 
@@ -175,47 +174,31 @@ def read_jsonl_columnar(
     path: str, compression: str | None, checker: ColumnChecker
 ) -> Iterator[pa.RecordBatch | Item]:
     """JSON Lines as batches of valid rows and per-record items (module docstring)."""
-    schema = _json_schema(checker.traits)
-    # Labels have names no schema can list: unexpected fields are inferred, and a
-    # piece with any unexpected field but a label goes to the per-record path.
-    options = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
-    expected, top = set(schema.empty_table().flatten().column_names), set(schema.names)
+    parser = JsonColumns(checker.traits, WORKERS)
 
     def parse(piece: _Piece, lo: int, hi: int) -> Parsed:
-        starts, ends = piece.bounds[lo:hi], piece.content_end[lo:hi]
-        filled = ~piece.blank[lo:hi]
+        filled = np.flatnonzero(~piece.blank[lo:hi]) + lo
+        starts, ends = piece.bounds[filled], piece.content_end[filled]
         if not (
-            np.all(piece.bytes[starts[filled]] == ord("{"))
-            and np.all(piece.bytes[ends[filled] - 1] == ord("}"))
+            np.all(piece.bytes[starts] == ord("{")) and np.all(piece.bytes[ends - 1] == ord("}"))
         ):
             return None  # a line that is not one object: per record
-        text = piece.text(lo, hi)
-        if not _utf8(text) or (b"\\u" in text and _SURROGATE_ESCAPE.search(text)):
+        # A blank line rides at the end of the line before it (JSON whitespace).
+        parsed = parser.parse(piece.data, np.append(starts, piece.bounds[hi]))
+        if parsed is None:
             return None
-        table = pa_json.read_json(pa.BufferReader(text), parse_options=options)
-        if table.num_rows == 0:
-            return {}, 0, None
-        if any(n not in top and n != LABELS for n in table.column_names):
-            return None  # an unknown field (perhaps named like a flat column)
-        # "traits" may be left out but not null: Arrow cannot tell, Python can.
-        vouched = pc.is_valid(table.column("traits").combine_chunks())
-        if LABELS in table.column_names:
-            labels = table.column(LABELS).combine_chunks()
-            if not pa.types.is_struct(labels.type):
-                return None  # no line has a labels object: per record
-            if labels.null_count and _MAYBE_NULL_LABELS.search(text):
-                vouched = pc.and_(vouched, pc.is_valid(labels))  # null ≠ left out
-        batch = table.flatten().combine_chunks().to_batches()[0]
-        if any(n not in expected and not is_label_column(n) for n in batch.schema.names):
-            return None  # an unknown field: the per-record path names it
+        flat, n, vouched = parsed
         columns = {
             name: pc.dictionary_encode(column) if name in FLAT_ENVELOPE else column
-            for name, column in zip(batch.schema.names, batch.columns, strict=True)
+            for name, column in flat.items()
         }
-        return columns, batch.num_rows, vouched
+        return columns, n, vouched
 
     columnar = _Columnar(path, checker, parse, lambda lines: jsonl_items(path, lines))
-    yield from columnar.read(read_blocks(path, compression))
+    try:
+        yield from columnar.read(read_blocks(path, compression))
+    finally:
+        parser.close()
 
 
 def read_csv_columnar(
@@ -267,29 +250,6 @@ def read_csv_columnar(
         return columns, table.num_rows, vouched
 
     yield from _Columnar(path, checker, parse, one_by_one).read(blocks, _plain_quoting)
-
-
-def _json_schema(traits: dict[str, TraitType]) -> pa.Schema:
-    """The nested JSON Lines shape with every envelope field and trait typed."""
-    nested: dict[str, list[pa.Field]] = {}
-    for source in ENVELOPE_COLUMNS.values():
-        group, _, name = source.partition(".")
-        if name:
-            nested.setdefault(group, []).append(pa.field(name, pa.string()))
-    fields = [
-        pa.field(source, pa.string()) for source in ENVELOPE_COLUMNS.values() if "." not in source
-    ]
-    fields += [pa.field(group, pa.struct(children)) for group, children in nested.items()]
-    trait_fields = [pa.field(name, arrow_type(trait_type)) for name, trait_type in traits.items()]
-    return pa.schema([*fields, pa.field("traits", pa.struct(trait_fields))])
-
-
-def _utf8(text: bytes) -> bool:
-    try:
-        text.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _plain_quoting(piece: _Piece) -> bool:
