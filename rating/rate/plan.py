@@ -731,8 +731,8 @@ def _coverage_end(sh: _Shape, t: str, t_next: str, iv: str, event: str, t_next_e
                   ELSE COALESCE({t_next_event}, greatest({t}, {sh.p1})) END, {sh.p1})"""
 
 
-def _run_break(sh: _Shape, prev: str, cur: str) -> str:
-    """SQL: 1 when the sample with columns suffixed ``cur`` starts a new run after ``prev``.
+def _run_break(sh: _Shape) -> str:
+    """SQL: 1 when a sample starts a new run after the previous one (columns ``*_prev``).
 
     A sample continues the previous one's run when both are plain samples, both
     covered (or both not), contiguous, in the same validity segment and of the
@@ -740,20 +740,19 @@ def _run_break(sh: _Shape, prev: str, cur: str) -> str:
     is rated as one row (over-splitting a run would change nothing).
     """
     p0, p1 = sh.p0, sh.p1
-    t_prev, t = f"t{prev}", f"t{cur}"
-    prev_ce = f"least({t_prev} + iv{cur}, {t}, {p1})"
-    prev_covered = f"(greatest({t_prev}, {p0}) < {prev_ce})"
+    prev_ce = f"least(t_prev + iv, t, {p1})"
+    prev_covered = f"(greatest(t_prev, {p0}) < {prev_ce})"
 
     def in_period(time: str) -> str:
         return f"({time} >= {p0} AND {time} < {p1})"
 
-    return f"""CASE WHEN {t_prev} IS NULL OR {t} IS NULL
-                      OR event{prev} IS NOT NULL OR event{cur} IS NOT NULL THEN 1
-               WHEN NOT covered{cur} AND NOT {prev_covered} THEN 0
-               WHEN covered{cur} AND {prev_covered} AND {prev_ce} = cs{cur}
-                    AND {in_period(t)} = {in_period(t_prev)}
-                    AND {_validity_start(sh, t)} = {_validity_start(sh, t_prev)}
-                    AND shape_no{cur} = shape_no{prev} THEN 0
+    return f"""CASE WHEN t_prev IS NULL OR t IS NULL OR event_prev IS NOT NULL OR event IS NOT NULL
+                    THEN 1
+               WHEN NOT covered AND NOT {prev_covered} THEN 0
+               WHEN covered AND {prev_covered} AND {prev_ce} = cs
+                    AND {in_period("t")} = {in_period("t_prev")}
+                    AND {_validity_start(sh, "t")} = {_validity_start(sh, "t_prev")}
+                    AND shape_no = shape_no_prev THEN 0
                ELSE 1 END"""
 
 
@@ -763,8 +762,10 @@ def _scan_stages(sh: _Shape, runs: str) -> tuple[tuple[Stage, ...], tuple[Stage,
 
     The scan sorts each resource's samples by time once, over narrow rows: a
     sample's *shape* (every column matching, measuring or the line item depends
-    on) enters the window as a number from table ``shapes``. Only run starts
-    and ends leave the window; a run's aggregates follow from its two ends.
+    on) enters the window as a number from table ``shapes``. Each row decides
+    only whether it starts a run (one window function per column it compares
+    costs a pass over every sample): only run starts and each resource's last
+    row leave the window, and a run's end follows from the next row that did.
     The window also finds samples repeating a (resource, time) key (stage
     ``dupkeys``): when there are any, ``kept`` becomes a deduplicated table and
     the window runs again, so inputs without duplicates pay nothing for them.
@@ -829,10 +830,10 @@ def _scan_stages(sh: _Shape, runs: str) -> tuple[tuple[Stage, ...], tuple[Stage,
         f"k.{d.identifier(c)} IS NOT DISTINCT FROM g.{d.identifier(c)}" for c in shape
     )
     ce = _coverage_end(sh, "t", "t_next", "iv", "event", "t_next_event")
-    # An event always starts a run of its own (see _run_break), so the next row's
-    # coverage only matters when it is a plain sample: its next event is not needed.
-    ce_next = _coverage_end(sh, "t_next", "t_next2", "iv_next", "event_next", "NULL")
-    # Each row decides its own break and the next row's, so run ends are known too.
+    # Only run starts and each resource's last row leave the window: the row before a
+    # run start ends the previous run, and its coverage end follows from the start's
+    # LAG values (a run of more than one row ends in a plain sample, see _run_break).
+    iv_prev = "LAG(iv) OVER r" if iv_cases else iv
     intervals = f"""
         WITH k AS (
           SELECT g.res_no, k.t, k.event, {iv} AS iv, g.shape_no, e.t_next_event, e.prev_event
@@ -842,32 +843,21 @@ def _scan_stages(sh: _Shape, runs: str) -> tuple[tuple[Stage, ...], tuple[Stage,
         ),
         w AS (
           SELECT *, LAG(t) OVER r AS t_prev, LAG(event) OVER r AS event_prev,
-            LAG(shape_no) OVER r AS shape_no_prev, LEAD(t) OVER r AS t_next,
-            LEAD(t, 2) OVER r AS t_next2, LEAD(event) OVER r AS event_next,
-            LEAD(shape_no) OVER r AS shape_no_next, LEAD(iv) OVER r AS iv_next,
-            ROW_NUMBER() OVER r AS rn,
+            LAG(shape_no) OVER r AS shape_no_prev, {iv_prev} AS iv_prev,
+            LEAD(t) OVER r AS t_next, ROW_NUMBER() OVER r AS rn,
             {first_t} AS first_t, {created_seg} AS created_seg
           FROM k WINDOW r AS (PARTITION BY res_no ORDER BY t)
         ),
-        c AS (
-          SELECT *, greatest(t, {p0}) AS cs, {ce} AS ce,
-            greatest(t_next, {p0}) AS cs_next, {ce_next} AS ce_next
-          FROM w
-        ),
+        c AS (SELECT *, greatest(t, {p0}) AS cs, {ce} AS ce FROM w),
         v AS (
           SELECT *, cs < ce AND event IS DISTINCT FROM 'delete' AS covered,
-            cs_next < ce_next AND event_next IS DISTINCT FROM 'delete' AS covered_next,
             COALESCE(t = t_prev OR t = t_next, FALSE) AS dup
           FROM c
         ),
-        b AS (
-          SELECT *, {_run_break(sh, "_prev", "")} AS brk,
-            {_run_break(sh, "", "_next")} AS brk_next
-          FROM v
-        )
+        b AS (SELECT *, {_run_break(sh)} AS brk FROM v)
         SELECT res_no, t, rn, event, cs, ce, covered, first_t, created_seg, prev_event,
-          shape_no, brk, brk_next, dup
-        FROM b WHERE brk = 1 OR brk_next = 1 OR dup"""
+          shape_no, brk, t_prev, iv_prev, dup
+        FROM b WHERE brk = 1 OR t_next IS NULL OR dup"""
     dupkeys = """
         SELECT g.resource_id, v.t, count(*) AS n
         FROM iv v JOIN shapes g ON g.shape_no = v.shape_no WHERE v.dup
@@ -876,16 +866,22 @@ def _scan_stages(sh: _Shape, runs: str) -> tuple[tuple[Stage, ...], tuple[Stage,
         f", {d.identifier(c)} IS NOT NULL AS {d.identifier(f'present_{i}')}"
         for c, i in sh.usage_traits.items()
     )
-    # A run: its start row and the next row of iv, its end (or itself, alone).
+    # A run: its start row and the next row of iv, either the next run's start (the
+    # run ends in the row before it) or the resource's last row (the run's end).
+    before_next = _coverage_end(sh, "x_t_prev", "x_t", "x_iv_prev", "NULL", "NULL")
     run_rows = f"""
         WITH ends AS (
-          SELECT *, ce AS first_ce, LEAD(rn) OVER r AS rn_after, LEAD(ce) OVER r AS ce_after
+          SELECT *, ce AS first_ce, LEAD(rn) OVER r AS x_rn, LEAD(brk) OVER r AS x_brk,
+            LEAD(t) OVER r AS x_t, LEAD(t_prev) OVER r AS x_t_prev,
+            LEAD(iv_prev) OVER r AS x_iv_prev, LEAD(ce) OVER r AS x_ce
           FROM iv WINDOW r AS (PARTITION BY res_no ORDER BY t)
         ),
         r AS (
           SELECT {", ".join(_RUN_START)},
-            CASE WHEN brk_next = 1 THEN rn ELSE rn_after END - rn + 1 AS n,
-            CASE WHEN brk_next = 1 THEN ce ELSE ce_after END AS ce
+            CASE WHEN x_rn IS NULL THEN 1 WHEN x_brk = 1 THEN x_rn - rn
+                 ELSE x_rn - rn + 1 END AS n,
+            CASE WHEN x_rn IS NULL OR (x_brk = 1 AND x_rn = rn + 1) THEN ce
+                 WHEN x_brk = 1 THEN {before_next} ELSE x_ce END AS ce
           FROM ends WHERE brk = 1
         )
         SELECT r.*, {", ".join(f"g.{d.identifier(c)}" for c in shape)}{presence}
