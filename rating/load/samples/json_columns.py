@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -34,7 +35,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from rating.load.samples.records import MAX_MAGNITUDE
+from rating.load.samples.records import FLAT_ENVELOPE, MAX_MAGNITUDE
 from rating.load.samples.schema import ENVELOPE_COLUMNS, arrow_type
 from rating.model import TraitType
 from rating.scopes import LABELS
@@ -49,6 +50,7 @@ _QUERY = (
     + "')) FROM lines"
 )
 _COLON, _COMMA = ord(":"), ord(",")
+_PLAIN_STRING = re.compile(r'"[^"\\\x00-\x1f]*"')
 
 
 class DuplicateKey(ValueError):
@@ -93,7 +95,7 @@ class JsonColumns:
         line); None if DuckDB refuses the piece (malformed JSON somewhere in it)."""
         n = len(bounds) - 1
         offsets = pa.py_buffer((bounds - bounds[0]).astype(np.int32))
-        text = pa.py_buffer(data[bounds[0] : bounds[-1]])
+        text = pa.py_buffer(memoryview(data)[bounds[0] : bounds[-1]])
         lines = pa.StringArray.from_buffers(n, offsets, text)
         try:
             with self._cursor() as cursor:
@@ -116,7 +118,7 @@ class JsonColumns:
             vouched &= ~valid | values.fine[rows]
             indices = pa.array(rows, mask=~valid)
             for column, distinct in values.columns.items():
-                columns[column] = distinct.take(indices)
+                columns[column] = _spread(column, distinct, indices)
         expected += present + np.maximum(present - 1, 0)
         vouched &= _counted(data, bounds, expected)
         return columns, n, pa.array(vouched)
@@ -128,7 +130,7 @@ class JsonColumns:
                 continue
             distinct.counts[index] = member.count(":") + member.count(",")
             try:
-                value = json.loads(member, object_pairs_hook=_pairs)
+                value = _loads(member)
             except (ValueError, RecursionError):
                 continue
             fine = self._flatten(name, value, distinct, index)
@@ -179,6 +181,23 @@ class _Distinct:
             trait = traits.get(column[7:]) if column.startswith("traits.") else None
             kind = pa.string() if trait is None else arrow_type(trait)
             self.columns[column] = pa.array(values, kind)
+
+
+def _loads(member: str) -> Any:
+    """Python's reading of a member text; a plain string (a time, an event: no escape,
+    no control character) is taken as it stands, without the parser."""
+    if _PLAIN_STRING.fullmatch(member):
+        return member[1:-1]
+    return json.loads(member, object_pairs_hook=_pairs)
+
+
+def _spread(column: str, distinct: pa.Array, rows: pa.Array) -> pa.Array:
+    """A column's values per distinct member spread to the piece's rows. Envelope columns
+    come dictionary-encoded, as the checker checks them (once per distinct text)."""
+    if column not in FLAT_ENVELOPE:
+        return distinct.take(rows)
+    encoded = distinct.dictionary_encode()
+    return pa.DictionaryArray.from_arrays(encoded.indices.take(rows), encoded.dictionary)
 
 
 def _typed(value: Any, trait_type: TraitType) -> bool:

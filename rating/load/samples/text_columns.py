@@ -36,7 +36,6 @@ import pyarrow.csv as pa_csv
 
 from rating.load.samples.columns import ColumnChecker
 from rating.load.samples.json_columns import JsonColumns
-from rating.load.samples.records import FLAT_ENVELOPE
 from rating.load.samples.schema import TEXT_DICTIONARY, arrow_type
 from rating.load.samples.sources import Block, read_blocks
 from rating.load.samples.text_formats import Item, csv_header, csv_items, jsonl_items
@@ -184,15 +183,7 @@ def read_jsonl_columnar(
         ):
             return None  # a line that is not one object: per record
         # A blank line rides at the end of the line before it (JSON whitespace).
-        parsed = parser.parse(piece.data, np.append(starts, piece.bounds[hi]))
-        if parsed is None:
-            return None
-        flat, n, vouched = parsed
-        columns = {
-            name: pc.dictionary_encode(column) if name in FLAT_ENVELOPE else column
-            for name, column in flat.items()
-        }
-        return columns, n, vouched
+        return parser.parse(piece.data, np.append(starts, piece.bounds[hi]))
 
     columnar = _Columnar(path, checker, parse, lambda lines: jsonl_items(path, lines))
     try:
