@@ -28,10 +28,10 @@ from rating.load.samples import SampleReader
 from rating.load.samples.schema import ENVELOPE_COLUMNS
 from rating.model import Catalog
 from rating.period import Period
+from rating.rate.backend import run_plan, unmatched
 from rating.rate.dialect import DUCKDB
 from rating.rate.files import FILE_FORMATS, copy_line_items
 from rating.rate.ingest import Progress, load_samples
-from rating.rate.matching import unmatched_groups
 from rating.rate.plan import RatingPlan, Stage, compile_plans, time_range_sql
 from rating.rate.result import (
     Counts,
@@ -102,11 +102,10 @@ def rate_each(
     ) as runs:
         for catalog, run in zip(catalogs, runs, strict=True):
             table = run.con.sql(run.plan.line_items_sql).to_arrow_table()
-            unmatched = _unmatched(run.con, run.plan, catalog)
             result = RatingResult(
                 conform(table, catalog.dimensions.labels),
                 run.counts,
-                unmatched,
+                unmatched(_DuckDB(run.con), run.plan, catalog),
                 catalog.version,
                 run.period,
             )
@@ -143,8 +142,8 @@ def rate_to_file(
                 "SELECT currency, sum(amount) FROM li GROUP BY currency ORDER BY currency"
             ).fetchall()
         )
-        unmatched = _unmatched(con, plan, catalog)
-    return WrittenResult(run.period, run.counts, unmatched, catalog.version, n_lines, totals)
+        groups = unmatched(_DuckDB(con), plan, catalog)
+    return WrittenResult(run.period, run.counts, groups, catalog.version, n_lines, totals)
 
 
 # ---------------------------------------------------------------- internals
@@ -269,16 +268,30 @@ def _session(settings: EngineSettings | None) -> Iterator[duckdb.DuckDBPyConnect
 
 def _run(con: duckdb.DuckDBPyConnection, plan: RatingPlan, read: int, period: Period) -> _Rated:
     """Run every stage of ``plan`` on the loaded samples (replacing an earlier plan's)."""
-    for name, table in (
-        ("entries", plan.entries),
-        ("tiers", plan.tiers),
-    ):
-        con.register(f"_{name}", table)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _{name}")
-    for stage in plan.run_order(lambda: con.execute(plan.duplicates_sql).fetchall()[0][0]):
-        _materialize(con, stage)
-    counts = plan.counts(con.execute(plan.counts_sql).fetchall()[0], read)
-    return _Rated(con, plan, period, counts)
+    return _Rated(con, plan, period, run_plan(_DuckDB(con), plan, read))
+
+
+@dataclass(frozen=True)
+class _DuckDB:
+    """A DuckDB connection as the :class:`~rating.rate.backend.Backend` plans run on."""
+
+    con: duckdb.DuckDBPyConnection
+
+    def register(self, name: str, table: pa.Table) -> None:
+        """The Arrow table, copied into a temporary table of that name."""
+        self.con.register(f"_{name}", table)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _{name}")
+
+    def materialize(self, stage: Stage) -> None:
+        _materialize(self.con, stage)
+
+    def first_row(self, sql: str) -> tuple | None:
+        """Every row fetched: a result left unfinished would block the next statement."""
+        found = self.rows(sql)
+        return found[0] if found else None
+
+    def rows(self, sql: str) -> list[tuple]:
+        return self.con.execute(sql).fetchall()
 
 
 def _materialize(con: duckdb.DuckDBPyConnection, stage: Stage) -> None:
@@ -330,26 +343,3 @@ def _decoded(schema: pa.Schema) -> pa.Schema:
     return pa.schema(
         f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f for f in schema
     )
-
-
-def _unmatched(
-    con: duckdb.DuckDBPyConnection, plan: RatingPlan, catalog: Catalog
-) -> list[UnmatchedGroup]:
-    """Unmatched samples per resource type, with the reference's nearest-product hint."""
-    return unmatched_groups(
-        catalog,
-        con.execute(plan.unmatched_sql).fetchall(),
-        lambda resource_id: _first_unmatched_row(con, plan, resource_id),
-    )
-
-
-def _first_unmatched_row(
-    con: duckdb.DuckDBPyConnection, plan: RatingPlan, resource_id: str
-) -> dict | None:
-    """The earliest unmatched kept row of a resource, in the normalized-sample shape."""
-    cursor = con.execute(plan.first_unmatched_sql(resource_id))
-    names = [d[0] for d in cursor.description]
-    found = cursor.fetchall()
-    if not found:
-        return None
-    return plan.sample_row(dict(zip(names, found[0], strict=True)))

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING
 from rating.errors import RatecardError, first_line
 from rating.model import Catalog, ResourceType
 from rating.period import Period
+from rating.rate.backend import run_plan, unmatched
 from rating.rate.dialect import SPARK
-from rating.rate.matching import unmatched_groups
-from rating.rate.plan import RatingPlan, Stage, compile_plan, time_range_sql
+from rating.rate.plan import Stage, compile_plan, time_range_sql
 from rating.rate.result import (
     LINE_ITEM_ORDER,
     Counts,
@@ -38,7 +38,8 @@ from rating.rate.result import (
 from rating.rate.spark_input import java_cause, read_samples
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    import pyarrow as pa
+    from pyspark.sql import DataFrame, Row, SparkSession
 
 
 # SQL settings the plan relies on; set on every session, whoever built it.
@@ -145,21 +146,33 @@ def rate_on_spark(
     samples.valid.createOrReplaceTempView("s")
     period = period or Period.month_of_samples(*spark.sql(time_range_sql(SPARK)).first())
     plan = compile_plan(catalog, period, options or RateOptions(), samples.schema, SPARK)
-    for name, table in (("entries", plan.entries), ("tiers", plan.tiers)):
-        spark.createDataFrame(table).createOrReplaceTempView(name)
-    for stage in plan.run_order(lambda: spark.sql(plan.duplicates_sql).first()[0]):
-        with _stage(stage.name):
-            _persist(spark.sql(stage.sql), stage)
-    counts = plan.counts(spark.sql(plan.counts_sql).first(), read, rejected)
-    groups = unmatched_groups(
-        catalog,
-        spark.sql(plan.unmatched_sql).collect(),
-        lambda resource_id: _first_unmatched_row(spark, plan, resource_id),
-    )
+    backend = _Spark(spark)
+    counts = run_plan(backend, plan, read, rejected)
+    groups = unmatched(backend, plan, catalog)
     line_items = spark.sql(plan.line_items_sql)
     return SparkRating(
         line_items, period, counts, groups, catalog.version, catalog.dimensions.labels
     )
+
+
+@dataclass(frozen=True)
+class _Spark:
+    """A Spark session as the :class:`~rating.rate.backend.Backend` plans run on."""
+
+    spark: SparkSession
+
+    def register(self, name: str, table: pa.Table) -> None:
+        self.spark.createDataFrame(table).createOrReplaceTempView(name)
+
+    def materialize(self, stage: Stage) -> None:
+        with _stage(stage.name):
+            _persist(self.spark.sql(stage.sql), stage)
+
+    def first_row(self, sql: str) -> Row | None:
+        return self.spark.sql(sql).first()
+
+    def rows(self, sql: str) -> list[Row]:
+        return self.spark.sql(sql).collect()
 
 
 def _persist(frame: DataFrame, stage: Stage) -> None:
@@ -195,10 +208,3 @@ def _stage(name: str, io: str | None = None) -> Iterator[None]:
         if io is not None:
             raise RatecardError(f"{io}: {java_cause(error)}") from error
         raise RuntimeError(f"rating plan stage {name!r} failed on Spark") from error
-
-
-def _first_unmatched_row(spark: SparkSession, plan: RatingPlan, resource_id: str) -> dict | None:
-    found = spark.sql(plan.first_unmatched_sql(resource_id)).collect()
-    if not found:
-        return None
-    return plan.sample_row(found[0].asDict())

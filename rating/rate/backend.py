@@ -1,0 +1,72 @@
+"""One way to run a compiled plan, whatever engine holds the samples.
+
+A plan (:mod:`rating.rate.plan`) is the same for DuckDB and Spark; so is the
+order of running it: register the lookup tables, materialize the stages of
+:meth:`~rating.rate.plan.RatingPlan.run_order`, read the counts and the
+unmatched groups. Engines differ only in how a table is registered, how a
+stage is materialized (and its failures reported) and how rows come back: the
+:class:`Backend` an engine adapts its session to, in the spirit of SQLMesh's
+engine adapters. DuckDB's adapter is in :mod:`rating.rate.engine`, Spark's in
+:mod:`rating.rate.spark`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from rating.model import Catalog
+from rating.rate.matching import unmatched_groups
+from rating.rate.plan import RatingPlan, Stage
+from rating.rate.result import Counts, UnmatchedGroup
+
+
+class Backend(Protocol):
+    """An engine session holding the sample table ``s``, as a plan's run needs it."""
+
+    def register(self, name: str, table: pa.Table) -> None:
+        """Make ``table`` readable under ``name``, replacing an earlier one."""
+
+    def materialize(self, stage: Stage) -> None:
+        """Run ``stage`` into a table (or view) of its name, replacing an earlier one."""
+
+    def first_row(self, sql: str) -> Sequence[Any] | None:
+        """The first row of ``sql``'s result, None when it has none."""
+
+    def rows(self, sql: str) -> Sequence[Sequence[Any]]:
+        """Every row of ``sql``'s result."""
+
+
+def run_plan(backend: Backend, plan: RatingPlan, read: int, rejected: int = 0) -> Counts:
+    """Run every stage of ``plan`` on ``backend``'s samples; the reconciliation.
+
+    The stages replace an earlier plan's of the same name (``ratecard diff``
+    runs one plan after another in one session).
+    """
+    for name, table in (("entries", plan.entries), ("tiers", plan.tiers)):
+        backend.register(name, table)
+    for stage in plan.run_order(lambda: backend.first_row(plan.duplicates_sql)[0]):
+        backend.materialize(stage)
+    return plan.counts(backend.first_row(plan.counts_sql), read, rejected)
+
+
+def unmatched(backend: Backend, plan: RatingPlan, catalog: Catalog) -> list[UnmatchedGroup]:
+    """Unmatched samples per resource type, with the reference's nearest-product hint."""
+    return unmatched_groups(
+        catalog,
+        backend.rows(plan.unmatched_sql),
+        lambda resource_id: _first_unmatched_row(backend, plan, resource_id),
+    )
+
+
+def _first_unmatched_row(backend: Backend, plan: RatingPlan, resource_id: str) -> dict | None:
+    """The earliest unmatched kept row of a resource, in the normalized-sample shape.
+
+    Its columns are the plan's :attr:`~rating.rate.plan.RatingPlan.kept_columns`, in order.
+    """
+    found = backend.first_row(plan.first_unmatched_sql(resource_id))
+    if found is None:
+        return None
+    return plan.sample_row(dict(zip(plan.kept_columns, found, strict=True)))
