@@ -120,24 +120,19 @@ def test_the_exported_site_draws_the_same_gauges(fleet: Path, tmp_path: Path) ->
     """``export --format html`` publishes the site ``report --format html`` writes, gauges too."""
     from test_controls import run
 
-    out = tmp_path / "export"
-    result = run(
-        "export", str(CATALOG), str(fleet), "--period", "2026-10",
-        "--format", "html", "--to", str(out),
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    (page,) = (out / "period=2026-10" / "html" / "runs").glob("*/acme.html")
+    def site(command: str, option: str, out: Path) -> None:
+        month = ["--period", "2026-10", "--format", "html", option, str(out)]
+        result = run(command, str(CATALOG), str(fleet), *month)
+        assert result.returncode == 0, result.stderr
+
+    site("export", "--to", tmp_path / "export")
+    (page,) = (tmp_path / "export" / "period=2026-10" / "html" / "runs").glob("*/acme.html")
     # the whole month (no --as-of) at 0.01 EUR per vCPU hour: vm-1, vm-2 8 × 744 h each,
     # vm-3 8 × 720 h, vm-4 4 × 24 h = 59.52 + 59.52 + 57.60 + 0.96 = 177.60 of 210
     (budget,) = Page(page.read_text(encoding="utf-8")).rows("budgets")
     assert numbers(budget)[:2] == ["177.6", "210"]
-    reported = tmp_path / "report"
-    result = run(
-        "report", str(CATALOG), str(fleet), "--period", "2026-10",
-        "--format", "html", "--out", str(reported),
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert page.read_bytes() == (reported / "acme.html").read_bytes()
+    site("report", "--out", tmp_path / "report")
+    assert page.read_bytes() == (tmp_path / "report" / "acme.html").read_bytes()
 
 
 def test_samples_from_stdin_give_a_site_without_gauges_and_say_so(
