@@ -559,8 +559,8 @@ class Rated:
         from rating.export.site import Site, publish_site
         from rating.report.output import html_pages
 
-        reports = self.reports().with_controls(controls)
-        pages = html_pages(list(reports), to, reports.breakdowns(), reports.controls)
+        reports = self.reports()
+        pages = html_pages(list(reports), to, reports.breakdowns(), controls)
         site = Site(self.period.label, tuple(pages), self.catalog.version, self.counts)
         return publish_site(site, _export_sink(to, s3), on_progress=on_progress)
 

@@ -133,8 +133,7 @@ class JsonColumns:
                 value = _loads(member)
             except (ValueError, RecursionError):
                 continue
-            fine = self._flatten(name, value, distinct, index)
-            distinct.fine[index] = fine
+            distinct.fine[index] = self._flatten(name, value, distinct, index)
         distinct.build(self.traits)
         return distinct
 
@@ -216,26 +215,21 @@ def _typed(value: Any, trait_type: TraitType) -> bool:
 
 
 def _counted(data: bytes, bounds: np.ndarray, expected: np.ndarray) -> np.ndarray:
-    """Per line: does it hold exactly the ``expected`` ':' and ','?
+    """Per line: does it hold exactly the ``expected`` ':' and ','? A line with a
+    backslash is not counted on (an escaped ':' or ',' would shift its count).
 
     A line never holds fewer (module docstring), so when the piece has no
-    backslash and its total is the expected total, every line does: two
-    passes over the bytes instead of one search per hit.
+    backslash and its total is the expected total, every line does: two passes
+    over the bytes instead of one search per hit.
     """
-    if data.find(b"\\", bounds[0], bounds[-1]) == -1:
-        piece = np.frombuffer(data, np.uint8, bounds[-1] - bounds[0], bounds[0])
-        if np.count_nonzero(piece == _COLON) + np.count_nonzero(piece == _COMMA) == expected.sum():
-            return np.ones(len(expected), bool)
-    return _counts(data, bounds) == expected
-
-
-def _counts(data: bytes, bounds: np.ndarray) -> np.ndarray:
-    """Per line: its ':' and ',' (-1 for a line with a backslash: not counted on)."""
     piece = np.frombuffer(data, np.uint8, bounds[-1] - bounds[0], bounds[0])
-    hits = np.flatnonzero((piece == _COLON) | (piece == _COMMA))
-    counts = np.diff(np.searchsorted(hits, bounds - bounds[0]))
-    if data.find(b"\\", bounds[0], bounds[-1]) != -1:
+    escaped = data.find(b"\\", bounds[0], bounds[-1]) != -1
+    hit = (piece == _COLON) | (piece == _COMMA)
+    if not escaped and np.count_nonzero(hit) == expected.sum():
+        return np.ones(len(expected), bool)
+    starts = bounds - bounds[0]
+    counted = np.diff(np.searchsorted(np.flatnonzero(hit), starts)) == expected
+    if escaped:
         slashes = np.flatnonzero(piece == ord("\\"))
-        lines = np.searchsorted(bounds - bounds[0], slashes, side="right") - 1
-        counts[lines] = -1
-    return counts
+        counted[np.searchsorted(starts, slashes, side="right") - 1] = False
+    return counted

@@ -108,8 +108,10 @@ def read_blocks(path: str, compression: str | None) -> Iterator[Block]:
             # ``pending`` (the line the last chunk cut) holds no line break: the chunk's
             # last one ends the block, copied once with ``pending`` before it.
             cut = chunk.rfind(b"\n") + 1
-            data = b"".join((pending, memoryview(chunk)[:cut])) if cut else b""
-            pending = chunk[cut:] if cut else pending + chunk
+            if cut:
+                data, pending = b"".join((pending, memoryview(chunk)[:cut])), chunk[cut:]
+            else:
+                data, pending = b"", pending + chunk
             for block in _bounded(number, data):
                 yield block
                 number += 1 if block.data is None else block.data.count(b"\n")

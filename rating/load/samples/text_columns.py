@@ -1,4 +1,4 @@
-"""JSON Lines and CSV read column-wise: Arrow parses blocks of lines, Python only what fails.
+"""JSON Lines and CSV read column-wise: blocks of lines parsed in bulk, Python only what fails.
 
 Each block of whole lines (:func:`.sources.read_blocks`) is parsed by DuckDB
 (JSON, :mod:`.json_columns`) or pyarrow's CSV reader into flat sample columns,
@@ -28,7 +28,6 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -49,7 +48,8 @@ Lines = Iterable[tuple[int, bytes | None]]
 
 WORKERS = 2  # pieces parsed and checked side by side, ahead of the one yielded
 SMALL = 16  # lines of a refused piece read one by one rather than halved again
-_PARSE_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, duckdb.Error)
+# What a CSV piece's parse or a piece's check may raise (JsonColumns catches DuckDB's own).
+_PARSE_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
 _NEWLINE, _RETURN, _QUOTE, _COMMA = (ord(c) for c in '\n\r",')
 # CSV cells the per-record reader converts exactly as Arrow's cast does (else: that row's check).
 _CSV_INTEGER = r"^-?[0-9]{1,15}$"
@@ -102,8 +102,9 @@ class _Columnar:
     def read(
         self, blocks: Iterator[Block], columnar: Callable[[_Piece], bool] = lambda _: True
     ) -> Iterator[pa.RecordBatch | Item]:
-        """Every block in line order; the next block is parsed and checked meanwhile, on
-        another core. A piece ``columnar`` refuses goes one by one with the rest of the input.
+        """Every block in line order; up to WORKERS blocks ahead are parsed and checked
+        meanwhile, on the other threads. A piece ``columnar`` refuses goes one by one with
+        the rest of the input.
         """
         with ThreadPoolExecutor(WORKERS) as pool:
             ahead: collections.deque[tuple[_Piece, Future[Checked]]] = collections.deque()
