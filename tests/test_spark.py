@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import test_sample_rules as hand_worked
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -34,9 +35,11 @@ from rating.cli import cli
 from rating.errors import RatecardError
 from rating.load.catalog import load_catalog
 from rating.load.samples import open_samples
+from rating.load.samples.parquet_sql import SampleRules
 from rating.load.samples.schema import ENVELOPE_COLUMNS
 from rating.period import Period
 from rating.rate import engine, reference
+from rating.rate.dialect import SPARK
 from rating.rate.result import line_item_schema
 from rating.rate.spark import rate_on_spark, start_session
 
@@ -339,3 +342,16 @@ def test_a_dataset_directory_rates_on_spark_like_on_duckdb(spark, tmp_path):
     embedded = catalog.rate(tmp_path, period="2026-10")
     assert on_spark.counts.duplicates == 0 and on_spark.counts.read == embedded.counts.read > 0
     assert on_spark.line_items.to_pylist() == embedded.line_items.to_pylist()
+
+
+def test_the_sample_rules_reach_the_verdicts_worked_out_by_hand_on_spark(spark, tmp_path):
+    """tests/test_sample_rules.py's table of rows, checked by the rules in Spark SQL."""
+    rows = hand_worked.table()
+    path = tmp_path / "rules.parquet"
+    pq.write_table(rows.append_column("case", pa.array(range(rows.num_rows))), path)
+    spark.read.parquet(str(path)).createOrReplaceTempView("rule_cases")
+    valid = SampleRules(hand_worked.SCHEMA, hand_worked.TYPES, {}, SPARK).valid()
+    verdicts = spark.sql(f"SELECT {valid} FROM rule_cases ORDER BY case").collect()
+    assert dict(zip(hand_worked.CASES, [row[0] for row in verdicts], strict=True)) == dict(
+        zip(hand_worked.CASES, hand_worked.EXPECTED, strict=True)
+    )

@@ -13,9 +13,10 @@ both Spark SQL:
    field; a CSV record with stray quotes or more cells than the header; a CSV
    cell the per-record reader would not convert. Nothing is dropped: a record
    Spark cannot parse is a row that is not well formed.
-2. The embedded readers' rules over those columns —
-   :class:`~rating.load.samples.parquet_sql.SampleRules`, the declarations
-   DuckDB runs, spelled by the :data:`~rating.rate.dialect.SPARK` dialect: time
+2. The embedded readers' rules over those columns, as declared once
+   (:mod:`rating.load.samples.rules`) and rendered by
+   :class:`~rating.load.samples.parquet_sql.SampleRules` in the
+   :data:`~rating.rate.dialect.SPARK` dialect: time
    range, texts without NUL/LF/CR and not empty, known type and event, traits
    allowed, required, finite within ±1e15, measured traits and Naturals ≥ 0.
 
@@ -33,10 +34,16 @@ from typing import TYPE_CHECKING, TypeVar
 import pyarrow as pa
 
 from rating.errors import RatecardError, first_line
-from rating.load.samples.columns import compatible, is_text
 from rating.load.samples.parquet_sql import SampleRules
 from rating.load.samples.records import CONTROL_CHARS, FLAT_ENVELOPE, RFC3339, known_column
-from rating.load.samples.schema import TIMESTAMP, arrow_type, sample_schema, trait_columns
+from rating.load.samples.rules import read_as_trait
+from rating.load.samples.schema import (
+    TIMESTAMP,
+    arrow_type,
+    is_text,
+    sample_schema,
+    trait_columns,
+)
 from rating.load.samples.sources import MAX_LINE_BYTES, SAMPLE_SUFFIXES, detect
 from rating.load.samples.text_formats import csv_header
 from rating.model import ResourceType, TraitType
@@ -401,7 +408,7 @@ def _checked(
         trait_type = traits.get(name.removeprefix("traits.")) if name[:7] == "traits." else None
         if name == "time":
             expression, data_type = _time(column, data_type), TIMESTAMP
-        elif trait_type is not None and compatible(data_type, trait_type):
+        elif read_as_trait(data_type, trait_type):
             data_type = arrow_type(trait_type)
             expression = f"CAST({column} AS {_spark_type(data_type)})"
         elif name in FLAT_ENVELOPE and not (is_text(data_type) or pa.types.is_null(data_type)):
@@ -439,7 +446,7 @@ def _time(column: str, data_type: pa.DataType) -> str:
 
 
 def _arrow(data_type: DataType) -> pa.DataType:
-    """A Spark column type as Arrow's, for :func:`compatible`; binary for one Arrow lacks."""
+    """A Spark column type as Arrow's, for :func:`read_as_trait`; binary for one Arrow lacks."""
     from pyspark.sql.pandas.types import to_arrow_type
 
     try:

@@ -1,8 +1,9 @@
 """Column-wise validation of sample batches with Arrow compute, for every input format.
 
-The rules are the per-record validator's (:mod:`.records`: types, required and
-unknown traits per resource type, known resource types, RFC 3339 times with a
-timezone, numbers within range, texts without control characters), applied to
+The rules are the per-record validator's, as :mod:`.rules` declares them for
+every column-wise check (types, required and unknown traits per resource type,
+known resource types, RFC 3339 times with a timezone, numbers within range,
+texts without control characters), rendered in Arrow compute over
 whole columns of flat sample columns (``resource.id``, ``traits.vcpu``, …),
 however they were read: Parquet, or JSON Lines and CSV parsed block by block.
 A row that passes becomes a normalized row without touching Python objects; a
@@ -22,36 +23,29 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from rating.load.samples.records import (
-    CONTROL,
-    MAX_MAGNITUDE,
-    MAX_TIME,
-    MIN_TIME,
-    REQUIRED_TEXT,
-    RFC3339,
-    TEXT_FIELDS,
-    nonnegative,
+from rating.load.samples.records import CONTROL, MAX_MAGNITUDE, RFC3339
+from rating.load.samples.rules import (
+    CleanText,
+    KnownType,
+    MustBeNull,
+    NotNull,
+    OneOf,
+    Rule,
+    TimeWithin,
+    ValuesWithin,
+    declare,
+    read_as_trait,
 )
 from rating.load.samples.schema import (
     ENVELOPE_COLUMNS,
     TIMESTAMP,
     arrow_type,
+    is_text,
     sample_schema,
     trait_columns,
 )
-from rating.load.traits import EVENTS
 from rating.model import ResourceType, TraitType
-from rating.scopes import LABEL_PREFIX, is_label_column, label_column, label_name_ok
-
-_MIN_TIME = pa.scalar(MIN_TIME, TIMESTAMP)
-_MAX_TIME = pa.scalar(MAX_TIME, TIMESTAMP)
-
-
-def is_text(data_type: pa.DataType) -> bool:
-    """String columns, plain or dictionary-encoded."""
-    if pa.types.is_dictionary(data_type):
-        data_type = data_type.value_type
-    return pa.types.is_string(data_type) or pa.types.is_large_string(data_type)
+from rating.scopes import LABEL_PREFIX, is_label_column, label_column
 
 
 def _per_value(column: pa.Array, compute: Callable[[pa.Array], pa.Array]) -> pa.Array:
@@ -61,29 +55,11 @@ def _per_value(column: pa.Array, compute: Callable[[pa.Array], pa.Array]) -> pa.
     return compute(column)
 
 
-def _typed(column: pa.Array, trait_type: TraitType) -> pa.Array:
+def _as_trait(column: pa.Array, trait_type: TraitType) -> pa.Array:
     """A compatible trait column in its normalized type; Text may stay dictionary-encoded."""
     if pa.types.is_dictionary(column.type) and is_text(column.type):
         return column
     return column.cast(arrow_type(trait_type))  # raises if an integer overflows
-
-
-def compatible(data_type: pa.DataType, trait_type: TraitType) -> bool:
-    """Can this column hold the trait's values without loss (the JSON Schema's type)?"""
-    if pa.types.is_dictionary(data_type):
-        data_type = data_type.value_type
-    name = trait_type.value
-    if name.startswith("List "):
-        if not (pa.types.is_list(data_type) or pa.types.is_large_list(data_type)):
-            return False
-        return compatible(data_type.value_type, TraitType(name.removeprefix("List ")))
-    if name in ("Integer", "Natural"):
-        return pa.types.is_integer(data_type)
-    if name == "Double":
-        return pa.types.is_integer(data_type) or pa.types.is_floating(data_type)
-    if name == "Bool":
-        return pa.types.is_boolean(data_type)
-    return is_text(data_type)
 
 
 class ColumnChecker:
@@ -98,28 +74,9 @@ class ColumnChecker:
         self, resource_types: Sequence[ResourceType], schema: pa.Schema | None = None
     ) -> None:
         self.schema = schema or sample_schema(resource_types)
+        self.resource_types = resource_types
         self.traits = trait_columns(resource_types)
-        self.type_ids = pa.array([rt.id for rt in resource_types], pa.string())
-        # Per trait: positions (in type_ids) of the types that have it / require it.
-        self.allowed = {
-            name: frozenset(i for i, rt in enumerate(resource_types) if rt.trait(name))
-            for name in self.traits
-        }
-        self.nonnegative = {
-            name: frozenset(
-                i
-                for i, rt in enumerate(resource_types)
-                if (t := rt.trait(name)) and nonnegative(t.type, t.unit)
-            )
-            for name in self.traits
-        }
-        self.required = {
-            name: frozenset(
-                i for i, rt in enumerate(resource_types) if (t := rt.trait(name)) and not t.optional
-            )
-            for name in self.traits
-        }
-        self.events = pa.array(EVENTS, pa.string())
+        self._declared: dict[tuple[tuple[str, pa.DataType], ...], tuple[Rule, ...]] = {}
 
     def check(self, columns: dict[str, pa.Array], n: int) -> tuple[pa.Array, dict]:
         """Row mask of rows passing every rule, and the normalized columns.
@@ -127,83 +84,54 @@ class ColumnChecker:
         Raises ``pa.ArrowInvalid`` (or ``ArrowNotImplementedError``) when a
         column cannot be converted at all; the caller then checks rows one by one.
         """
+        typed = self._typed(columns, n)
+        if typed is None:
+            return pa.repeat(pa.scalar(False), n), {}
+        holds = _Holds(typed, n)
         ok = pa.repeat(pa.scalar(True), n)
-        normalized: dict[str, pa.Array] = {}
+        for rule in self._rules(typed):
+            ok = pc.and_(ok, pc.fill_null(holds(rule), False))
+        normalized = {target: typed[source] for target, source in ENVELOPE_COLUMNS.items()}
+        for source, column in typed.items():
+            if self._usable(source, column.type):
+                normalized[source] = column
+            elif is_label_column(source) and is_text(column.type):
+                name = label_column(source.removeprefix(LABEL_PREFIX))
+                if name in self.schema.names:
+                    normalized[name] = _label_values(column)
+        return ok, normalized
 
-        def require(mask: pa.Array) -> None:
-            nonlocal ok
-            ok = pc.and_(ok, pc.fill_null(mask, False))
-
-        for target, source in ENVELOPE_COLUMNS.items():
+    def _typed(self, columns: dict[str, pa.Array], n: int) -> dict[str, pa.Array] | None:
+        """The flat columns as the rules read them (:mod:`.rules`); None if an envelope
+        column is not text (every row is then left to the per-record validator)."""
+        typed: dict[str, pa.Array] = {}
+        for source in ENVELOPE_COLUMNS.values():
             column = columns.get(source, pa.nulls(n, pa.string()))
-            if target == "time":
+            if source == "time":
                 column = self._time(column)
             elif pa.types.is_null(column.type):
                 column = column.cast(pa.string())
             elif not is_text(column.type):
-                return pa.repeat(pa.scalar(False), n), {}
-            normalized[target] = column
-
-        time = normalized["time"]
-        require(pc.and_(pc.greater_equal(time, _MIN_TIME), pc.less(time, _MAX_TIME)))
-        for target, source in ENVELOPE_COLUMNS.items():
-            if source in TEXT_FIELDS:
-                column = normalized[target]
-                fine = _per_value(column, lambda v, field=source: _text_ok(v, field))
-                require(fine if source in REQUIRED_TEXT else pc.or_kleene(pc.is_null(column), fine))
-        # Resource types as positions in type_ids (unknown: one past the end): one
-        # string lookup per distinct value, then "rows of these types" masks are
-        # table lookups by position, shared between traits.
-        type_index = _per_value(
-            normalized["resource_type"], lambda v: pc.index_in(v, value_set=self.type_ids)
-        )
-        require(pc.is_valid(type_index))
-        positions = pc.fill_null(type_index, len(self.type_ids)).to_numpy()
-        masks: dict[frozenset[int], pa.Array] = {}
-
-        def of_types(types: frozenset[int]) -> pa.Array:
-            if types not in masks:
-                member = np.zeros(len(self.type_ids) + 1, dtype=bool)
-                member[list(types)] = True
-                masks[types] = pa.array(member[positions])
-            return masks[types]
-
-        event = normalized["event"]
-        if event.null_count < n:
-            known = _per_value(event, lambda v: pc.is_in(v, value_set=self.events))
-            require(pc.or_kleene(pc.is_null(event), known))
-
-        for name, trait_type in self.traits.items():
-            column = columns.get(f"traits.{name}")
-            if column is not None and not compatible(column.type, trait_type):
-                require(pc.is_null(column))  # values of the wrong type are rejected
-                column = None  # and the nulls are missing values
-            if column is None or pa.types.is_null(column.type):
-                if self.required[name]:
-                    require(pc.invert(of_types(self.required[name])))
-                continue
-            column = _typed(column, trait_type)
-            normalized[f"traits.{name}"] = column
-            present = pc.is_valid(column)
-            if column.null_count < n:
-                require(pc.or_kleene(pc.invert(present), of_types(self.allowed[name])))
-            if self.required[name]:
-                require(pc.or_kleene(present, pc.invert(of_types(self.required[name]))))
-            require(_values_ok(column, trait_type, n))
-            if self.nonnegative[name]:
-                negative = pc.and_(
-                    _any_value(column, lambda v: pc.less(v, 0), n), of_types(self.nonnegative[name])
-                )
-                require(pc.invert(negative))
+                return None
+            typed[source] = column
         for source, column in columns.items():
-            if source.startswith("traits.") and source[7:] not in self.traits:
-                require(pc.is_null(column))  # a trait no resource type has
-            elif is_label_column(source):
-                name = source.removeprefix(LABEL_PREFIX)
-                require(_label_ok(name, column))
-                if label_column(name) in self.schema.names and is_text(column.type):
-                    normalized[label_column(name)] = _label_values(column)
-        return ok, normalized
+            if source not in typed:
+                usable = self._usable(source, column.type)
+                typed[source] = _as_trait(column, self.traits[source[7:]]) if usable else column
+        return typed
+
+    def _usable(self, source: str, data_type: pa.DataType) -> bool:
+        """A trait column read as the trait (others must be null)."""
+        return source.startswith("traits.") and read_as_trait(
+            data_type, self.traits.get(source.removeprefix("traits."))
+        )
+
+    def _rules(self, typed: dict[str, pa.Array]) -> tuple[Rule, ...]:
+        """The declared rules for these columns' names and types (the same for most batches)."""
+        key = tuple((name, column.type) for name, column in typed.items())
+        if key not in self._declared:
+            self._declared[key] = declare(dict(key), self.resource_types)
+        return self._declared[key]
 
     @staticmethod
     def _time(column: pa.Array) -> pa.Array:
@@ -242,15 +170,78 @@ class ColumnChecker:
         return pa.RecordBatch.from_arrays(arrays, schema=self.schema)
 
 
-def _label_ok(name: str, column: pa.Array) -> pa.Array:
-    """Per row: the label is absent, or its name is good and its text has no control
-    character (an empty text is no label). Only the labels a catalog reads are kept."""
-    if pa.types.is_null(column.type):
-        return pa.repeat(pa.scalar(True), len(column))
-    if not (label_name_ok(name) and is_text(column.type)):
-        return pc.is_null(column)
-    fine = _per_value(column, lambda v: pc.invert(pc.match_substring_regex(v, CONTROL)))
-    return pc.or_kleene(pc.is_null(column), fine)
+class _Holds:
+    """Per row, does a declared rule hold: each kind of :mod:`.rules` in Arrow compute.
+
+    Text and type lookups run once per distinct value of a dictionary column.
+    """
+
+    def __init__(self, columns: dict[str, pa.Array], n: int) -> None:
+        self.columns = columns
+        self.n = n
+
+    def column(self, name: str) -> pa.Array:
+        column = self.columns.get(name)
+        return pa.nulls(self.n, pa.string()) if column is None else column
+
+    def __call__(self, rule: Rule) -> pa.Array:
+        match rule:
+            case NotNull(column):
+                return pc.is_valid(self.column(column))
+            case TimeWithin(column, low, high):
+                time = self.column(column)
+                return pc.and_(
+                    pc.greater_equal(time, pa.scalar(low, TIMESTAMP)),
+                    pc.less(time, pa.scalar(high, TIMESTAMP)),
+                )
+            case CleanText(column, required, nonempty):
+                texts = self.column(column)
+                clean = _per_value(texts, lambda v: _clean(v, nonempty))
+                return clean if required else pc.or_kleene(pc.is_null(texts), clean)
+            case OneOf(column, values):
+                texts = self.column(column)
+                if texts.null_count == self.n:
+                    return pa.repeat(pa.scalar(True), self.n)
+                known = _per_value(texts, lambda v: pc.is_in(v, value_set=pa.array(values)))
+                return pc.or_kleene(pc.is_null(texts), known)
+            case KnownType():
+                return self._known_type(rule)
+            case ValuesWithin(column):
+                return pc.invert(_any_value(self.column(column), _value_fails(rule), self.n))
+            case MustBeNull(column):
+                return pc.is_null(self.column(column))
+        raise TypeError(f"no Arrow rendering of {rule!r}")
+
+    def _known_type(self, rule: KnownType) -> pa.Array:
+        """Known type, then per trait column: the rows of the types listing it as absent,
+        present or non-negative pass that test. "Rows of these types" masks are lookups
+        by type position (unknown: one past the end), shared between traits."""
+        ids = pa.array([type_id for type_id, _ in rule.types], pa.string())
+        index = _per_value(self.column(rule.column), lambda v: pc.index_in(v, value_set=ids))
+        positions = pc.fill_null(index, len(ids)).to_numpy()
+        masks: dict[frozenset[int], pa.Array] = {}
+
+        def of_types(types: frozenset[int]) -> pa.Array:
+            if types not in masks:
+                member = np.zeros(len(ids) + 1, dtype=bool)
+                member[list(types)] = True
+                masks[types] = pa.array(member[positions])
+            return masks[types]
+
+        tests = [pc.is_valid(index)]
+        impossible = frozenset(i for i, (_, traits) in enumerate(rule.types) if not traits.possible)
+        if impossible:
+            tests.append(pc.invert(of_types(impossible)))
+        for name in rule.trait_columns():
+            values = self.column(name)
+            if (absent := rule.where(name, "absent")) and values.null_count < self.n:
+                tests.append(pc.or_kleene(pc.is_null(values), pc.invert(of_types(absent))))
+            if required := rule.where(name, "present"):
+                tests.append(pc.or_kleene(pc.is_valid(values), pc.invert(of_types(required))))
+            if nonnegative := rule.where(name, "nonnegative"):
+                negative = _any_value(values, lambda v: pc.less(v, 0), self.n)
+                tests.append(pc.invert(pc.and_(negative, of_types(nonnegative))))
+        return functools.reduce(pc.and_, tests)
 
 
 def _label_values(column: pa.Array) -> pa.Array:
@@ -259,30 +250,23 @@ def _label_values(column: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 
-def _text_ok(texts: pa.Array, field: str) -> pa.Array:
-    """No control characters, and not empty where the field is a scope id or required."""
+def _clean(texts: pa.Array, nonempty: bool) -> pa.Array:
+    """No control character, and (if ``nonempty``) not empty."""
     ok = pc.invert(pc.match_substring_regex(texts, CONTROL))
-    if field != "resource.name":
-        ok = pc.and_(ok, pc.greater(pc.utf8_length(texts), 0))
-    return ok
+    return pc.and_(ok, pc.greater(pc.utf8_length(texts), 0)) if nonempty else ok
 
 
-def _values_ok(column: pa.Array, trait_type: TraitType, n: int) -> pa.Array:
-    """Per row: no null list element, every number within ±MAX_MAGNITUDE (so finite)."""
-    name = trait_type.value
-    base = name.removeprefix("List ")
+def _value_fails(rule: ValuesWithin) -> Callable[[pa.Array], pa.Array]:
+    """A value (list element) breaking :class:`~.rules.ValuesWithin`: NULL in a list,
+    a number outside ±MAX_MAGNITUDE (NaN is outside too)."""
     checks: list[Callable[[pa.Array], pa.Array]] = []
-    if base in ("Integer", "Natural", "Double"):
+    if rule.numeric:
         checks.append(
             lambda v: pc.invert(pc.and_(pc.greater(v, -MAX_MAGNITUDE), pc.less(v, MAX_MAGNITUDE)))
         )
-    if name != base:
+    if rule.is_list:
         checks.append(pc.is_null)
-    if not checks:
-        return pa.repeat(pa.scalar(True), n)
-    return pc.invert(
-        _any_value(column, lambda v: functools.reduce(pc.or_kleene, (c(v) for c in checks)), n)
-    )
+    return lambda v: functools.reduce(pc.or_kleene, (check(v) for check in checks))
 
 
 def _any_value(column: pa.Array, bad: Callable[[pa.Array], pa.Array], n: int) -> pa.Array:

@@ -25,8 +25,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from rating.errors import RatecardError, first_line
-from rating.load.samples.columns import ColumnChecker, is_text
+from rating.load.samples.columns import ColumnChecker
 from rating.load.samples.records import known_column, nest
+from rating.load.samples.schema import is_text
 
 # (normalized batch of valid rows or None, [(row number, nested record)] to check one by one)
 Split = tuple[pa.RecordBatch | None, list[tuple[int, dict[str, Any]]]]

@@ -14,15 +14,16 @@ traits, paths DuckDB would glob, column names that differ only in case,
 unknown columns) gets no query: the reader reads it. So does one big row
 group, which pyarrow reads faster.
 
-The rules themselves (:class:`SampleRules`) are spelled through a
-:class:`~rating.rate.dialect.Dialect`: the Spark engine renders the same
-declarations in Spark SQL over its input (:mod:`rating.rate.spark_input`).
+:class:`SampleRules` renders the declared rules (:mod:`.rules`, which the
+Arrow check renders too) through a :class:`~rating.rate.dialect.Dialect`:
+the Spark engine runs the same declarations in Spark SQL over its input
+(:mod:`rating.rate.spark_input`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,29 +31,26 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from rating.load.samples.columns import compatible, is_text
 from rating.load.samples.parquet_format import open_parquet
-from rating.load.samples.records import (
-    CONTROL_CHARS,
-    FLAT_ENVELOPE,
-    MAX_MAGNITUDE,
-    MAX_TIME,
-    MIN_TIME,
-    REQUIRED_TEXT,
-    TEXT_FIELDS,
-    nonnegative,
+from rating.load.samples.records import CONTROL_CHARS, FLAT_ENVELOPE, MAX_MAGNITUDE
+from rating.load.samples.rules import (
+    Bounds,
+    CleanText,
+    KnownType,
+    MustBeNull,
+    NotNull,
+    OneOf,
+    Rule,
+    TimeWithin,
+    TypeTraits,
+    ValuesWithin,
+    declare,
+    read_as_trait,
 )
-from rating.load.samples.schema import ENVELOPE_COLUMNS, trait_columns
-from rating.load.traits import EVENTS
+from rating.load.samples.schema import ENVELOPE_COLUMNS, compatible, is_text, trait_columns
 from rating.model import ResourceType, TraitType
 from rating.rate.dialect import DUCKDB, Dialect
-from rating.scopes import (
-    LABEL_COLUMN_PREFIX,
-    LABEL_PREFIX,
-    is_kept_label,
-    is_label_column,
-    label_name_ok,
-)
+from rating.scopes import LABEL_COLUMN_PREFIX, LABEL_PREFIX, is_kept_label, is_label_column
 
 _q, _lit = DUCKDB.identifier, DUCKDB.literal  # every name and value in the SQL below
 _EXACT = {
@@ -109,7 +107,7 @@ def parquet_query(
         )
 
 
-def _bounds(file: pq.ParquetFile) -> dict[str, tuple[Any, Any]]:
+def _bounds(file: pq.ParquetFile) -> Bounds:
     """``(min, max)`` of each integer or timestamp column, if every row group has statistics.
 
     A rule the bounds already prove is left out of the query: testing every
@@ -188,7 +186,7 @@ def _value_type(data_type: pa.DataType) -> pa.DataType:
 
 
 class SampleRules:
-    """The vectorized check's rules (ColumnChecker.check) over one input's flat columns, as SQL.
+    """The declared sample rules (:mod:`.rules`) over one input's flat columns, as SQL.
 
     ``schema`` holds the flat columns (``time``, ``resource.id``,
     ``traits.vcpu``…) as the query sees them: a trait column of a compatible
@@ -202,47 +200,35 @@ class SampleRules:
         self,
         schema: pa.Schema,
         resource_types: Sequence[ResourceType],
-        bounds: dict[str, tuple[Any, Any]],
+        bounds: Bounds,
         dialect: Dialect = DUCKDB,
     ) -> None:
-        self.resource_types = resource_types
-        self.bounds = bounds
         self.dialect = dialect
         self.traits = trait_columns(resource_types)
-        present = {f.name: _value_type(f.type) for f in schema if not pa.types.is_null(f.type)}
-        self.present = set(present)
-        self.usable = tuple(
+        columns = {f.name: _value_type(f.type) for f in schema}
+        self.rules = declare(columns, resource_types, bounds)
+        self.present = {
+            name for name, data_type in columns.items() if not pa.types.is_null(data_type)
+        }
+        self.usable = {
             name
             for name, trait_type in self.traits.items()
-            if f"traits.{name}" in present and compatible(present[f"traits.{name}"], trait_type)
-        )
-        # Columns that must be null: known traits of an incompatible type, unknown traits,
-        # labels with a bad name or of a type other than text.
-        labels = [n for n in present if is_label_column(n)]
-        self.labels = [
-            n for n in labels if label_name_ok(n.removeprefix(LABEL_PREFIX)) and is_text(present[n])
-        ]
-        self.null_only = [
-            name
-            for name in present
-            if name.startswith("traits.") and name.removeprefix("traits.") not in self.usable
-        ] + [name for name in labels if name not in self.labels]
+            if read_as_trait(columns.get(f"traits.{name}"), trait_type)
+        }
+        self.labels = {  # validated by a rule, so readable as text
+            rule.column
+            for rule in self.rules
+            if isinstance(rule, CleanText) and is_label_column(rule.column)
+        }
 
     def column(self, name: str) -> str:
         """The select expression of normalized column ``name``."""
         if is_kept_label(name):  # labels.<name> text; an empty value is no label
             source = LABEL_PREFIX + name.removeprefix(LABEL_COLUMN_PREFIX)
-            return (
-                f"NULLIF({self.dialect.identifier(source)}, '')"
-                if source in self.labels
-                else "NULL"
-            )
-        source = ENVELOPE_COLUMNS.get(name, name)
+            return f"NULLIF({self._column(source)}, '')" if source in self.labels else "NULL"
         if name.startswith("traits."):
-            usable = name.removeprefix("traits.") in self.usable
-        else:
-            usable = source in self.present
-        return self.dialect.identifier(source) if usable else "NULL"
+            return self._column(name) if name.removeprefix("traits.") in self.usable else "NULL"
+        return self._column(ENVELOPE_COLUMNS.get(name, name))
 
     def readable(self, names: Sequence[str]) -> str:
         """Always true, after decoding the text of the requested traits the rules may not read.
@@ -262,83 +248,64 @@ class SampleRules:
 
     def valid(self) -> str:
         """True for the rows passing every rule (NULL counts as failing)."""
-        return " AND ".join(f"COALESCE({rule}, FALSE)" for rule in self._rules())
+        return " AND ".join(f"COALESCE({self._holds(rule)}, FALSE)" for rule in self.rules)
 
-    def _rules(self) -> Iterator[str]:
-        q, lit = self.dialect.identifier, self.dialect.literal
-        time = self._envelope("time")
-        low, high = self.bounds.get("time", (None, None))
-        if low is None or not MIN_TIME <= low <= high < MAX_TIME:
-            low_sql, high_sql = self.dialect.timestamp(MIN_TIME), self.dialect.timestamp(MAX_TIME)
-            yield f"{time} >= {low_sql} AND {time} < {high_sql}"
-        else:
-            yield f"{time} IS NOT NULL"  # in range: proven by the statistics
-        for source in TEXT_FIELDS:
-            text = self._envelope(source)
-            ok = " AND ".join(f"NOT contains({text}, chr({ord(c)}))" for c in CONTROL_CHARS)
-            if source != "resource.name":
-                ok += f" AND {text} <> ''"
-            yield ok if source in REQUIRED_TEXT else f"{text} IS NULL OR ({ok})"
-        event = self._envelope("event")
-        yield f"{event} IS NULL OR {event} IN ({', '.join(map(lit, EVENTS))})"
-        yield self._per_type()
-        for name in self.usable:
-            low, high = self.bounds.get(f"traits.{name}", (None, None))
-            if low is not None and low > -MAX_MAGNITUDE and high < MAX_MAGNITUDE:
-                continue  # proven by the statistics (a scalar: lists have no bounds here)
-            if values := self._values_rule(q(f"traits.{name}"), self.traits[name]):
-                yield values
-        for column in self.null_only:
-            yield f"{q(column)} IS NULL"
-        for column in self.labels:  # validated, not kept (an empty text is no label)
-            ok = " AND ".join(f"NOT contains({q(column)}, chr({ord(c)}))" for c in CONTROL_CHARS)
-            yield f"{q(column)} IS NULL OR ({ok})"
+    def _column(self, name: str) -> str:
+        """A flat column by name; NULL where the input has none."""
+        return self.dialect.identifier(name) if name in self.present else "NULL"
 
-    def _envelope(self, source: str) -> str:
-        return self.dialect.identifier(source) if source in self.present else "NULL"
+    def _holds(self, rule: Rule) -> str:
+        """One declared rule as an SQL condition."""
+        lit = self.dialect.literal
+        match rule:
+            case NotNull(column):
+                return f"{self._column(column)} IS NOT NULL"
+            case TimeWithin(column, low, high):
+                time = self._column(column)
+                low_sql, high_sql = self.dialect.timestamp(low), self.dialect.timestamp(high)
+                return f"{time} >= {low_sql} AND {time} < {high_sql}"
+            case CleanText(column, required, nonempty):
+                text = self._column(column)
+                clean = " AND ".join(f"NOT contains({text}, chr({ord(c)}))" for c in CONTROL_CHARS)
+                if nonempty:
+                    clean += f" AND {text} <> ''"
+                return clean if required else f"{text} IS NULL OR ({clean})"
+            case OneOf(column, values):
+                text = self._column(column)
+                return f"{text} IS NULL OR {text} IN ({', '.join(map(lit, values))})"
+            case KnownType(column, types):
+                cases = " ".join(f"WHEN {lit(i)} THEN {self._traits_of(t)}" for i, t in types)
+                return f"CASE {self._column(column)} {cases} ELSE FALSE END"
+            case ValuesWithin(column, trait_type):
+                tests = []
+                if rule.is_list:
+                    tests.append("{v} IS NOT NULL")
+                if rule.numeric:
+                    tests.append(f"{{v}} > -{MAX_MAGNITUDE} AND {{v}} < {MAX_MAGNITUDE}")
+                if rule.base == "Double":  # said outright: see Dialect.not_nan
+                    tests.append(self.dialect.not_nan("{v}"))
+                return self._all_values(column, trait_type, " AND ".join(tests))
+            case MustBeNull(column):
+                return f"{self._column(column)} IS NULL"
+        raise TypeError(f"no SQL rendering of {rule!r}")
 
-    def _per_type(self) -> str:
-        """Known resource type, and per type its traits present or absent as allowed/required."""
-        cases = " ".join(
-            f"WHEN {self.dialect.literal(rt.id)} THEN {self._traits_of(rt)}"
-            for rt in self.resource_types
-        )
-        return f"CASE {self._envelope('resource.type')} {cases} ELSE FALSE END"
-
-    def _traits_of(self, rt: ResourceType) -> str:
-        checks = []
-        for name in self.traits:
-            trait = rt.trait(name)
-            column = self.dialect.identifier(f"traits.{name}")
-            if name in self.usable:
-                if trait is None:
-                    checks.append(f"{column} IS NULL")
-                    continue
-                if not trait.optional:
-                    checks.append(f"{column} IS NOT NULL")
-                low = self.bounds.get(f"traits.{name}", (-1, 0))[0]
-                if nonnegative(trait.type, trait.unit) and low < 0:
-                    checks.append(f"({self._all_values(column, trait.type, '{v} >= 0')})")
-            elif trait is not None and not trait.optional:
-                return "FALSE"  # a required trait without a column of its type
+    def _traits_of(self, traits: TypeTraits) -> str:
+        """One resource type's demands on the trait columns."""
+        if not traits.possible:
+            return "FALSE"  # a required trait without a column of its type
+        q = self.dialect.identifier
+        checks = [f"{q(column)} IS NULL" for column in traits.absent]
+        checks += [f"{q(column)} IS NOT NULL" for column in traits.present]
+        checks += [
+            f"({self._all_values(column, self.traits[column[7:]], '{v} >= 0')})"
+            for column in traits.nonnegative
+        ]
         return " AND ".join(checks) or "TRUE"
-
-    def _values_rule(self, column: str, trait_type: TraitType) -> str | None:
-        """List elements are non-null; numbers lie within ±MAX_MAGNITUDE and are not NaN."""
-        name = trait_type.value
-        base = name.removeprefix("List ")
-        rules = []
-        if name != base:
-            rules.append("{v} IS NOT NULL")
-        if base in ("Integer", "Natural", "Double"):
-            rules.append(f"{{v}} > -{MAX_MAGNITUDE} AND {{v}} < {MAX_MAGNITUDE}")
-        if base == "Double":  # said outright: see Dialect.not_nan
-            rules.append(self.dialect.not_nan("{v}"))
-        return self._all_values(column, trait_type, " AND ".join(rules)) if rules else None
 
     def _all_values(self, column: str, trait_type: TraitType, rule: str) -> str:
         """``rule`` (on ``{v}``) holds for the value, or every element of a list, or it is NULL."""
+        name = self.dialect.identifier(column)
         if trait_type.value.startswith("List "):
-            failing = self.dialect.any_element(column, "v", f"NOT ({rule.format(v='v')})")
-            return f"{column} IS NULL OR NOT {failing}"
-        return f"{column} IS NULL OR ({rule.format(v=column)})"
+            failing = self.dialect.any_element(name, "v", f"NOT ({rule.format(v='v')})")
+            return f"{name} IS NULL OR NOT {failing}"
+        return f"{name} IS NULL OR ({rule.format(v=name)})"

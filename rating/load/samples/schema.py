@@ -51,6 +51,31 @@ def arrow_type(trait_type: TraitType) -> pa.DataType:
     return _SCALAR_ARROW[name]
 
 
+def is_text(data_type: pa.DataType) -> bool:
+    """String columns, plain or dictionary-encoded."""
+    if pa.types.is_dictionary(data_type):
+        data_type = data_type.value_type
+    return pa.types.is_string(data_type) or pa.types.is_large_string(data_type)
+
+
+def compatible(data_type: pa.DataType, trait_type: TraitType) -> bool:
+    """Can this column hold the trait's values without loss (the JSON Schema's type)?"""
+    if pa.types.is_dictionary(data_type):
+        data_type = data_type.value_type
+    name = trait_type.value
+    if name.startswith("List "):
+        if not (pa.types.is_list(data_type) or pa.types.is_large_list(data_type)):
+            return False
+        return compatible(data_type.value_type, TraitType(name.removeprefix("List ")))
+    if name in ("Integer", "Natural"):
+        return pa.types.is_integer(data_type)
+    if name == "Double":
+        return pa.types.is_integer(data_type) or pa.types.is_floating(data_type)
+    if name == "Bool":
+        return pa.types.is_boolean(data_type)
+    return is_text(data_type)
+
+
 def trait_columns(resource_types: Sequence[ResourceType]) -> dict[str, TraitType]:
     """Every trait name known to the registry with its type, in first-seen order.
 
