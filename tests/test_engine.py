@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ratefixtures import (
     VM,
+    VM_TYPE,
     equals,
     make_catalog,
     make_price,
@@ -172,6 +173,29 @@ def test_each_sample_of_a_run_counts_by_its_own_interval(products, period, times
     result = run(catalog, rows, period)
     assert result.counts == oracle.counts
     assert result.line_items.to_pylist() == oracle.line_items.to_pylist()
+
+
+def test_a_resource_changing_type_keeps_each_samples_own_interval():
+    # vm-1 is a VM (hourly) at 23:30 the day before October: it covers 00:00-00:30
+    # (0.5 h). Then, after October, the same id is a type sampled every 10 minutes:
+    # outside the period. Judging the VM sample by the later sample's interval (10 min)
+    # once called it uncovered and joined both into one run billed for all of October
+    # (744 h).
+    other = replace(VM_TYPE, id="test.other")
+    catalog = make_catalog(resource_types=(VM_TYPE, other))
+    options = RateOptions(interval_by_type={other.id: timedelta(minutes=10)})
+    rows = [
+        {"time": "2026-09-30T23:30:00Z"},
+        {"time": "2026-11-01T01:00:00Z", "resource_type": other.id},
+    ]
+    batches = samples_table(rows, (VM_TYPE, other)).to_batches()
+    result = engine.rate(catalog, batches, OCT, options)
+    assert [line["quantity"] for line in result.line_items.to_pylist()] == [Decimal("0.5")]
+    assert (result.counts.rated, result.counts.outside_period) == (1, 1)
+    oracle = reference.rate(
+        catalog, samples_table(rows, (VM_TYPE, other)).to_batches(), OCT, options
+    )
+    assert result.line_items.equals(oracle.line_items) and result.counts == oracle.counts
 
 
 def test_tenant_move_splits_the_slice_like_the_reference():

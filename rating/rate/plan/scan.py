@@ -46,7 +46,7 @@ def _run_break(sh: Shape) -> str:
     is rated as one row (over-splitting a run would change nothing).
     """
     p0, p1 = sh.p0, sh.p1
-    prev_ce = f"least(t_prev + iv, t, {p1})"
+    prev_ce = f"least(t_prev + iv_prev, t, {p1})"  # its own interval: the type may differ
     prev_covered = f"(greatest(t_prev, {p0}) < {prev_ce})"
 
     def in_period(time: str) -> str:
