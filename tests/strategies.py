@@ -12,13 +12,16 @@ from datetime import timedelta
 from decimal import Decimal
 
 from hypothesis import strategies as st
-from ratefixtures import VM, make_catalog, make_price, make_product, scope, tiers, utc
+from ratefixtures import VM, VM_TYPE, make_catalog, make_price, make_product, scope, tiers, utc
 
 from rating.model import Condition, ConditionOp, Dimensions, PriceModel, UsageKind
 from rating.rate.result import RateOptions
 
 TIMES = [utc("2026-09-30T22:00:00Z") + timedelta(minutes=20 * i) for i in range(180)]
 STATES = ["ACTIVE", "SHUTOFF", "BUILD"]
+# A second type with the VM's traits and its own interval (options_st), which no
+# product prices: a resource id may change type between samples.
+OTHER_TYPE = dataclasses.replace(VM_TYPE, id="test.other")
 FLAVORS = ["m1.small", "m1.large", "c1.xl"]
 _CREATED_AT, _CREATED_UNTIL = utc("2026-10-01T05:00:00Z"), utc("2026-10-02T03:10:00Z")
 
@@ -125,7 +128,9 @@ def products(draw, pid):
 def catalogs(draw):
     n = draw(st.integers(1, 5))
     ids = [draw(st.sampled_from(["p1", "p2", "p3"])) for _ in range(n)]
-    catalog = make_catalog([draw(products(pid)) for pid in ids])
+    catalog = make_catalog(
+        [draw(products(pid)) for pid in ids], resource_types=(VM_TYPE, OTHER_TYPE)
+    )
     # Allocation dimensions: a label column, and a cell taken from a label.
     dimensions = draw(
         st.sampled_from(
@@ -165,8 +170,9 @@ def sample_rows(draw):
         # Labels: a team that may change between samples, a namespace (cellFromLabel).
         teams = draw(st.sampled_from([[None], ["blue"], ["blue", "green", None]]))
         namespaces = draw(st.sampled_from([[None], ["ns1"], ["ns1", "c1", None]]))
+        types = draw(st.sampled_from([[VM], [VM], [VM, OTHER_TYPE.id]]))
         if steady:
-            cells, teams, namespaces = cells[:1], teams[:1], namespaces[:1]
+            cells, teams, namespaces, types = cells[:1], teams[:1], namespaces[:1], types[:1]
         held: dict | None = None  # a steady resource's one row, repeated
         for time in times:
             if held is not None:
@@ -185,6 +191,7 @@ def sample_rows(draw):
                 {
                     "time": time,
                     "resource_id": f"r{rid}",
+                    "resource_type": draw(st.sampled_from(types)),
                     "tenant": tenant,
                     "cell": draw(st.sampled_from(cells)),
                     "label.team": draw(st.sampled_from(teams)),
@@ -205,5 +212,6 @@ options_st = st.sampled_from(
         RateOptions(),
         RateOptions(interval=timedelta(minutes=30)),
         RateOptions(interval_by_type={VM: timedelta(minutes=40)}),
+        RateOptions(interval_by_type={OTHER_TYPE.id: timedelta(minutes=10)}),
     ]
 )
