@@ -198,6 +198,35 @@ def test_a_resource_changing_type_keeps_each_samples_own_interval():
     assert result.line_items.equals(oracle.line_items) and result.counts == oracle.counts
 
 
+def test_each_sample_is_matched_as_its_own_resource_type():
+    # r0 is test.other at 22:00 (no product: unmatched), then a VM at 22:20 (hourly, no
+    # next sample): the VM hour is billed. The reference once matched every sample of
+    # an id as its first sample's type, and the engine's hint for the VM group came
+    # from the test.other sample.
+    other = replace(VM_TYPE, id="test.other")
+    catalog = make_catalog([make_product("p1", unit_price="1")], resource_types=(VM_TYPE, other))
+    rows = [
+        {"time": "2026-09-30T22:00:00Z", "resource_type": other.id},
+        {"time": "2026-09-30T22:20:00Z"},
+        {"time": "2026-10-02T00:00:00Z"},  # after the period: outside, not unmatched
+    ]
+    period = Period.parse("2026-09-30/2026-10-02")
+    for rater in (engine, reference):
+        result = rater.rate(catalog, samples_table(rows, (VM_TYPE, other)).to_batches(), period)
+        assert [line["quantity"] for line in result.line_items.to_pylist()] == [Decimal(1)]
+        assert (result.counts.rated, result.counts.unmatched) == (1, 1)
+        assert [(g.resource_type, g.samples, g.hint) for g in result.unmatched] == [
+            (other.id, 1, None)
+        ]
+    # The same product ending before the VM sample: its hint names the end, not the type.
+    ended = make_product("p1", unit_price="1", valid_until="2026-09-30T22:10:00Z")
+    catalog = make_catalog([ended], resource_types=(VM_TYPE, other))
+    for rater in (engine, reference):
+        result = rater.rate(catalog, samples_table(rows, (VM_TYPE, other)).to_batches(), period)
+        (vm,) = (g for g in result.unmatched if g.resource_type == VM)
+        assert "validUntil" in vm.hint and "resource_type" not in vm.hint
+
+
 def test_tenant_move_splits_the_slice_like_the_reference():
     # vm-1: 2 h in proj-a then 3 h in proj-b, contiguous, same entry → two lines.
     rows = [

@@ -57,16 +57,19 @@ def unmatched(backend: Backend, plan: RatingPlan, catalog: Catalog) -> list[Unma
     return unmatched_groups(
         catalog,
         backend.rows(plan.unmatched_sql),
-        lambda resource_id: _first_unmatched_row(backend, plan, resource_id),
+        lambda resource_id, type_id: _first_unmatched_row(backend, plan, resource_id, type_id),
     )
 
 
-def _first_unmatched_row(backend: Backend, plan: RatingPlan, resource_id: str) -> dict | None:
-    """The earliest unmatched kept row of a resource, in the normalized-sample shape.
+def _first_unmatched_row(
+    backend: Backend, plan: RatingPlan, resource_id: str, type_id: str
+) -> dict | None:
+    """The earliest unmatched kept row of a resource as ``type_id``, in the
+    normalized-sample shape.
 
     Its columns are the plan's :attr:`~rating.rate.plan.RatingPlan.kept_columns`, in order.
     """
-    found = backend.first_row(plan.first_unmatched_sql(resource_id))
+    found = backend.first_row(plan.first_unmatched_sql(resource_id, type_id))
     if found is None:
         return None
     return plan.sample_row(dict(zip(plan.kept_columns, found, strict=True)))

@@ -250,19 +250,20 @@ def nearest_hint(candidates: Sequence[Product], row: Row) -> str | None:
 def unmatched_groups(
     catalog: Catalog,
     per_type: Iterable[tuple[str, int, int, str]],
-    first_row: Callable[[str], Row | None],
+    first_row: Callable[[str, str], Row | None],
 ) -> list[UnmatchedGroup]:
     """Unmatched samples per resource type, each with the nearest-product hint.
 
     ``per_type`` rows are (resource type, samples, resources, a resource id);
-    ``first_row`` fetches that resource's earliest unmatched sample from the engine.
+    ``first_row`` fetches that resource's earliest unmatched sample of the type
+    from the engine.
     """
     by_type: dict[str, list[Product]] = {}
     for entry in catalog.products:
         by_type.setdefault(entry.resource_type, []).append(entry)
     groups = []
     for type_id, samples, resources, first_id in per_type:
-        row = first_row(first_id)
+        row = first_row(first_id, type_id)
         hint = nearest_hint(by_type.get(type_id, []), row) if row is not None else None
         groups.append(UnmatchedGroup(type_id, samples, resources, hint))
     return groups

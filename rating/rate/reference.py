@@ -170,8 +170,8 @@ def _coverage(rows: list[dict[str, Any]], i: int, interval: timedelta, period: P
 
 def _resource_intervals(
     rows: list[dict[str, Any]],
-    match: _Matcher,
-    interval: timedelta,
+    matchers: dict[str, _Matcher],
+    options: RateOptions,
     period: Period,
     cuts: list[datetime],
 ) -> tuple[list[_Interval], list[tuple[dict[str, Any], str]]]:
@@ -179,8 +179,10 @@ def _resource_intervals(
 
     Rows are sorted by time and already de-duplicated. A status is "rated",
     "unmatched" or "outside_period"; a delete takes the status of the
-    create/update interval it closes.
+    create/update interval it closes. Each row is matched and covers time as
+    its own resource type says (an id may change type between samples).
     """
+    no_match = _Matcher([])
     result: list[_Interval] = []
     statuses: list[tuple[dict[str, Any], str]] = []
     open_status: str | None = None
@@ -195,7 +197,9 @@ def _resource_intervals(
             statuses.append((row, open_status))
             open_status = None
             continue
-        raw_start, raw_end = _coverage(rows, i, interval, period)
+        type_id = row["resource_type"]
+        match = matchers.get(type_id, no_match)
+        raw_start, raw_end = _coverage(rows, i, options.interval_for(type_id), period)
         start, end = max(raw_start, period.start), min(raw_end, period.end)
         if start >= end:
             result.append(_Interval(row, start, start, {}))
@@ -478,10 +482,7 @@ def rate(
     unmatched: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for resource_id in sorted(by_resource):
         rows = sorted(by_resource[resource_id], key=lambda r: r["time"])
-        type_id = rows[0]["resource_type"]
-        match = matchers.get(type_id) or _Matcher([])
-        interval = options.interval_for(type_id)
-        intervals, statuses = _resource_intervals(rows, match, interval, period, cuts)
+        intervals, statuses = _resource_intervals(rows, matchers, options, period, cuts)
         for row, status in statuses:
             setattr(counts, status, getattr(counts, status) + 1)
             if status == "unmatched":

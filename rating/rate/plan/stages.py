@@ -73,11 +73,13 @@ class RatingPlan:
         """A row of :meth:`first_unmatched_sql` in the normalized-sample shape."""
         return {**row, "time": from_epoch_us(row.pop("t"))}
 
-    def first_unmatched_sql(self, resource_id: str) -> str:
-        """The earliest unmatched sample of a resource (for the nearest-product hint)."""
+    def first_unmatched_sql(self, resource_id: str, type_id: str) -> str:
+        """The earliest unmatched sample of a resource as ``type_id`` (for the
+        nearest-product hint of that type's group: an id may change type)."""
         d = self.dialect
         listed = ", ".join(f"k.{d.identifier(c)}" for c in self.kept_columns)
         return f"""SELECT {listed}
             FROM kept k JOIN status x ON x.resource_id = k.resource_id AND x.t = k.t
             WHERE x.status = 'unmatched' AND k.resource_id = {d.literal(resource_id)}
+                AND k.resource_type = {d.literal(type_id)}
             ORDER BY k.t LIMIT 1"""
