@@ -34,6 +34,7 @@ from strategies import STATES, catalogs, options_st, sample_rows
 from rating.model import Condition, ConditionOp, PriceModel, UsageKind
 from rating.period import Period
 from rating.rate import engine, reference
+from rating.rate.dialect import Dialect
 from rating.rate.result import LINE_ITEM_SCHEMA, RateOptions, line_item_schema
 
 OCT = Period.parse("2026-10")
@@ -339,6 +340,20 @@ def test_engine_equals_reference(catalog, rows, options, period):
     assert actual.line_items.schema == line_item_schema(catalog.dimensions.labels)
     assert actual.counts == expected.counts
     assert actual.unmatched == expected.unmatched
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(catalogs(), sample_rows(), options_st)
+def test_shapes_sharing_a_hash_are_told_apart(catalog, rows, options):
+    """Samples find their shape by a hash: were every hash the same, the line items
+    would not change (the columns themselves decide where hashes collide)."""
+    table = samples_table(rows)
+    expected = reference.rate(catalog, table.to_batches(), OCT, options)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Dialect, "row_hash", lambda self, columns: "0")
+        actual = engine.rate(catalog, table.to_batches(), OCT, options)
+    assert actual.line_items.to_pylist() == expected.line_items.to_pylist()
+    assert actual.counts == expected.counts
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

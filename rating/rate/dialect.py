@@ -21,6 +21,7 @@ numbers that divide exactly (see :meth:`SparkDialect.idiv`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -91,6 +92,11 @@ class Dialect:
         Parquet statistics, which leave NaN out; ``isfinite`` it evaluates.)"""
         return f"isfinite({number})"
 
+    def row_hash(self, columns: Sequence[str]) -> str:
+        """A 64-bit hash of ``columns`` together (NULLs included): equal rows hash
+        equal, distinct rows may collide."""
+        return f"hash({', '.join(columns)})"
+
     def unique_id(self) -> str:
         """A number distinct for every row of the select it appears in."""
         return "ROW_NUMBER() OVER ()"
@@ -149,6 +155,9 @@ class SparkDialect(Dialect):
 
     def not_nan(self, number: str) -> str:
         return f"NOT isnan({number})"
+
+    def row_hash(self, columns: Sequence[str]) -> str:
+        return f"xxhash64({', '.join(columns)})"  # skips NULLs: more collisions, still a hash
 
     def unique_id(self) -> str:
         return "monotonically_increasing_id()"  # ROW_NUMBER needs an ORDER BY in Spark

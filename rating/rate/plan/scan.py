@@ -38,7 +38,8 @@ def _creation_segment(sh: Shape, resource: str) -> str:
 
 
 def _run_break(sh: Shape) -> str:
-    """SQL: 1 when a sample starts a new run after the previous one (columns ``*_prev``).
+    """SQL: 1 when a sample starts a new run after the previous one (columns ``*_prev``;
+    ``sk`` a shape number, negative for events).
 
     A sample continues the previous one's run when both are plain samples, both
     covered (or both not), contiguous, in the same validity segment and of the
@@ -52,14 +53,27 @@ def _run_break(sh: Shape) -> str:
     def in_period(time: str) -> str:
         return f"({time} >= {p0} AND {time} < {p1})"
 
-    return f"""CASE WHEN t_prev IS NULL OR t IS NULL OR event_prev IS NOT NULL OR event IS NOT NULL
-                    THEN 1
-               WHEN NOT covered AND NOT {prev_covered} THEN 0
-               WHEN covered AND {prev_covered} AND {prev_ce} = cs
+    return f"""CASE WHEN t_prev IS NULL OR t IS NULL OR sk_prev < 0 OR sk < 0 THEN 1
+               WHEN NOT plain_covered AND NOT {prev_covered} THEN 0
+               WHEN plain_covered AND {prev_covered} AND {prev_ce} = cs
                     AND {in_period("t")} = {in_period("t_prev")}
                     AND {validity_start(sh, "t")} = {validity_start(sh, "t_prev")}
-                    AND shape_no = shape_no_prev THEN 0
+                    AND sk = sk_prev THEN 0
                ELSE 1 END"""
+
+
+def _inside_run(sh: Shape, iv: str) -> str:
+    """SQL: true for most samples that leave no row in stage ``iv`` (a run's inner samples).
+
+    A plain sample of the previous one's shape, both in the period and the same
+    validity segment, at most ``iv`` after it and before the next one, continues
+    the run (:func:`_run_break` is 0: both are covered and contiguous) and is
+    neither a duplicate nor its resource's last. These few comparisons drop
+    those rows before the full test, which then runs on the rest only.
+    """
+    return f"""COALESCE(sk >= 0 AND sk = sk_prev AND t_prev >= {sh.p0} AND t < {sh.p1}
+                    AND t_prev < t AND t <= t_prev + {iv} AND t < t_next
+                    AND {validity_start(sh, "t")} = {validity_start(sh, "t_prev")}, FALSE)"""
 
 
 def scan_stages(sh: Shape, runs: str) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
@@ -107,26 +121,37 @@ def scan_stages(sh: Shape, runs: str) -> tuple[tuple[Stage, ...], tuple[Stage, .
           FROM {timed} x WHERE EXISTS (SELECT 1 FROM dupkeys d WHERE {same_key})
         ) WHERE rn = 1"""
     # A resource's samples are ordered once, by a resource number (integers sort
-    # much faster than text); a shape number stands for all the other columns.
+    # much faster than text, and narrower ones faster still); a shape number
+    # stands for all the other columns.
+    # A sample finds its shape by a hash of the shape's columns (one integer to
+    # join on instead of every column); only shapes sharing a hash with another
+    # one (``h_shared``, a hash collision) are told apart by the columns themselves.
     shape = ["resource_id", *sh.shape_columns]
+    shape_hash = d.row_hash([d.identifier(c) for c in shape])
     shapes = f"""
-        SELECT *, DENSE_RANK() OVER (ORDER BY resource_id) AS res_no, {d.unique_id()} AS shape_no
-        FROM (SELECT DISTINCT {", ".join(d.identifier(c) for c in shape)} FROM kept)"""
-    # Lifecycle events are few: their next event and the previous one (packed as
-    # 2·t + is_delete) come from a small side table. It has one row per key even
-    # before deduplication, so joining it never multiplies samples.
+        SELECT *, CAST(DENSE_RANK() OVER (ORDER BY resource_id) AS INT) AS res_no,
+          {d.unique_id()} AS shape_no, COUNT(*) OVER (PARTITION BY h) > 1 AS h_shared
+        FROM (SELECT *, {shape_hash} AS h
+              FROM (SELECT DISTINCT {", ".join(d.identifier(c) for c in shape)} FROM kept) u) v"""
+    # Lifecycle events are few: the event, its next one and the previous one
+    # (packed as 2·t + is_delete) come from a small side table, keyed by resource
+    # number. It has one row per key even before deduplication, so joining it
+    # never multiplies samples (and once keys are unique its event is the sample's).
     events = """
-        SELECT resource_id, t, LEAD(t) OVER e AS t_next_event,
-          LAG(2 * t + CASE WHEN event = 'delete' THEN 1 ELSE 0 END) OVER e AS prev_event
+        SELECT r.res_no, x.t, x.event, LEAD(x.t) OVER e AS t_next_event,
+          LAG(2 * x.t + CASE WHEN x.event = 'delete' THEN 1 ELSE 0 END) OVER e AS prev_event
         FROM (SELECT resource_id, t, min(event) AS event FROM kept
-              WHERE event IS NOT NULL GROUP BY resource_id, t)
-        WINDOW e AS (PARTITION BY resource_id ORDER BY t)"""
+              WHERE event IS NOT NULL GROUP BY resource_id, t) x
+        JOIN (SELECT DISTINCT resource_id, res_no FROM shapes) r ON r.resource_id = x.resource_id
+        WINDOW e AS (PARTITION BY r.res_no ORDER BY x.t)"""
+    # A sample's interval: a column only when it depends on the resource type.
     iv_cases = " ".join(f"WHEN {d.literal(k)} THEN {v}" for k, v in sh.type_intervals.items())
-    iv = str(sh.default_iv)
-    if iv_cases:
-        iv = f"CASE k.resource_type {iv_cases} ELSE {iv} END"
+    iv = "iv" if iv_cases else str(sh.default_iv)
+    iv_column = (
+        f", CASE k.resource_type {iv_cases} ELSE {sh.default_iv} END AS iv" if iv_cases else ""
+    )
     first_t = (
-        "MIN(CASE WHEN event IS DISTINCT FROM 'delete' THEN t END) OVER (PARTITION BY res_no "
+        "MIN(CASE WHEN ec <> 1 THEN t END) OVER (PARTITION BY res_no "
         "ORDER BY t ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
         if sh.one_time
         else "CAST(NULL AS BIGINT)"
@@ -135,35 +160,57 @@ def scan_stages(sh: Shape, runs: str) -> tuple[tuple[Stage, ...], tuple[Stage, .
     same_shape = " AND ".join(
         f"k.{d.identifier(c)} IS NOT DISTINCT FROM g.{d.identifier(c)}" for c in shape
     )
-    ce = coverage_end(sh, "t", "t_next", "iv", "event", "t_next_event")
+
+    sample_hash = d.row_hash([f"k.{d.identifier(c)}" for c in shape])
+
+    def samples_of(shapes: str, test: str = "") -> str:
+        """The samples of ``kept`` whose shape passes ``shapes`` (a filter of table
+        ``shapes``), joined to it by hash (and by ``test`` too, where hashes collide)."""
+        return f"""
+          SELECT g.res_no, k.t{iv_column},
+            CASE WHEN k.event IS NULL THEN 0 WHEN k.event = 'delete' THEN 1 ELSE 2 END AS ec,
+            CASE WHEN k.event IS NULL THEN g.shape_no ELSE -1 - g.shape_no END AS sk
+          FROM kept k JOIN shapes g ON g.h = {sample_hash} {test}
+          WHERE {shapes}"""
+
+    plain_ce = coverage_end(sh, "t", "t_next", iv, "NULL", "NULL")
+    ce = coverage_end(sh, "t", "t_next", iv, "event", "t_next_event")
     # Only run starts and each resource's last row leave the window: the row before a
     # run start ends the previous run, and its coverage end follows from the start's
     # LAG values (a run of more than one row ends in a plain sample, see _run_break).
+    # The window's rows are narrow: an event code (0 none, 1 delete, 2 another) and
+    # the shape number, negated (-1 - shape_no) for events, so one LAG tells both
+    # whether the previous sample was an event and its shape. Every event starts a
+    # run, so only rows leaving the window look their events up.
     iv_prev = "LAG(iv) OVER r" if iv_cases else iv
     intervals = f"""
         WITH k AS (
-          SELECT g.res_no, k.t, k.event, {iv} AS iv, g.shape_no, e.t_next_event, e.prev_event
-          FROM kept k JOIN shapes g ON {same_shape}
-          LEFT JOIN events e
-            ON k.event IS NOT NULL AND e.resource_id = k.resource_id AND e.t = k.t
+          {samples_of("NOT g.h_shared")}
+          UNION ALL
+          {samples_of("g.h_shared", f"AND {same_shape}")}
         ),
         w AS (
-          SELECT *, LAG(t) OVER r AS t_prev, LAG(event) OVER r AS event_prev,
-            LAG(shape_no) OVER r AS shape_no_prev, {iv_prev} AS iv_prev,
+          SELECT *, LAG(t) OVER r AS t_prev, LAG(sk) OVER r AS sk_prev, {iv_prev} AS iv_prev,
             LEAD(t) OVER r AS t_next, ROW_NUMBER() OVER r AS rn,
             {first_t} AS first_t, {created_seg} AS created_seg
           FROM k WINDOW r AS (PARTITION BY res_no ORDER BY t)
         ),
-        c AS (SELECT *, greatest(t, {p0}) AS cs, {ce} AS ce FROM w),
         v AS (
-          SELECT *, cs < ce AND event IS DISTINCT FROM 'delete' AS covered,
+          SELECT *, greatest(t, {p0}) < {plain_ce} AS plain_covered, greatest(t, {p0}) AS cs,
             COALESCE(t = t_prev OR t = t_next, FALSE) AS dup
-          FROM c
+          FROM w WHERE NOT {_inside_run(sh, iv)}
         ),
-        b AS (SELECT *, {_run_break(sh)} AS brk FROM v)
-        SELECT res_no, t, rn, event, cs, ce, covered, first_t, created_seg, prev_event,
-          shape_no, brk, t_prev, iv_prev, dup
-        FROM b WHERE brk = 1 OR t_next IS NULL OR dup"""
+        b AS (SELECT *, {_run_break(sh)} AS brk FROM v),
+        x AS (
+          SELECT b.*, e.event, e.t_next_event, e.prev_event FROM b
+          LEFT JOIN events e ON b.sk < 0 AND e.res_no = b.res_no AND e.t = b.t
+          WHERE brk = 1 OR t_next IS NULL OR dup
+        ),
+        c AS (SELECT *, {ce} AS ce FROM x)
+        SELECT res_no, t, rn, event, cs, ce, cs < ce AND ec <> 1 AS covered,
+          first_t, created_seg, prev_event, CASE WHEN sk < 0 THEN -1 - sk ELSE sk END AS shape_no,
+          brk, t_prev, iv_prev, dup
+        FROM c"""
     dupkeys = """
         SELECT g.resource_id, v.t, count(*) AS n
         FROM iv v JOIN shapes g ON g.shape_no = v.shape_no WHERE v.dup
