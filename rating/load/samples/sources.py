@@ -10,9 +10,11 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import zstandard
 
 from rating.errors import RatecardError, first_line
@@ -65,6 +67,7 @@ _ZSTD_CHUNK = 1 << 14  # compressed bytes fed to zstd at a time: bounds each out
 
 
 BLOCK_BYTES = 8 << 20  # decompressed bytes read at a time, cut at a line break
+SLICE_BYTES = 1 << 18  # bytes a scan compares at a time (:func:`slices`)
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,14 @@ class Block:
     first: int
     data: bytes | None
 
+    @cached_property
+    def breaks(self) -> np.ndarray:
+        """Where each line break is: :func:`read_blocks` counts them to number the next
+        block, and the columnar readers cut the lines there; one scan serves both."""
+        data = np.frombuffer(b"" if self.data is None else self.data, np.uint8)
+        found = [np.flatnonzero(part == ord("\n")) + start for start, part in slices(data)]
+        return np.concatenate(found) if found else np.zeros(0, np.int64)
+
     def lines(self) -> Iterator[tuple[int, bytes | None]]:
         """``(line number, bytes)`` per line, line break kept; None for an overlong line."""
         if self.data is None:
@@ -89,6 +100,15 @@ class Block:
             yield number, part + b"\n"
         if last:
             yield self.first + len(parts), last
+
+
+def slices(data: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """``(offset, part)``: ``data`` in parts of SLICE_BYTES, for byte scans. A comparison
+    of a whole block would write (and first page in) a fresh array as large as the
+    block; a part's stays in cache.
+    """
+    for start in range(0, len(data), SLICE_BYTES):
+        yield start, data[start : start + SLICE_BYTES]
 
 
 def read_blocks(path: str, compression: str | None) -> Iterator[Block]:
@@ -114,7 +134,7 @@ def read_blocks(path: str, compression: str | None) -> Iterator[Block]:
                 data, pending = b"", pending + chunk
             for block in _bounded(number, data):
                 yield block
-                number += 1 if block.data is None else block.data.count(b"\n")
+                number += 1 if block.data is None else len(block.breaks)
             if len(pending) > MAX_LINE_BYTES:
                 while pending and not pending.endswith(b"\n"):  # skip the rest of the line
                     pending = stream.readline(MAX_LINE_BYTES)

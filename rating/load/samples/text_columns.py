@@ -63,7 +63,7 @@ class _Piece:
         assert block.data is not None
         self.data = block.data
         self.bytes = np.frombuffer(self.data, np.uint8)
-        self.breaks = np.flatnonzero(self.bytes == _NEWLINE)
+        self.breaks = block.breaks
         ends = self.breaks + 1
         ends = ends if self.data.endswith(b"\n") else np.append(ends, len(self.data))
         self.bounds = np.concatenate(([0], ends)).astype(np.int64)
