@@ -125,16 +125,23 @@ class ValuesWithin:
     trait_type: TraitType
 
     @property
+    def base(self) -> str:
+        """The type of a value, or of each element of a list."""
+        return self.trait_type.value.removeprefix("List ")
+
+    @property
     def numeric(self) -> bool:
         return self.base in ("Integer", "Natural", "Double")
 
     @property
-    def base(self) -> str:
-        return self.trait_type.value.removeprefix("List ")
-
-    @property
     def is_list(self) -> bool:
         return self.trait_type.value != self.base
+
+    @property
+    def checks_anything(self) -> bool:
+        """Numbers have a range and list elements must be set; a Text or Bool value
+        has nothing to check."""
+        return self.numeric or self.is_list
 
 
 @dataclass(frozen=True)
@@ -180,9 +187,10 @@ def declare(
         )
     )
     rules += [
-        ValuesWithin(column, trait_type)
+        rule
         for column, trait_type in usable.items()
-        if _values_checked(trait_type) and not _within(trait_type, bounds.get(column))
+        if (rule := ValuesWithin(column, trait_type)).checks_anything
+        and not _within(trait_type, bounds.get(column))
     ]
     for column, data_type in present.items():
         if column.startswith("traits.") and column not in usable:
@@ -208,12 +216,15 @@ def read_as_trait(data_type: pa.DataType | None, trait_type: TraitType | None) -
 
 
 def _time(bounds: tuple[Any, Any] | None) -> Rule:
+    """Time within the supported range, or only set where the statistics prove the range."""
     if bounds is not None and MIN_TIME <= bounds[0] <= bounds[1] < MAX_TIME:
         return NotNull("time")
     return TimeWithin("time", MIN_TIME, MAX_TIME)
 
 
 def _type_traits(rt: ResourceType, usable: Mapping[str, TraitType], bounds: Bounds) -> TypeTraits:
+    """What ``rt`` asks of the trait columns read as traits (``usable``); a required
+    trait without such a column makes the type impossible."""
     have = {f"traits.{t.name}": t for t in rt.traits}
     required = [column for column, t in have.items() if not t.optional]
     return TypeTraits(
@@ -228,12 +239,6 @@ def _type_traits(rt: ResourceType, usable: Mapping[str, TraitType], bounds: Boun
         ),
         possible=all(column in usable for column in required),
     )
-
-
-def _values_checked(trait_type: TraitType) -> bool:
-    """Has the type values to check: numbers, or list elements (which must be set)?"""
-    rule = ValuesWithin("", trait_type)
-    return rule.numeric or rule.is_list
 
 
 def _within(trait_type: TraitType, bounds: tuple[Any, Any] | None) -> bool:
