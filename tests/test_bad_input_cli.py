@@ -452,6 +452,9 @@ def test_ctrl_c_is_one_line_exit_130(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As from a terminal: a test run started in the background of a shell
+        # inherits SIGINT ignored, and Python then never raises KeyboardInterrupt.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     ) as child:
         time.sleep(3)  # let the interpreter start and block on stdin
         child.send_signal(signal.SIGINT)

@@ -181,7 +181,7 @@ _LAX_JSON = [
     b"," + _LINE[1:],  # no opening brace: not one object
     _LINE.replace(b'00Z",', b'00.5Z",', 1),  # a time of another length (valid)
     _LINE[: _LINE.index(b",") + 1] + b"}",  # only the time, then a trailing comma
-    _LINE.replace(b'"time": "2', b'"time": "\u0032', 1),  # an escape in the time (valid)
+    _LINE.replace(b'"time": "2', b'"time": "\\u0032', 1),  # an escape in the time (valid)
 ]
 
 
