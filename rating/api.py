@@ -33,7 +33,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from rating.check.findings import Finding
 from rating.errors import RatecardError
 from rating.load.datasets import sample_files
 from rating.load.imports import ImportPolicy
@@ -45,6 +44,7 @@ from rating.rate.result import Counts, RateOptions, UnmatchedGroup
 from rating.report.model import TenantReport
 
 if TYPE_CHECKING:
+    from rating.check.findings import Finding
     from rating.control.budget import BudgetUse
     from rating.control.quota import QuotaUse
     from rating.control.request import Request

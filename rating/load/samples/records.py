@@ -25,11 +25,9 @@ import math
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
 
 from rating.load.samples.rejects import printable
 from rating.load.samples.schema import ENVELOPE_COLUMNS, TIMESTAMP, sample_schema
@@ -44,6 +42,10 @@ from rating.scopes import (
     label_column,
     label_name_ok,
 )
+
+if TYPE_CHECKING:  # jsonschema is imported when a record is first checked (startup time)
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 RFC3339 = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
@@ -138,6 +140,8 @@ class RecordValidator:
     def _validator(self, rt: ResourceType) -> Draft202012Validator:
         validator = self._validators.get(rt.id)
         if validator is None:
+            from jsonschema import Draft202012Validator
+
             validator = Draft202012Validator(sample_json_schema(rt))
             self._validators[rt.id] = validator
         return validator
@@ -156,6 +160,8 @@ class RecordValidator:
         if rt is None:
             return "resource.type", f"unknown resource type {_show(type_id)}", resource_id
         record.setdefault("traits", {})  # may be omitted; required traits still apply
+        from jsonschema.exceptions import best_match
+
         error = best_match(self._validator(rt).iter_errors(record))
         if error is not None:
             field, reason = _describe(error, rt, record)
