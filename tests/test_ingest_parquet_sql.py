@@ -190,7 +190,15 @@ def assert_loads_like_the_reader(
     assert (table is None and expected is None) or table.equals(expected)
     assert by_sql.counts == by_reader.counts
     assert [str(r) for r in by_sql.rejects.first] == [str(r) for r in by_reader.rejects.first]
-    assert sum(n for n, _ in reports) == rows
+    # Every row loaded is reported; DuckDB's estimates may run ahead of a file's rejects.
+    reported = sum(n for n, _ in reports)
+    assert (
+        reported == rows if by_reader.total.rejected == 0 else rows <= reported <= read_rows(path)
+    )
+
+
+def read_rows(path: str) -> int:
+    return pq.ParquetFile(path).metadata.num_rows
 
 
 def query_of(path: str):

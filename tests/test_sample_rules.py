@@ -155,6 +155,28 @@ def test_duckdb_sql_reaches_the_verdicts_worked_out_by_hand(tmp_path: Path) -> N
     assert dict(zip(CASES, verdicts, strict=True)) == dict(zip(CASES, EXPECTED, strict=True))
 
 
+@pytest.mark.parametrize("case", CASES)
+def test_duckdb_proves_a_file_valid_exactly_when_every_row_is(tmp_path: Path, case: str) -> None:
+    """The cheaper whole-file test (``all_pass``) says what counting valid rows would."""
+    changes, verdict = CASES[case]
+    other_type = {**VALID, "resource.type": "acme.ip", "traits.vcpu": None}  # a second group
+    rows = [VALID, other_type, {**VALID, **changes}]
+    path = tmp_path / "rules.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), path)
+    source = f"read_parquet({DUCKDB.literal(str(path))})"
+    rules = SampleRules(SCHEMA, TYPES, {})
+    proven = duckdb.connect().execute(f"SELECT {rules.all_pass(source, 3, SCHEMA.names)}")
+    assert proven.fetchall() == [(verdict,)]
+
+
+def test_an_empty_file_is_proven_valid(tmp_path: Path) -> None:
+    path = tmp_path / "rules.parquet"
+    pq.write_table(SCHEMA.empty_table(), path)
+    source = f"read_parquet({DUCKDB.literal(str(path))})"
+    all_pass = SampleRules(SCHEMA, TYPES, {}).all_pass(source, 0, SCHEMA.names)
+    assert duckdb.connect().execute(f"SELECT {all_pass}").fetchall() == [(True,)]
+
+
 def test_rules_the_statistics_prove_are_left_out() -> None:
     bounds = {
         "time": (T0, T0),

@@ -21,6 +21,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import closing, contextmanager
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -53,7 +54,8 @@ def load_samples(
     ``progress`` hears of the rows as they load. While DuckDB reads a Parquet
     file these are estimates (from the share of the file read), made exact
     when the file is done — unless the estimate already ran ahead of the rows
-    loaded (some were rejected): progress is never reported backwards.
+    loaded (some were rejected): progress is never reported backwards, nor
+    beyond the file's rows.
     """
     if isinstance(batches, SampleReader):
         batches = batches.batches()
@@ -103,29 +105,34 @@ def _load_parquet(
 ) -> int | None:
     """Let DuckDB check a Parquet input and load it; None if it cannot read the file.
 
-    The check counts the rows passing the rules (and reports them as
-    progress). A file whose rows all pass joins ``in_place``, to be read
-    where it lies; the others get one ``INSERT`` of their valid rows. Either
-    statement leaves nothing behind when DuckDB fails on the file, and the
-    reader reads it instead: pyarrow may read what DuckDB refuses (invalid
-    UTF-8, say), and a file neither reads fails as the reader says. Only an
-    interrupt is not the file's fault.
+    The check proves that every row passes the rules, the usual case, or
+    else counts the rows that do (and reports them as progress). A file whose
+    rows all pass joins ``in_place``, to be read where it lies; the others
+    get one ``INSERT`` of their valid rows. Either statement leaves nothing
+    behind when DuckDB fails on the file, and the reader reads it instead:
+    pyarrow may read what DuckDB refuses (invalid UTF-8, say), and a file
+    neither reads fails as the reader says. Only an interrupt is not the
+    file's fault.
     """
     check = f"SELECT count(*) FROM {query.source} WHERE {query.valid} AND {query.readable}"
     insert = f"INSERT INTO s ({_listed(names)}) SELECT {query.select} FROM {query.source} "
+    reached = _Reached(progress)
     try:
-        valid = _execute(con, check, query.rows, progress)
+        all_valid = _execute(con, query.all_valid, query.rows, reached)
+        valid = query.rows if all_valid else _execute(con, check, query.rows, reached)
         inserted = valid if valid == query.rows else _execute(con, insert + f"WHERE {query.valid}")
     except duckdb.InterruptException:
         raise
     except duckdb.Error:
         return None
+    reached.at(inserted)
     source.loaded(query, inserted)
     if inserted == query.rows:
         in_place.append(query)
         return inserted
     for rows in _failing_rows(con, query):
-        inserted += _append(con, source.check_rows(rows), None, progress)
+        inserted += _append(con, source.check_rows(rows), None, None)
+        reached.at(inserted)
     return inserted
 
 
@@ -161,40 +168,50 @@ def _execute(
     con: duckdb.DuckDBPyConnection,
     statement: str,
     rows: int = 0,
-    progress: Progress | None = None,
-) -> int:
-    """Run ``statement`` over ``rows`` input rows; returns the row count it gives.
+    reached: _Reached | None = None,
+) -> Any:
+    """Run ``statement`` over ``rows`` input rows; returns the one value it gives.
 
-    DuckDB reports no rows until the statement ends, so with ``progress`` the
+    DuckDB reports no rows until the statement ends, so with ``reached`` the
     statement runs on a worker thread while this one turns DuckDB's estimate
     of the fraction done into rows (the callback stays on the caller's thread).
     """
-    if progress is None:
+    if reached is None or reached.progress is None:
         return con.execute(statement).fetchall()[0][0]
     with _progress_estimates(con), ThreadPoolExecutor(max_workers=1) as pool:
         running = pool.submit(lambda: con.execute(statement).fetchall()[0][0])
-        reported = _report_while_running(con, running, rows, progress)
-        counted = running.result()
-    if counted > reported:
-        progress(counted - reported)
-    return counted
+        _report_while_running(con, running, rows, reached)
+        return running.result()
+
+
+class _Reached:
+    """How many of an input's rows have been reported as progress: never fewer than before.
+
+    One input may take two statements (a proof that every row is valid, then
+    a count of those that are), each estimating its progress from zero.
+    """
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.rows = 0
+
+    def at(self, rows: int) -> None:
+        """``rows`` are done: report those not reported yet."""
+        if self.progress is not None and rows > self.rows:
+            self.progress(rows - self.rows)
+            self.rows = rows
 
 
 def _report_while_running(
-    con: duckdb.DuckDBPyConnection, running: Future, rows: int, progress: Progress
-) -> int:
-    """Report DuckDB's estimate of the rows done until ``running`` ends; returns the total."""
-    reported = 0
+    con: duckdb.DuckDBPyConnection, running: Future, rows: int, reached: _Reached
+) -> None:
+    """Report DuckDB's estimate of the rows done until ``running`` ends."""
     try:
         while not wait([running], timeout=_POLL_SECONDS).done:
-            estimate = int(rows * max(0.0, con.query_progress()) / 100)
-            if estimate > reported:
-                progress(estimate - reported)
-                reported = estimate
+            reached.at(int(rows * min(max(0.0, con.query_progress()), 100.0) / 100))
     except BaseException:  # Ctrl-C (or a failing callback): stop DuckDB too
         con.interrupt()
         raise
-    return reported
 
 
 @contextmanager

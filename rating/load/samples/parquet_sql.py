@@ -71,7 +71,9 @@ class ParquetQuery:
     the rows the vectorized check accepts. ``readable`` is true too, but only
     once DuckDB has decoded the text the rules do not read (it checks UTF-8
     only then): a pass testing ``valid AND readable`` fails on any file that
-    loading ``select`` would fail on.
+    loading ``select`` would fail on. ``all_valid`` is a query of one boolean,
+    true exactly when that pass would count every row, at a fraction of its
+    cost (:meth:`SampleRules.all_pass`).
     """
 
     source: str
@@ -79,6 +81,7 @@ class ParquetQuery:
     select: str
     valid: str
     readable: str
+    all_valid: str
 
 
 def parquet_query(
@@ -98,12 +101,15 @@ def parquet_query(
         if file.num_row_groups == 1 and file.metadata.num_rows > batch_rows:
             return None
         rules = SampleRules(file.schema_arrow, resource_types, _bounds(file))
+        source = f"read_parquet({_lit(resolved)}, file_row_number = true)"
+        rows = file.metadata.num_rows
         return ParquetQuery(
-            source=f"read_parquet({_lit(resolved)}, file_row_number = true)",
-            rows=file.metadata.num_rows,
+            source=source,
+            rows=rows,
             select=", ".join(rules.column(name) for name in names),
             valid=rules.valid(),
             readable=rules.readable(names),
+            all_valid=f"SELECT {rules.all_pass(source, rows, names)}",
         )
 
 
@@ -237,18 +243,78 @@ class SampleRules:
         compared), but a trait may only be tested for NULL, which DuckDB does
         without decoding, so its invalid UTF-8 would surface in a later query.
         """
-        decoded = [
+        return " AND ".join(self._decoded(names)) or "TRUE"
+
+    def _decoded(self, names: Sequence[str]) -> list[str]:
+        """:meth:`readable`'s test of each requested Text trait column."""
+        return [
             f"COALESCE(length({self.dialect.identifier(name)}) >= 0, TRUE)"
             for name in names
             if name.startswith("traits.")
             and name.removeprefix("traits.") in self.usable
             and self.traits[name.removeprefix("traits.")].value.removeprefix("List ") == "Text"
         ]
-        return " AND ".join(decoded) or "TRUE"
 
     def valid(self) -> str:
         """True for the rows passing every rule (NULL counts as failing)."""
         return " AND ".join(f"COALESCE({self._holds(rule)}, FALSE)" for rule in self.rules)
+
+    def all_pass(self, source: str, rows: int, names: Sequence[str]) -> str:
+        """True exactly when all ``rows`` rows of ``source`` are :meth:`valid` and :meth:`readable`.
+
+        It decides for the whole input what counting the rows passing
+        ``valid AND readable`` decides, in about half the time: DuckDB
+        evaluates a filter on one column inside its scan (on a dictionary-
+        encoded column, once per distinct value), but a predicate over several
+        columns row by row, which reading them costs as much again. So each
+        rule on one column (every rule but :class:`KnownType`) gets a scan
+        counting the rows passing it, and the resource types' demands on the
+        trait columns are checked on counts per type (:meth:`_types_pass`).
+        """
+        singles = [self._holds(rule) for rule in self.rules if not isinstance(rule, KnownType)]
+        tests = [
+            f"(SELECT count(*) FROM {source} WHERE {test}) = {rows}"
+            for test in [*singles, *self._decoded(names)]
+        ]
+        tests += [
+            self._types_pass(rule, source) for rule in self.rules if isinstance(rule, KnownType)
+        ]
+        return " AND ".join(tests) or "TRUE"
+
+    def _types_pass(self, rule: KnownType, source: str) -> str:
+        """Every row meets its resource type's demands (:meth:`_traits_of`), judged per type.
+
+        Grouped by type, a trait column present in every row has as many
+        values as the group rows, one absent in every row none, and a
+        non-negative one no negative value; a type the rule does not know fails.
+        """
+        q = self.dialect.identifier
+        counted = sorted({c for _, traits in rule.types for c in (*traits.absent, *traits.present)})
+        checked = sorted({c for _, traits in rule.types for c in traits.nonnegative})
+        values = {column: f"v{i}" for i, column in enumerate(counted)}
+        nonnegative = {column: f"nn{i}" for i, column in enumerate(checked)}
+        aggregates = [f"count({q(column)}) AS {values[column]}" for column in counted]
+        aggregates += [
+            f"bool_and({self._all_values(column, self.traits[column[7:]], '{v} >= 0')})"
+            f" AS {nonnegative[column]}"
+            for column in checked
+        ]
+
+        def meets(traits: TypeTraits) -> str:
+            if not traits.possible:
+                return "FALSE"
+            demands = [f"{values[column]} = 0" for column in traits.absent]
+            demands += [f"{values[column]} = group_rows" for column in traits.present]
+            demands += [nonnegative[column] for column in traits.nonnegative]
+            return " AND ".join(demands) or "TRUE"
+
+        cases = " ".join(f"WHEN {self.dialect.literal(i)} THEN {meets(t)}" for i, t in rule.types)
+        groups = (
+            f"SELECT {self._column(rule.column)} AS kind, "
+            f"{', '.join(['count(*) AS group_rows', *aggregates])} FROM {source} GROUP BY 1"
+        )
+        each = f"COALESCE(CASE kind {cases} ELSE FALSE END, FALSE)"
+        return f"(SELECT bool_and({each}) IS NOT FALSE FROM ({groups}))"  # no rows: true
 
     def _column(self, name: str) -> str:
         """A flat column by name; NULL where the input has none."""
