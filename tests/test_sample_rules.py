@@ -9,6 +9,7 @@ one check only.
 
 from __future__ import annotations
 
+import math
 import typing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -159,14 +160,28 @@ def test_duckdb_sql_reaches_the_verdicts_worked_out_by_hand(tmp_path: Path) -> N
 def test_duckdb_proves_a_file_valid_exactly_when_every_row_is(tmp_path: Path, case: str) -> None:
     """The cheaper whole-file test (``all_pass``) says what counting valid rows would."""
     changes, verdict = CASES[case]
-    other_type = {**VALID, "resource.type": "acme.ip", "traits.vcpu": None}  # a second group
-    rows = [VALID, other_type, {**VALID, **changes}]
+    # A second type's group, and a finite Double: Parquet's statistics of a
+    # Double column leave NaN out (DuckDB must not trust them for NaN).
+    other_type = {**VALID, "resource.type": "acme.ip", "traits.vcpu": None}
+    rows = [{**VALID, "traits.ratio": 0.25}, other_type, {**VALID, **changes}]
     path = tmp_path / "rules.parquet"
     pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), path)
     source = f"read_parquet({DUCKDB.literal(str(path))})"
     rules = SampleRules(SCHEMA, TYPES, {})
     proven = duckdb.connect().execute(f"SELECT {rules.all_pass(source, 3, SCHEMA.names)}")
     assert proven.fetchall() == [(verdict,)]
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -0.5])
+def test_a_bad_double_beside_finite_ones_is_not_proven_valid(tmp_path: Path, bad: float) -> None:
+    """Statistics of a Double column leave NaN out: DuckDB must not decide from them
+    (here they say every value is 0.5, and a filter pushed into the scan passes NaN)."""
+    rows = [{**VALID, "traits.ratio": ratio} for ratio in (0.5, bad, 0.5)]
+    path = tmp_path / "rules.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), path)
+    source = f"read_parquet({DUCKDB.literal(str(path))})"
+    all_pass = SampleRules(SCHEMA, TYPES, {}).all_pass(source, 3, SCHEMA.names)
+    assert duckdb.connect().execute(f"SELECT {all_pass}").fetchall() == [(False,)]
 
 
 def test_an_empty_file_is_proven_valid(tmp_path: Path) -> None:

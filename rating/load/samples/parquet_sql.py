@@ -187,6 +187,11 @@ def _exact(data_type: pa.DataType, trait_type: TraitType) -> bool:
     return _EXACT[name](data_type)
 
 
+def _doubles(rule: Rule) -> bool:
+    """Does ``rule`` bound Double values (which Parquet's statistics do not)?"""
+    return isinstance(rule, ValuesWithin) and rule.base == "Double"
+
+
 def _value_type(data_type: pa.DataType) -> pa.DataType:
     return data_type.value_type if pa.types.is_dictionary(data_type) else data_type
 
@@ -267,15 +272,22 @@ class SampleRules:
         evaluates a filter on one column inside its scan (on a dictionary-
         encoded column, once per distinct value), but a predicate over several
         columns row by row, which reading them costs as much again. So each
-        rule on one column (every rule but :class:`KnownType`) gets a scan
-        counting the rows passing it, and the resource types' demands on the
-        trait columns are checked on counts per type (:meth:`_types_pass`).
+        rule on one column gets a scan counting the rows passing it, and the
+        resource types' demands on the trait columns (:class:`KnownType`) are
+        checked on counts per type (:meth:`_types_pass`). A range of Doubles
+        is tested row by row, in an aggregate: a filter DuckDB pushes into its
+        scan is decided from Parquet's statistics where they allow, and those
+        of a Double column leave NaN out.
         """
-        singles = [self._holds(rule) for rule in self.rules if not isinstance(rule, KnownType)]
+        by_row = [rule for rule in self.rules if _doubles(rule)]
+        by_scan = [r for r in self.rules if not isinstance(r, KnownType) and r not in by_row]
         tests = [
             f"(SELECT count(*) FROM {source} WHERE {test}) = {rows}"
-            for test in [*singles, *self._decoded(names)]
+            for test in [*map(self._holds, by_scan), *self._decoded(names)]
         ]
+        if by_row:
+            each = " AND ".join(f"COALESCE({self._holds(rule)}, FALSE)" for rule in by_row)
+            tests.append(f"(SELECT bool_and({each}) IS NOT FALSE FROM {source})")
         tests += [
             self._types_pass(rule, source) for rule in self.rules if isinstance(rule, KnownType)
         ]
