@@ -53,23 +53,17 @@ def run_plan(backend: Backend, plan: RatingPlan, read: int, rejected: int = 0) -
 
 
 def unmatched(backend: Backend, plan: RatingPlan, catalog: Catalog) -> list[UnmatchedGroup]:
-    """Unmatched samples per resource type, with the reference's nearest-product hint."""
-    return unmatched_groups(
-        catalog,
-        backend.rows(plan.unmatched_sql),
-        lambda resource_id, type_id: _first_unmatched_row(backend, plan, resource_id, type_id),
-    )
+    """Unmatched samples per resource type, with the reference's nearest-product hint.
 
-
-def _first_unmatched_row(
-    backend: Backend, plan: RatingPlan, resource_id: str, type_id: str
-) -> dict | None:
-    """The earliest unmatched kept row of a resource as ``type_id``, in the
-    normalized-sample shape.
-
-    Its columns are the plan's :attr:`~rating.rate.plan.RatingPlan.kept_columns`, in order.
+    The hint judges the earliest unmatched sample of one resource of the type
+    (the normalized-sample shape), fetched for every type at once.
     """
-    found = backend.first_row(plan.first_unmatched_sql(resource_id, type_id))
-    if found is None:
-        return None
-    return plan.sample_row(dict(zip(plan.kept_columns, found, strict=True)))
+    per_type = backend.rows(plan.unmatched_sql)
+    resources = [(resource_id, type_id) for type_id, _, _, resource_id in per_type]
+    earliest: dict[tuple[str, str], dict] = {}
+    for found in backend.rows(plan.first_unmatched_sql(resources)) if resources else ():
+        row = plan.sample_row(dict(zip(plan.kept_columns, found, strict=True)))
+        earliest[row["resource_id"], row["resource_type"]] = row
+    return unmatched_groups(
+        catalog, per_type, lambda resource_id, type_id: earliest.get((resource_id, type_id))
+    )

@@ -73,13 +73,22 @@ class RatingPlan:
         """A row of :meth:`first_unmatched_sql` in the normalized-sample shape."""
         return {**row, "time": from_epoch_us(row.pop("t"))}
 
-    def first_unmatched_sql(self, resource_id: str, type_id: str) -> str:
-        """The earliest unmatched sample of a resource as ``type_id`` (for the
-        nearest-product hint of that type's group: an id may change type)."""
+    def first_unmatched_sql(self, resources: Sequence[tuple[str, str]]) -> str:
+        """The earliest unmatched sample of each ``(resource id, type)``: the
+        nearest-product hint of that type's group (an id may change type).
+
+        One query for every group, in :attr:`kept_columns`: each of them would
+        scan the samples again.
+        """
         d = self.dialect
-        listed = ", ".join(f"k.{d.identifier(c)}" for c in self.kept_columns)
-        return f"""SELECT {listed}
-            FROM kept k JOIN status x ON x.resource_id = k.resource_id AND x.t = k.t
-            WHERE x.status = 'unmatched' AND k.resource_id = {d.literal(resource_id)}
-                AND k.resource_type = {d.literal(type_id)}
-            ORDER BY k.t LIMIT 1"""
+        listed = ", ".join(d.identifier(c) for c in self.kept_columns)
+        wanted = " OR ".join(
+            f"(k.resource_id = {d.literal(resource_id)} AND k.resource_type = {d.literal(type_id)})"
+            for resource_id, type_id in resources
+        )
+        return f"""SELECT {listed} FROM (
+              SELECT k.*, ROW_NUMBER() OVER (
+                PARTITION BY k.resource_id, k.resource_type ORDER BY k.t) AS earliest
+              FROM kept k JOIN status x ON x.resource_id = k.resource_id AND x.t = k.t
+              WHERE x.status = 'unmatched' AND ({wanted or "FALSE"})
+            ) f WHERE earliest = 1"""
