@@ -32,6 +32,7 @@ from click.testing import CliRunner
 from rating.cli import cli
 from rating.errors import RatecardError
 from rating.library import traits_dir
+from rating.load.samples import parquet_sql
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "examples" / "catalogs" / "private-cloud"
@@ -1196,8 +1197,10 @@ _RECONCILIATION = re.compile(
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_rate(case: Case, tmp_path: Path, acme: Path) -> None:
-    """Every case through the engine too: it judges a Parquet file it reads in place itself."""
+def test_rate(case: Case, tmp_path: Path, acme: Path, monkeypatch) -> None:
+    """Every case through the engine too: it judges a Parquet file it reads in place
+    itself, first by a proof that every row is valid (made for large files only)."""
+    monkeypatch.setattr(parquet_sql, "_PROOF_FROM_ROWS", 0)
     target, stdin = place(case, tmp_path)
     out = tmp_path / "items.jsonl"
     args = ["rate", str(CATALOG), target, "--period", "2026-10", "--out", str(out)]

@@ -105,8 +105,9 @@ def _load_parquet(
 ) -> int | None:
     """Let DuckDB check a Parquet input and load it; None if it cannot read the file.
 
-    The check proves that every row passes the rules, the usual case, or
-    else counts the rows that do (and reports them as progress). A file whose
+    The check proves that every row passes the rules, the usual case (on a
+    large file), or else counts the rows that do (and reports them as
+    progress). A file whose
     rows all pass joins ``in_place``, to be read where it lies; the others
     get one ``INSERT`` of their valid rows. Either statement leaves nothing
     behind when DuckDB fails on the file, and the reader reads it instead:
@@ -118,8 +119,8 @@ def _load_parquet(
     insert = f"INSERT INTO s ({_listed(names)}) SELECT {query.select} FROM {query.source} "
     reached = _Reached(progress)
     try:
-        all_valid = _execute(con, query.all_valid, query.rows, reached)
-        valid = query.rows if all_valid else _execute(con, check, query.rows, reached)
+        proven = query.all_valid is not None and _execute(con, query.all_valid, query.rows, reached)
+        valid = query.rows if proven else _execute(con, check, query.rows, reached)
         inserted = valid if valid == query.rows else _execute(con, insert + f"WHERE {query.valid}")
     except duckdb.InterruptException:
         raise

@@ -53,6 +53,10 @@ from rating.rate.dialect import DUCKDB, Dialect
 from rating.scopes import LABEL_COLUMN_PREFIX, LABEL_PREFIX, is_kept_label, is_label_column
 
 _q, _lit = DUCKDB.identifier, DUCKDB.literal  # every name and value in the SQL below
+# From how many rows proving a file valid costs less than counting its valid rows
+# (measured on the benchmark fleet: 1 k rows 19 ms vs 7 ms, 1 M 120 vs 142 CPU-ms,
+# 9.6 M 0.94 vs 1.59 CPU-s).
+_PROOF_FROM_ROWS = 1_000_000
 _EXACT = {
     "Text": is_text,
     "Integer": pa.types.is_int64,
@@ -73,7 +77,8 @@ class ParquetQuery:
     only then): a pass testing ``valid AND readable`` fails on any file that
     loading ``select`` would fail on. ``all_valid`` is a query of one boolean,
     true exactly when that pass would count every row, at a fraction of its
-    cost (:meth:`SampleRules.all_pass`).
+    cost (:meth:`SampleRules.all_pass`) on a large file; None on a small one,
+    where its scans (a few milliseconds each) cost more than counting.
     """
 
     source: str
@@ -81,7 +86,7 @@ class ParquetQuery:
     select: str
     valid: str
     readable: str
-    all_valid: str
+    all_valid: str | None
 
 
 def parquet_query(
@@ -109,7 +114,11 @@ def parquet_query(
             select=", ".join(rules.column(name) for name in names),
             valid=rules.valid(),
             readable=rules.readable(names),
-            all_valid=f"SELECT {rules.all_pass(source, rows, names)}",
+            all_valid=(
+                f"SELECT {rules.all_pass(source, rows, names)}"
+                if rows >= _PROOF_FROM_ROWS
+                else None
+            ),
         )
 
 
