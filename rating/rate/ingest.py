@@ -3,8 +3,9 @@
 A :class:`~rating.load.samples.SampleReader`'s batches are loaded input by
 input. A Parquet file DuckDB can check with the reader's rules
 (:mod:`rating.load.samples.parquet_sql`) is checked by DuckDB itself, on all
-cores, in one pass counting the rows that pass them. When all do (the usual
-case) the file is read in place: ``s`` becomes a view over it and the rows
+cores: a large file is first proven valid as a whole (cheaper), or else the
+rows passing the rules are counted. When all do (the usual case) the file
+is read in place: ``s`` becomes a view over it and the rows
 are never copied, which used to cost more than half of a run (compressing
 them into the scratch database). Otherwise one ``INSERT`` loads its valid
 rows, the rows failing the SQL rules (rare) go back to the reader's
@@ -105,14 +106,13 @@ def _load_parquet(
 ) -> int | None:
     """Let DuckDB check a Parquet input and load it; None if it cannot read the file.
 
-    The check proves that every row passes the rules, the usual case (on a
-    large file), or else counts the rows that do (and reports them as
-    progress). A file whose
-    rows all pass joins ``in_place``, to be read where it lies; the others
-    get one ``INSERT`` of their valid rows. Either statement leaves nothing
-    behind when DuckDB fails on the file, and the reader reads it instead:
-    pyarrow may read what DuckDB refuses (invalid UTF-8, say), and a file
-    neither reads fails as the reader says. Only an interrupt is not the
+    The check proves that every row passes the rules (on a large file), or
+    else counts the rows that do; either reports them as progress. A file
+    whose rows all pass joins ``in_place``, to be read where it lies; the
+    others get one ``INSERT`` of their valid rows. Either statement leaves
+    nothing behind when DuckDB fails on the file, and the reader reads it
+    instead: pyarrow may read what DuckDB refuses (invalid UTF-8, say), and a
+    file neither reads fails as the reader says. Only an interrupt is not the
     file's fault.
     """
     check = f"SELECT count(*) FROM {query.source} WHERE {query.valid} AND {query.readable}"
