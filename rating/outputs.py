@@ -11,14 +11,27 @@ which say nothing under root, on read-only mounts or in /proc and /sys.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
 from rating.errors import RatecardError
 
+# A URL's scheme as the first part of a path: Path("s3://b/r") is s3:/b/r, a local directory.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")
+
+
+def local_path(path: Path, option: str) -> None:
+    """Refuse a URL given where only a local place works: ``--out s3://bucket/x`` would
+    otherwise write into a new local directory named ``s3:``."""
+    parts = path.parts
+    if parts and _SCHEME.fullmatch(parts[0]):
+        raise RatecardError(f"{option} {path}: is a URL; this output goes to a local path")
+
 
 def writable_file(path: Path, option: str) -> None:
     """``path`` can be created or overwritten as a regular file."""
+    local_path(path, option)
     if path.is_dir():
         raise RatecardError(f"{option} {path}: is a directory, expected a file name")
     if path.exists():
@@ -35,6 +48,7 @@ def writable_file(path: Path, option: str) -> None:
 
 def writable_directory(path: Path, option: str) -> None:
     """``path`` is a directory files can be written into, or can be created as one."""
+    local_path(path, option)
     if path.exists() and not path.is_dir():
         raise RatecardError(f"{option} {path}: is not a directory")
     existing = path

@@ -8,9 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from rating.errors import RatecardError
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})$", re.ASCII)
+# fullmatch, never match: "$" also matches before a final newline ("2026-10\n").
+_MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
+_RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})", re.ASCII)
 # A month's exclusive end must be a datetime too: 9999-12 would end in year 10000.
+_LAST_END = date(9999, 12, 1)
 _RANGE_LIMITS = "periods run from 0001-01 to 9999-11 (end exclusive: 9999-12-01)"
 
 
@@ -24,12 +26,14 @@ class Period:
 
     @property
     def days(self) -> int:
-        return (self.end - self.start).days
+        """Whole days in the period, at least 1: prorated fees divide by it, and an interim
+        period (``--as-of`` on the first day) is shorter than a day."""
+        return max((self.end - self.start).days, 1)
 
     @classmethod
     def parse(cls, text: str) -> Period:
         """Parse ``YYYY-MM`` (a month) or ``YYYY-MM-DD/YYYY-MM-DD`` (end day exclusive)."""
-        if match := _MONTH.match(text):
+        if match := _MONTH.fullmatch(text):
             year, month = int(match[1]), int(match[2])
             if not 1 <= month <= 12:
                 raise RatecardError(f"period {text!r}: month must be 01..12")
@@ -38,13 +42,15 @@ class Period:
             start = datetime(year, month, 1, tzinfo=UTC)
             end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
             return cls(text, start, end)
-        if match := _RANGE.match(text):
+        if match := _RANGE.fullmatch(text):
             try:
                 first, last = (date.fromisoformat(match[i]) for i in (1, 2))
             except ValueError as bad:  # "day is out of range for month", "year 0 is out of range"
                 raise RatecardError(f"period {text!r}: {bad}") from None
             if last <= first:
                 raise RatecardError(f"period {text!r}: end day must be after start day")
+            if last > _LAST_END:  # months are cut at their starts: the next would be year 10000
+                raise RatecardError(f"period {text!r}: {_RANGE_LIMITS}")
             return cls(text, _midnight(first), _midnight(last))
         raise RatecardError(
             f"period {text!r}: expected YYYY-MM or YYYY-MM-DD/YYYY-MM-DD (end exclusive)"
@@ -80,7 +86,7 @@ def month_range(text: str) -> list[Period] | None:
     if ".." not in text:
         return None
     first_text, _, last_text = text.partition("..")
-    if not (_MONTH.match(first_text) and _MONTH.match(last_text)):
+    if not (_MONTH.fullmatch(first_text) and _MONTH.fullmatch(last_text)):
         raise RatecardError(f"--period {text!r}: a range is YYYY-MM..YYYY-MM (months included)")
     first, last = Period.parse(first_text), Period.parse(last_text)
     count = (last.start.year - first.start.year) * 12 + last.start.month - first.start.month + 1

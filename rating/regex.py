@@ -15,9 +15,36 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 
 @lru_cache(maxsize=4096)
 def catalog_regex(pattern: str) -> re.Pattern[str]:
     """``pattern`` compiled as the engines read it; raises ``re.error`` when it is invalid."""
     return re.compile(pattern, re.ASCII)
+
+
+@lru_cache(maxsize=4096)
+def engine_regex_error(pattern: str) -> str | None:
+    """Why DuckDB (RE2) refuses ``pattern``, or None when it compiles there.
+
+    RE2 has no backreferences, lookaround, atomic groups or possessive
+    quantifiers and caps repetition counts at 1000, all of which Python's
+    ``re`` accepts: such a filter passes ``check`` and then fails the rating
+    plan. DuckDB itself is the judge, so the two never disagree.
+    """
+    import duckdb
+
+    try:
+        _duckdb().execute("SELECT regexp_full_match('', $1)", [pattern]).fetchall()
+    except duckdb.Error as refused:
+        reason = str(refused).splitlines()[0]
+        return reason.removeprefix("Invalid Input Error: ")
+    return None
+
+
+@lru_cache(maxsize=1)
+def _duckdb() -> Any:
+    import duckdb
+
+    return duckdb.connect()

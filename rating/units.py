@@ -64,6 +64,12 @@ _ANNOTATION_TERM = re.compile(
 )
 _INFORMATION_TERM = re.compile(rf"(?:{_PREFIX})?(?:By|bit)(?P<exp>-?\d+)?(?:\{{[^{{}}]*\}})?")
 _TRAILING_ANNOTATION = re.compile(r"\{[^{}]*\}")
+# An exponent: digits right after a unit symbol, a bracket or 10* / 10^ (``m3``, ``[ft_i]2``).
+_EXPONENT = re.compile(r"(?<=[A-Za-z\]}'_*^])[+-]?(\d+)")
+_BRACKETED = re.compile(r"\{[^{}]*\}|\[[^\[\]]*\]")
+# Far beyond any billing unit, and small enough that the factor stays a small number:
+# ``h99999999999`` would otherwise raise 3600 to that power before anything is said.
+MAX_EXPONENT = 99
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,7 @@ def parse_unit(code: str) -> Unit:
     """Parse a UCUM code (with the extensions above); raise RatecardError if invalid."""
     if not isinstance(code, str) or not code.strip() or code != code.strip():
         raise RatecardError(f"invalid UCUM unit {code!r}: empty or surrounded by spaces")
+    _check_exponents(code)
     if "(" in code or ")" in code:
         factor, dimensions = _ucumvert_term(code, code)
         return Unit(code, factor, _normal(dimensions))
@@ -100,6 +107,17 @@ def parse_unit(code: str) -> Unit:
         for name, exponent in term_dimensions.items():
             dimensions[name] += sign * exponent
     return Unit(code, factor, _normal(dimensions))
+
+
+def _check_exponents(code: str) -> None:
+    """Refuse exponents above :data:`MAX_EXPONENT` (annotation and bracket texts aside)."""
+    symbols = _BRACKETED.sub(lambda match: match.group()[0] + match.group()[-1], code)
+    for match in _EXPONENT.finditer(symbols):
+        if int(match[1]) > MAX_EXPONENT:
+            raise RatecardError(
+                f"invalid UCUM unit {code!r}: exponent {match[0]} out of range "
+                f"(at most {MAX_EXPONENT})"
+            )
 
 
 def conversion_factor(from_code: str, to_code: str) -> Fraction:

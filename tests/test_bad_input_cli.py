@@ -39,6 +39,7 @@ ONE_VM = (
     ' "scope": {"platformType": "OpenStack", "location": "eu-de-1", "tenant": "proj-42"},'
     ' "traits": {"vcpu": 2, "ramMb": 4096, "state": "ACTIVE"}}\n'
 )
+DEEP = "[" * 100_000 + "]" * 100_000  # deeper than Python's stack
 UNMATCHED_VM = ONE_VM.replace('"OpenStack"', '"VMware"').replace("vm-1", "vm-2")
 
 
@@ -97,6 +98,9 @@ CASES = [
         ("period reversed", report, "--period", "2026-10-05/2026-10-01", "end day must be after start day"),
         ("period range year 0", rate, "--period", "0000-01-01/2026-01-01", "year 0 is out of range"),
         ("period full-width digits", rate, "--period", "２０２６-１０", "expected YYYY-MM"),
+        ("period with a trailing newline", rate, "--period", "2026-10\n", "period '2026-10\\n': expected YYYY-MM"),
+        ("period range with a trailing newline", report, "--period", "2026-10-01/2026-10-05\n", "expected YYYY-MM or YYYY-MM-DD/YYYY-MM-DD"),
+        ("period range ending in year 9999's December", rate, "--period", "2026-10-01/9999-12-31", "period '2026-10-01/9999-12-31': periods run from 0001-01 to 9999-11"),
         ("interval zero", rate, "--interval", "0", "--interval '0': expected a positive duration"),
         ("interval negative", rate, "--interval", "-1h", "--interval '-1h': expected a positive duration"),
         ("interval garbage", rate, "--interval", "hourly", "--interval 'hourly': expected a positive duration"),
@@ -106,6 +110,7 @@ CASES = [
         ("interval-for without =", rate, "--interval-for", "vm", "--interval-for 'vm': expected TYPE=DURATION"),
         ("interval-for zero", rate, "--interval-for", "openstack.nova.server=0m", "--interval-for '0m': expected a positive duration"),
     ]),
+    Case("interval-for one type twice", rate("{s}", "--interval-for", "openstack.nova.server=1h", "--interval-for", "openstack.nova.server=2h"), 2, "--interval-for 'openstack.nova.server=2h': openstack.nova.server is given twice", {"s": ONE_VM}),
     Case("period month 00", export("{s}", "--period", "2026-00", "--to", "{out}"), 2, "month must be 01..12", {"s": ONE_VM}),
     Case("period missing on report", report("{s}"), 2, "Missing option '--period'", {"s": ONE_VM}),
     Case("no samples to infer the period", rate("{s}"), 2, "no samples to infer the period from: pass --period", {"s": ""}),
@@ -122,6 +127,14 @@ CASES = [
     Case("unknown command", ["frobnicate"], 2, "No such command 'frobnicate'"),
     Case("samples missing", ["rate", CATALOG], 2, "Missing argument 'SAMPLES...'"),
     Case("export without --to", export("{s}", "--period", "2026-10"), 2, "Missing option '--to'", {"s": ONE_VM}),
+    Case("report --as-of on the period's first day", report("{s}", "--period", "2026-10", "--as-of", "2026-10-01T12:00:00Z"), 0, "", {"s": ONE_VM}, (1, 1, 0, 0, 0, 0)),
+    Case("budget --as-of on the period's first day", ["budget", "status", CATALOG, "{s}", "--period", "2026-10", "--as-of", "2026-10-01T00:00:01Z"], 0, "", {"s": ONE_VM}, (1, 0, 0, 0, 0, 1)),
+    Case("budget --as-of before the period", ["budget", "status", CATALOG, "{s}", "--period", "2026-10", "--as-of", "1990-01-01T00:00:00Z"], 2, "as of 1990-01-01T00:00:00Z: not after the start of period 2026-10", {"s": ONE_VM}),
+    Case("report --out for a 300-character tenant", report("{s}", "--period", "2026-10", "--format", "json", "--out", "{out}"), 0, "", {"s": ONE_VM.replace("proj-42", "t" * 300)}, (1, 1, 0, 0, 0, 0)),
+    Case("report --generated-at past year 9999 in UTC", report("{s}", "--period", "2026-10", "--generated-at", "9999-12-31T23:59:59-01:00"), 2, "--generated-at '9999-12-31T23:59:59-01:00': outside the years 0001 to 9999 in UTC", {"s": ONE_VM}),
+    Case("report --out an S3 URL", report("{s}", "--period", "2026-10", "--format", "json", "--out", "s3://bucket/reports"), 2, "--out s3:/bucket/reports: is a URL; this output goes to a local path", {"s": ONE_VM}),
+    Case("convert --out an S3 URL", ["samples", "convert", "{s}", "--out", "s3://bucket/x.parquet"], 2, "--out s3:/bucket/x.parquet: is a URL", {"s": ONE_VM}),
+    Case("alerts with a missing sample file", ["alerts", CATALOG, "absent.jsonl", "--at", "2026-10-15T00:00:00Z"], 2, "absent.jsonl: no such file"),
     # ---------------------------------------------------------------- samples and catalogs
     Case("missing sample file", rate("absent.jsonl"), 2, "absent.jsonl: no such file"),
     Case("missing sample file, report", report("absent.jsonl", "--period", "2026-10"), 2, "absent.jsonl: no such file"),
@@ -135,6 +148,8 @@ CASES = [
     Case("missing catalog, test", ["test", "no-such-catalog.dhall"], 2, "no-such-catalog.dhall"),
     Case("catalog directory without catalog.dhall", ["rate", "{d}", "{s}"], 2, "catalog.dhall", {"d/keep": "", "s": ONE_VM}),
     Case("unknown resource type shown", ["traits", "show", "nope"], 2, "unknown resource type 'nope'"),
+    Case("traits file trait without optional", ["traits", "list", "--traits", "{t}"], 2, "t: x.y: expected traits with fields name, type, optional, description", {"t": '{ id = "x.y", platform = "P", displayName = "d", description = "d", traits = [ { name = "a", type = "Natural", description = "d" } ] }'}),
+    Case("traits file traits not a list", ["traits", "list", "--traits", "{t}"], 2, "t: x.y: field traits: expected a list of traits", {"t": '{ id = "x.y", platform = "P", displayName = "d", description = "d", traits = "none" }'}),
     Case("traits file not UTF-8", ["traits", "list", "--traits", "{t}"], 2, "t: not UTF-8 text", {"t": b'{ id = "x\xff" }\n'}),
     # ---------------------------------------------------------------- outputs
     Case("rate --out into a missing directory", rate("{s}", "--out", "missing/li.jsonl"), 2, "--out missing/li.jsonl: directory missing does not exist", {"s": ONE_VM}),
@@ -149,6 +164,18 @@ CASES = [
     Case("report --out is a file", report("{s}", "--period", "2026-10", "--out", "{f}"), 2, "is a file", {"s": ONE_VM, "f": "x"}),
     Case("report --out below a file", report("{s}", "--period", "2026-10", "--format", "json", "--out", "{f}/reports"), 2, "is not a directory", {"s": ONE_VM, "f": "x"}),
     Case("report --out unwritable", report("{s}", "--period", "2026-10", "--format", "json", "--out", f"{UNWRITABLE}/reports"), 2, "cannot write in", {"s": ONE_VM}),
+    Case("export --to empty", export("{s}", "--period", "2026-10", "--to", ""), 2, "--to: '': expected a directory or s3://bucket/prefix", {"s": ONE_VM}),
+    Case("export --to another scheme", export("{s}", "--period", "2026-10", "--to", "ftp://host/billing"), 2, "--to: ftp://host/billing: only s3:// URLs are supported", {"s": ONE_VM}),
+    Case("export --endpoint-url not a URL", export("{s}", "--period", "2026-10", "--to", "s3://bucket", "--endpoint-url", "not a url"), 2, "--to: Invalid endpoint: not a url", {"s": ONE_VM}),
+    Case("verify-export another scheme", ["verify-export", "ftp://host/billing"], 2, "ftp://host/billing: only s3:// URLs are supported"),
+    Case("verify-export manifest nested too deeply", ["verify-export", "{d}"], 2, "manifest.json: not a ratecard manifest (nested too deeply)", {"d/manifest.json": DEEP}),
+    Case("validate --rejects is a directory", ["samples", "validate", "{s}", "--rejects", "{d}"], 2, "--rejects", {"s": ONE_VM, "d/keep": ""}),
+    Case("validate --rejects on a full disk", ["samples", "validate", "{s}", "--rejects", "/dev/full"], 2, "--rejects /dev/full: cannot write: No space left on device", {"s": "{}\n"}),
+    Case("convert --rejects on a full disk", ["samples", "convert", "{s}", "--out", "{o}.jsonl", "--rejects", "/dev/full"], 2, "--rejects /dev/full: cannot write", {"s": "{}\n"}),
+    Case("rate --rejects on a full disk", rate("{s}", "--rejects", "/dev/full"), 2, "--rejects /dev/full: cannot write", {"s": "{}\n" + ONE_VM}),
+    Case("admit request nested too deeply", ["admit", CATALOG, "{s}", "--request", "{r}"], 2, "r: not JSON: nested too deeply", {"s": ONE_VM, "r": DEEP}),
+    Case("alerts state nested too deeply", ["alerts", CATALOG, "{s}", "--state", "{st}"], 2, "st: not JSON (nested too deeply)", {"s": ONE_VM, "st": DEEP}),
+    Case("import mapping nested too deeply", ["import", "kubernetes", "{k}", "--mapping", "{m}"], 2, "m: the mapping is nested too deeply", {"k": "[]", "m": DEEP}),
     Case("export --to a file", export("{s}", "--period", "2026-10", "--to", "{f}"), 2, "not a directory", {"s": ONE_VM, "f": "x"}),
     # ---------------------------------------------------------------- FX files
     Case("fx rate 1e400", report("{s}", "--period", "2026-10", "--fx", "{fx}"), 2, "fx:2: field rate", {"s": ONE_VM, "fx": FX_HEADER + "USD,EUR,1e400\n"}),

@@ -973,6 +973,21 @@ CASES: list[Case] = [
         "resource.id: control character U+000A",
     ),
     rejects(
+        "parquet string_view id with a newline",
+        "v1.parquet",
+        lambda: nova_parquet(resource__id=pa.array(["vm-1", "vm\n2"], pa.string_view())),
+        "resource.id: control character U+000A",
+    ),
+    fine(
+        "parquet string_view and binary_view columns",
+        "v2.parquet",
+        lambda: nova_parquet(
+            resource__id=pa.array(["vm-1", "vm-2"], pa.string_view()),
+            traits__state=pa.array(["ACTIVE", "ACTIVE"], pa.string_view()),
+        ),
+        2,
+    ),
+    rejects(
         "parquet empty tenant",
         "i3.parquet",
         lambda: nova_parquet(scope__tenant=["proj-42", ""]),

@@ -67,6 +67,11 @@ def product(
         }}"""
 
 
+def filtered(condition: str) -> str:
+    """The default product with ``condition`` as its filter."""
+    return product().replace('C.Condition.equals "state" (C.Value.text "ACTIVE")', condition)
+
+
 def catalog(products: str | None = None, lets: str = "", extra: str = "") -> str:
     """A root catalog selling as "acme"; ``extra`` adds fields (``, parts = …``)."""
     return f"""let C = {LIB}
@@ -334,6 +339,42 @@ CASES = [
         {"catalog.dhall": catalog(product(price='C.Price.perUnit "EUR" 1.0e300'))},
         1,
         'error[number-out-of-range] product "vm-hours": unit price 1E+300 is out of range',
+    ),
+    Case(
+        "natural-literal-beyond-int-digits",
+        {"catalog.dhall": catalog(lets="let n = " + "9" * 5000)},
+        2,
+        "catalog.dhall:2:9: parse error: number literal longer than 4300 digits",
+    ),
+    Case(
+        "unit-exponent-huge",
+        {"catalog.dhall": catalog(product().replace('"h"', '"h99999999999"'))},
+        1,
+        "invalid UCUM unit 'h99999999999': exponent 99999999999 out of range (at most 99)",
+    ),
+    Case(
+        "regex-backreference-re2-refuses",
+        {"catalog.dhall": catalog(filtered('C.Condition.regex "flavor" "(m1)\\\\1"'))},
+        1,
+        "does not compile: invalid escape sequence: \\1",
+    ),
+    Case(
+        "regex-lookahead-re2-refuses",
+        {"catalog.dhall": catalog(filtered('C.Condition.regex "flavor" "(?=m1).*"'))},
+        1,
+        "does not compile: invalid perl operator: (?=",
+    ),
+    Case(
+        "valid-from-past-year-9999-in-utc",
+        {
+            "catalog.dhall": catalog(
+                product().replace(
+                    "seller =", 'validFrom = Some "9999-12-31T23:59:59-01:00", seller ='
+                )
+            )
+        },
+        2,
+        "field validFrom: '9999-12-31T23:59:59-01:00' is not a date (YYYY-MM-DD) or RFC 3339",
     ),
     Case(
         "negative-minimum-charge",
@@ -610,6 +651,7 @@ REJECTED = {
     "nan-price": (2, "expected a finite number"),
     "partner-fee-on-operator-lines": (1, "partner-discount-scope"),
     "partner-overrides-operator-product": (1, "partner-override"),
+    "regex-backreference-re2-refuses": (1, "bad-regex"),
 }
 
 

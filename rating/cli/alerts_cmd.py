@@ -168,6 +168,8 @@ def _crossings(
     from rating.control.alerts import budget_alerts, quota_alerts
 
     controls = opened.model.controls
+    if not (controls.quotas or controls.budgets):
+        _check_sources(samples, period)
     found = []
     if controls.quotas:
         held = opened.holdings(samples, at=at, **options)
@@ -183,6 +185,17 @@ def _crossings(
         )
         found += budget_alerts(uses, period.label)
     return found
+
+
+def _check_sources(samples: list[str], period: Period) -> None:
+    """Each sample input exists even when nothing reads it (a catalog without quotas and
+    budgets): a mistyped path fails as in every other command instead of passing unseen."""
+    from rating.load.datasets import sample_files
+    from rating.load.samples.sources import check_exists
+
+    for source in samples:
+        for path in sample_files(source, period):
+            check_exists(path)
 
 
 def _write_lines(out: str, documents: list[dict]) -> None:

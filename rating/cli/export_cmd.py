@@ -13,6 +13,7 @@ from rating.cli.interval_options import interval_options
 from rating.cli.progress import bytes_bar
 from rating.cli.rating_run import open_checked, rate_with_progress, site_gauges
 from rating.cli.reconciliation import reconcile, strict_option
+from rating.errors import RatecardError
 from rating.load.imports import ImportPolicy
 from rating.period import Period
 
@@ -76,9 +77,14 @@ def export(
     the previous one atomically. A failed or killed run leaves the previous
     export intact; re-running with the same data leaves the manifest as it is.
     """
-    from rating.export import S3Options
+    from rating.export import S3Options, SinkError
+    from rating.export.sinks import check_target
 
     period = Period.parse(period_text)
+    try:  # a place that cannot be one fails before the rating, not after it
+        check_target(target)
+    except SinkError as error:
+        raise RatecardError(f"--to: {error}") from error
     card = open_checked(catalog, imports)
     rated = rate_with_progress(
         card, samples, period=period, interval=interval, interval_for=interval_for

@@ -40,6 +40,8 @@ def intervals_by_type(items: tuple[str, ...]) -> dict[str, timedelta]:
         type_id, sep, value = item.partition("=")
         if not sep or not type_id:
             raise RatecardError(f"--interval-for {item!r}: expected TYPE=DURATION, e.g. vm=30m")
+        if type_id in by_type:  # which one wins would be a guess: the user meant one
+            raise RatecardError(f"--interval-for {item!r}: {type_id} is given twice")
         by_type[type_id] = parse_duration(value, "--interval-for")
     return by_type
 

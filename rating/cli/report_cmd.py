@@ -176,4 +176,9 @@ def _parse_timestamp(text: str) -> datetime:
         raise RatecardError(
             f"--generated-at {text!r}: expected ISO 8601, e.g. 2026-11-01T00:00:00Z"
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-01:00 is in year 10000 in UTC
+        raise RatecardError(
+            f"--generated-at {text!r}: outside the years 0001 to 9999 in UTC"
+        ) from None

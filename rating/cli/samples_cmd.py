@@ -12,6 +12,7 @@ from rating.cli.catalog_options import traits_import_options
 from rating.cli.traits_cmd import resource_types, traits_option
 from rating.generate.cli import generate
 from rating.load.imports import ImportPolicy
+from rating.outputs import writable_file
 
 _SHOWN_PROBLEMS = 20
 
@@ -46,6 +47,8 @@ def validate(
     """Check sample FILEs (``-`` = stdin); exit 1 if any record is rejected."""
     from rating.load.samples import RejectSink, open_samples
 
+    if rejects_file is not None:
+        writable_file(rejects_file, "--rejects")
     sink = RejectSink(rejects_file, keep=_SHOWN_PROBLEMS)
     reader = open_samples(files, resource_types(traits_file, imports), rejects=sink)
     for _ in reader:
@@ -101,6 +104,8 @@ def convert(
     from rating.convert import convert as convert_samples
     from rating.load.samples import RejectSink
 
+    if rejects_file is not None:
+        writable_file(rejects_file, "--rejects")
     sink = RejectSink(rejects_file, keep=_SHOWN_PROBLEMS)
     reader = convert_samples(files, out, resource_types(traits_file, imports), sink)
     total = reader.total

@@ -36,6 +36,8 @@ def load_state(path: Path) -> dict[AlertKey, str]:
         raise RatecardError(
             f"--state {path}: not JSON (line {error.lineno}, column {error.colno}: {error.msg})"
         ) from None
+    except RecursionError:  # [[[[… deeper than Python's stack
+        raise RatecardError(f"--state {path}: not JSON (nested too deeply)") from None
     if not isinstance(document, dict) or document.get("version") != VERSION:
         raise RatecardError(
             f"--state {path}: not a ratecard alert state file (expected version {VERSION})"

@@ -21,7 +21,7 @@ from typing import Any
 from rating.control.levels import Level, decimal, level, percent, plain
 from rating.control.model import Budget
 from rating.errors import RatecardError
-from rating.period import Period
+from rating.period import Period, stamp
 from rating.report.model import TenantReport
 from rating.units import CALENDAR, parse_unit
 
@@ -33,6 +33,11 @@ def month_to_date(period: Period, as_of: datetime) -> Period:
     if period != Period.month_of(period.start):
         raise RatecardError(
             f"--period {period.label}: budgets are per calendar month; give YYYY-MM"
+        )
+    if as_of <= period.start:  # nothing of the month to rate (a run of no time divides by zero)
+        raise RatecardError(
+            f"as of {stamp(as_of)}: not after the start of period {period.label}; "
+            "a month-to-date budget needs an instant inside the month"
         )
     return period.up_to(as_of)
 

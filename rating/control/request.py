@@ -66,6 +66,8 @@ def read_request(path: Path, resource_types: Sequence[ResourceType]) -> Request:
         raw = json.loads(text)
     except ValueError as error:
         raise RatecardError(f"{path}: not JSON: {error}") from None
+    except RecursionError:  # [[[[… deeper than Python's stack
+        raise RatecardError(f"{path}: not JSON: nested too deeply") from None
     return parse_request(raw, resource_types, str(path))
 
 

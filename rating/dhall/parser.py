@@ -11,6 +11,7 @@ multi-line text literals.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 
 from rating.dhall import syntax as s
@@ -678,8 +679,12 @@ class _Parser:
         match = _NATURAL.match(text, pos + len(sign))
         if match is None:
             raise self.fail("expected a number")
+        try:
+            value = _natural_value(match.group())
+        except ValueError:  # Python's cap on decimal digits: a catalog needs no such number
+            limit = sys.get_int_max_str_digits()
+            raise self.fail(f"number literal longer than {limit} digits") from None
         self.pos = match.end()
-        value = _natural_value(match.group())
         if not sign:
             return s.NaturalLit(value)
         return s.IntegerLit(-value if sign == "-" else value)
@@ -732,6 +737,8 @@ class _Parser:
         if h > 23 or m > 59 or sec > 59:
             raise self.fail("invalid time", pos)
         digits = fraction or ""
+        if len(digits) >= sys.get_int_max_str_digits():  # the cap on int(); no clock is that fine
+            raise self.fail("time literal with too many fractional digits", pos)
         return s.TimeLit(h, m, int(second + digits), len(digits))
 
     def zone(self, pos: int, offset: str) -> s.TimeZoneLit:

@@ -82,7 +82,10 @@ def manifest_bytes(document: dict[str, Any]) -> bytes:
 
 def parse_manifest(data: bytes) -> dict[str, Any]:
     """The manifest document; ValueError when it is not one (bad JSON, no file list)."""
-    document = json.loads(data)
+    try:
+        document = json.loads(data)
+    except RecursionError:  # [[[[… deeper than Python's stack
+        raise ValueError("nested too deeply") from None
     files = document.get("files") if isinstance(document, dict) else None
     if not isinstance(files, list) or not all(
         isinstance(f, dict) and isinstance(f.get("key"), str) for f in files

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import socket
 import tempfile
 from collections.abc import Callable
@@ -189,7 +190,12 @@ class S3Sink:
             response_checksum_validation="when_required",
         )
         session = boto3.session.Session(region_name=self.options.region)
-        self.client = session.client("s3", endpoint_url=self.options.endpoint_url, config=config)
+        try:
+            self.client = session.client(
+                "s3", endpoint_url=self.options.endpoint_url, config=config
+            )
+        except ValueError as error:  # botocore: "Invalid endpoint: …", a bad region name
+            raise SinkError(" ".join(str(error).split())) from None
         self.transfer = TransferConfig(
             multipart_threshold=self.options.multipart_threshold,
             multipart_chunksize=self.options.multipart_chunksize,
@@ -305,8 +311,26 @@ def describe_s3_error(error: BaseException) -> str:
     return " ".join(f"{type(error).__name__}: {error}".split())
 
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def check_target(target: str) -> None:
+    """Refuse a place that is neither a directory nor ``s3://bucket[/prefix]``, before any work.
+
+    An empty name would publish into the working directory and ``ftp://host/x``
+    into a local directory named ``ftp:``; neither is what the user meant.
+    """
+    if not target.strip():
+        raise SinkError(f"{target!r}: expected a directory or s3://bucket/prefix")
+    if target.startswith("s3://"):
+        parse_s3_url(target)
+    elif _SCHEME.match(target):
+        raise SinkError(f"{target}: only s3:// URLs are supported (or give a directory)")
+
+
 def open_sink(target: str, options: S3Options | None = None) -> Sink:
     """``s3://bucket/prefix`` → :class:`S3Sink`; anything else is a local directory."""
+    check_target(target)
     if target.startswith("s3://"):
         return S3Sink(target, options)
     return DirectorySink(target)

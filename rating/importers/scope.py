@@ -109,6 +109,14 @@ def scope_map(
 
 
 def _parse(path: Path, text: str) -> Any:
+    """JSON (by suffix) or YAML; nesting deeper than Python's stack is one error too."""
+    try:
+        return _parse_text(path, text)
+    except RecursionError:
+        raise RatecardError(f"{path}: the mapping is nested too deeply") from None
+
+
+def _parse_text(path: Path, text: str) -> Any:
     if path.suffix.lower() == ".json":
         try:
             return json.loads(text)

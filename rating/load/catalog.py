@@ -284,7 +284,7 @@ class _Where:
                 return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
             if _DATETIME.fullmatch(value):
                 return datetime.fromisoformat(value.replace("z", "Z")).astimezone(UTC)
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: past year 9999 (or before 1) in UTC
             pass
         raise self.fail(field, f"{value!r} is not a date (YYYY-MM-DD) or RFC 3339 timestamp")
 

@@ -102,6 +102,8 @@ def parse_resource_type(raw: Any, source: str) -> ResourceType:
         raise RatecardError(
             f"{source}: expected a resource type descriptor with fields {', '.join(fields)}"
         )
+    if not isinstance(raw["traits"], list):
+        raise RatecardError(f"{source}: {raw['id']}: field traits: expected a list of traits")
     traits = tuple(_parse_trait(t, source, raw["id"]) for t in raw["traits"])
     names = [t.name for t in traits]
     duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -116,7 +118,16 @@ def parse_resource_type(raw: Any, source: str) -> ResourceType:
     )
 
 
+_TRAIT_FIELDS = ("name", "type", "optional", "description")
+
+
 def _parse_trait(raw: dict[str, Any], source: str, type_id: str) -> Trait:
+    """One trait record; a traits file is evaluated, not type-checked against
+    ``Trait.dhall``, so a record missing a field is refused here, by name."""
+    if not isinstance(raw, dict) or any(name not in raw for name in _TRAIT_FIELDS):
+        raise RatecardError(
+            f"{source}: {type_id}: expected traits with fields {', '.join(_TRAIT_FIELDS)}"
+        )
     try:
         trait_type = TraitType(raw["type"])
     except ValueError:

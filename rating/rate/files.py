@@ -69,6 +69,9 @@ def copy_line_items(
         con.execute(f"COPY ({select}) TO {target} ({_COPY_OPTIONS[file_format]})")
     except duckdb.IOException as error:
         raise RatecardError(f"{out}: cannot write line items: {error}") from error
+    except duckdb.Error as error:  # a URL DuckDB needs an extension for (s3://…) it cannot load
+        reason = " ".join(str(error).split())  # one line, the cause (no network…) kept
+        raise RatecardError(f"{out}: cannot write line items: {reason}") from error
 
 
 def write_line_items(table: pa.Table, out: str | Path, file_format: str) -> None:

@@ -10,6 +10,7 @@ with the run's :mod:`~rating.report.breakdowns` when given).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -50,6 +51,8 @@ if TYPE_CHECKING:
 FORMATS = ("table", "json", "csv", "parquet", "html")
 _EXTENSIONS = {"table": "txt", "json": "json", "csv": "csv", "parquet": "parquet", "html": "html"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+# File systems take 255 bytes per name; a longer tenant name keeps its start and a digest.
+_LONGEST_STEM = 200
 
 
 def render_stream(reports: list[TenantReport], fmt: str) -> str:
@@ -117,7 +120,7 @@ def html_pages(
 def _file_names(reports: list[TenantReport], fmt: str, where: str) -> list[str]:
     """One safe file name per report; tenant names that clash (or take the summary's) fail."""
     extension = _EXTENSIONS[fmt]
-    names = [f"{_UNSAFE.sub('_', report.tenant)}.{extension}" for report in reports]
+    names = [f"{_file_stem(report.tenant)}.{extension}" for report in reports]
     summary = "index.html" if fmt == "html" else f"chargeback.{extension}"
     clashes = sorted({n for n in names if names.count(n) > 1 or n == summary})
     if clashes:
@@ -125,6 +128,15 @@ def _file_names(reports: list[TenantReport], fmt: str, where: str) -> list[str]:
             f"{where}: tenant names give clashing file name(s): {', '.join(clashes)}"
         )
     return names
+
+
+def _file_stem(tenant: str) -> str:
+    """The tenant's name made safe (ASCII, one byte a character) and short enough for a file."""
+    stem = _UNSAFE.sub("_", tenant)
+    if len(stem) <= _LONGEST_STEM:
+        return stem
+    digest = hashlib.sha256(tenant.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{stem[: _LONGEST_STEM - len(digest) - 1]}-{digest}"
 
 
 def _write(path: Path, fmt: str, reports: list[TenantReport]) -> Path:

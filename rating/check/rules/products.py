@@ -14,6 +14,7 @@ from rating.model import (
     TraitType,
     UsageKind,
 )
+from rating.regex import engine_regex_error
 
 _ELEMENT = {
     TraitType.LIST_TEXT: TraitType.TEXT,
@@ -71,7 +72,8 @@ def _check_condition(
 ) -> None:
     label = f'product "{product.id}": condition on "{condition.trait}"'
     if condition.op is ConditionOp.REGEX:
-        reason = regex_error(condition.pattern or "")
+        pattern = condition.pattern or ""
+        reason = regex_error(pattern) or engine_regex_error(pattern)
         if reason is not None:
             out.error(
                 "bad-regex",

@@ -85,6 +85,28 @@ def _unreadable(path: str) -> Iterator[None]:
         ) from None
 
 
+def _without_views(batch: pa.RecordBatch | pa.Table) -> pa.RecordBatch | pa.Table:
+    """Batch with string_view/binary_view/list_view columns cast to their plain types.
+
+    Arrow writes view types into a file's stored schema and reads them back as
+    such; compute kernels the checks and the per-record path use (``take``)
+    have none for them, and the plain types hold the same values.
+    """
+    plain = {
+        "string_view": pa.string(),
+        "binary_view": pa.binary(),
+    }
+    fields = []
+    for field in batch.schema:
+        data_type = field.type
+        if pa.types.is_list_view(data_type) or pa.types.is_large_list_view(data_type):
+            data_type = pa.list_(data_type.value_type)
+        data_type = plain.get(str(data_type), data_type)
+        fields.append(field.with_type(data_type))
+    schema = pa.schema(fields, metadata=batch.schema.metadata)
+    return batch if schema.equals(batch.schema) else batch.cast(schema)
+
+
 def open_parquet(path: str) -> pq.ParquetFile:
     """The file opened for reading; Text columns dictionary-encoded (module docstring)."""
     with _unreadable(path):
@@ -109,6 +131,7 @@ def read_parquet(
                 batch = next(batches, None)
             if batch is None:
                 return
+            batch = _without_views(batch)
             yield batch.num_rows, checker.split(batch, first_row, path)
             first_row += batch.num_rows
 
@@ -129,6 +152,6 @@ def records_at(path: str, rows: Sequence[int]) -> Iterator[tuple[int, dict[str, 
         for group in np.unique(groups):
             local = wanted[groups == group] - starts[group]
             with _unreadable(path):
-                records = _python_rows(file.read_row_group(int(group)).take(local))
+                records = _python_rows(_without_views(file.read_row_group(int(group))).take(local))
             for row, record in zip(local.tolist(), records, strict=True):
                 yield int(starts[group]) + row + 1, nest(record)

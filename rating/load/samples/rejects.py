@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
+
+from rating.errors import RatecardError
 
 MAX_SHOWN = 80  # characters of a user's value shown in a message
 # Characters that would break a message's single line or cannot be printed as UTF-8.
@@ -56,13 +60,27 @@ class RejectSink:
         if len(self.first) < self.keep:
             self.first.append(reject)
         if self.path is not None:
-            self._file().write(json.dumps(asdict(reject), ensure_ascii=False) + "\n")
+            with self._writing():
+                self._file().write(json.dumps(asdict(reject), ensure_ascii=False) + "\n")
 
     def close(self) -> None:
         """Flush the rejects file; an empty file is written when nothing was rejected."""
         if self.path is not None:
-            self._file().close()
+            with self._writing():
+                self._file().close()
             self._out = None
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A rejects file that cannot be written (a full disk, a directory) is one error naming
+        it, not a crash, nor blamed on the output the rejects were read for."""
+        try:
+            yield
+        except OSError as error:
+            self._out = None
+            raise RatecardError(
+                f"--rejects {self.path}: cannot write: {error.strerror or error}"
+            ) from None
 
     def _file(self) -> IO[str]:
         """The rejects file, opened at first use; text UTF-8 cannot hold (lone surrogates)
