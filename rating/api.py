@@ -195,7 +195,8 @@ class Ratecard:
         sink = RejectSink(Path(rejects) if rejects is not None else None)
         with _sample_paths(samples, None) as (paths, _names):
             reader = open_samples(paths, self.resource_types(traits), rejects=sink)
-            held = holdings(reader, at, RateOptions(interval, dict(interval_for or {})))
+            options = _rate_options(interval, interval_for, reader.resource_types)
+            held = holdings(reader, at, options)
         held.counts.read += reader.total.rejected
         held.counts.rejected = reader.total.rejected
         return held
@@ -331,14 +332,14 @@ def rate_each(
     """
     if not catalogs:
         return []
-    options = RateOptions(interval, dict(interval_for or {}))
     chosen = Period.parse(period) if isinstance(period, str) else period
     if engine not in ("duckdb", "spark"):
         raise RatecardError(f"engine {engine!r}: expected 'duckdb' or 'spark'")
     if rejects is not None:
         writable_file(Path(rejects), "rejects")
+    types = [catalog.resource_types(traits) for catalog in catalogs]
+    options = _rate_options(interval, interval_for, [rt for each in types for rt in each])
     with _sample_paths(samples, chosen) as (paths, names):
-        types = [catalog.resource_types(traits) for catalog in catalogs]
         if engine == "spark":
             if rejects is not None:
                 raise RatecardError("rejects are not available with the Spark engine")
@@ -353,6 +354,26 @@ def rate_each(
                 for catalog, each in zip(catalogs, types, strict=True)
             ]
         return _rate_embedded(catalogs, paths, names, types[0], chosen, options, rejects, progress)
+
+
+def _rate_options(
+    interval: timedelta,
+    interval_for: Mapping[str, timedelta] | None,
+    resource_types: Sequence[ResourceType],
+) -> RateOptions:
+    """The run's sampling intervals; one for a resource type no sample can have fails.
+
+    A misspelt type would otherwise keep the default interval unseen, and its
+    samples would each cover that interval instead of the one meant.
+    """
+    known = {rt.id for rt in resource_types}
+    for type_id in interval_for or {}:
+        if type_id not in known:
+            raise RatecardError(
+                f"--interval-for {type_id}: no such resource type "
+                "(ratecard traits lists them; --traits adds more)"
+            )
+    return RateOptions(interval, dict(interval_for or {}))
 
 
 def _rate_embedded(

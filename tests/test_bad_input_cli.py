@@ -111,6 +111,7 @@ CASES = [
         ("interval-for zero", rate, "--interval-for", "openstack.nova.server=0m", "--interval-for '0m': expected a positive duration"),
     ]),
     Case("interval-for one type twice", rate("{s}", "--interval-for", "openstack.nova.server=1h", "--interval-for", "openstack.nova.server=2h"), 2, "--interval-for 'openstack.nova.server=2h': openstack.nova.server is given twice", {"s": ONE_VM}),
+    Case("interval-for a misspelt type", rate("{s}", "--interval-for", "openstack.nova.servr=30m"), 2, "--interval-for openstack.nova.servr: no such resource type", {"s": ONE_VM}),
     Case("period month 00", export("{s}", "--period", "2026-00", "--to", "{out}"), 2, "month must be 01..12", {"s": ONE_VM}),
     Case("period missing on report", report("{s}"), 2, "Missing option '--period'", {"s": ONE_VM}),
     Case("no samples to infer the period", rate("{s}"), 2, "no samples to infer the period from: pass --period", {"s": ""}),

@@ -474,6 +474,30 @@ CASES: list[Case] = [
         "traits.ratio: non-finite number -Infinity",
     ),
     rejects(
+        "csv Integer with an underscore",
+        "us.csv",
+        CSV_HEADER + CSV_GOOD + csv_row("1_000"),
+        'traits.vcpu: expected Integer, got "1_000"',
+    ),
+    rejects(
+        "csv Integer in other digits",
+        "ar.csv",
+        CSV_HEADER + CSV_GOOD + csv_row("\u0661\u0662"),
+        "traits.vcpu: expected Integer",
+    ),
+    rejects(
+        "csv Double with an underscore",
+        "usd.csv",
+        METER_HEADER + meter_row("1.5") + meter_row("1_000.5"),
+        'traits.used: expected Double, got "1_000.5"',
+    ),
+    fine(
+        "csv numbers with spaces around",
+        "sp.csv",
+        METER_HEADER + meter_row("1.5") + meter_row(" 2.5 ", "-1 "),
+        2,
+    ),
+    rejects(
         "csv NaN Integer",
         "nani.csv",
         CSV_HEADER + CSV_GOOD + csv_row("NaN"),
@@ -667,6 +691,18 @@ CASES: list[Case] = [
     ),
     rejects(
         "time year 10000", "y10k.jsonl", jsonl(rec(), rec(time="10000-01-01T00:00:00Z")), NOT_RFC
+    ),
+    rejects(
+        "time with a final newline",
+        "tnl.jsonl",
+        jsonl(rec(), rec(time="2026-10-01T10:00:00Z\n")),
+        NOT_RFC,
+    ),
+    rejects(
+        "csv time with a final newline",
+        "tnl.csv",
+        CSV_HEADER + CSV_GOOD + csv_row(time='"2026-10-01T10:00:00Z\n"'),
+        NOT_RFC,
     ),
     fine(
         "time 1970 exactly and offset",

@@ -87,7 +87,7 @@ def _rfc3339(value: Any) -> datetime | None:
     """An RFC 3339 timestamp with timezone as an aware datetime, whatever its range."""
     if not isinstance(value, str):
         return None
-    match = RFC3339.match(value)
+    match = RFC3339.fullmatch(value)  # "$" alone would take a final newline
     if match is None:
         return None
     date, clock, fraction, zone = match.groups()

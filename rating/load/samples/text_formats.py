@@ -95,7 +95,12 @@ def _too_deep(text: str) -> bool:
     return False
 
 
-_INTEGER = re.compile(r"^[+-]?\d+$")
+# What a CSV number may be: ASCII digits (``int`` and ``float`` also take "1_000" and
+# other scripts' digits), NaN and infinities named for the non-finite check; spaces around.
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DOUBLE = re.compile(
+    r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|nan|inf|infinity)", re.IGNORECASE
+)
 
 
 def _convert(value: str, trait_type: TraitType) -> Any:
@@ -107,10 +112,12 @@ def _convert(value: str, trait_type: TraitType) -> Any:
             raise ValueError(value)
         return items
     if name in ("Integer", "Natural"):
-        if not _INTEGER.match(value):
+        if not _INTEGER.fullmatch(value.strip()):
             raise ValueError(value)
         return int(value)
     if name == "Double":
+        if not _DOUBLE.fullmatch(value.strip()):
+            raise ValueError(value)
         return float(value)
     if name == "Bool":
         if value.lower() not in ("true", "false"):
