@@ -36,7 +36,8 @@ def engine_regex_error(pattern: str) -> str | None:
     import duckdb
 
     try:
-        _duckdb().execute("SELECT regexp_full_match('', $1)", [pattern]).fetchall()
+        with _duckdb().cursor() as cursor:  # a cursor of its own: check may run on threads
+            cursor.execute("SELECT regexp_full_match('', $1)", [pattern]).fetchall()
     except duckdb.Error as refused:
         reason = str(refused).splitlines()[0]
         return reason.removeprefix("Invalid Input Error: ")
