@@ -264,6 +264,9 @@ def _session(settings: EngineSettings | None) -> Iterator[duckdb.DuckDBPyConnect
             con.execute(f"SET memory_limit = {DUCKDB.string_literal(settings.memory_limit)}")
             con.execute(f"SET temp_directory = {DUCKDB.string_literal(scratch)}")
             con.execute("SET preserve_insertion_order = false")
+            # Parquet read in place is scanned by several statements (the check's
+            # scans, then the stages): its footer is parsed once, not each time.
+            con.execute("SET parquet_metadata_cache = true")
             if settings.threads:
                 con.execute(f"SET threads = {int(settings.threads)}")
             yield con
