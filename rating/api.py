@@ -18,7 +18,6 @@ See docs/python-api.md for a walk-through.
 from __future__ import annotations
 
 import functools
-import glob
 import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -34,7 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from rating.errors import RatecardError
-from rating.load.datasets import sample_files
+from rating.load.datasets import sample_paths
 from rating.load.imports import ImportPolicy
 from rating.load.samples import Reject, RejectSink
 from rating.model import Catalog, FxRate, ResourceType
@@ -60,8 +59,6 @@ frame — or a list of these."""
 
 Progress = Callable[[int], None]
 """Called with the number of samples just read; off (None) by default."""
-
-_GLOB = set("*?[")
 
 
 def open_catalog(
@@ -722,7 +719,7 @@ def _sample_paths(
         names: dict[str, str] = {}
         for number, item in enumerate(items, 1):
             if isinstance(item, str | Path):
-                paths.extend(_expanded(str(item), period))
+                paths.extend(sample_paths(str(item), period))
                 continue
             table = _arrow(item)
             path = str(Path(scratch) / f"table-{number}.parquet")
@@ -730,15 +727,6 @@ def _sample_paths(
             paths.append(path)
             names[path] = f"<table {number}>"
         yield paths, names
-
-
-def _expanded(text: str, period: Period | None) -> list[str]:
-    if not _GLOB & set(text):
-        return sample_files(text, period)
-    found = sorted(glob.glob(text, recursive=True))
-    if not found:
-        raise RatecardError(f"{text}: no file matches this pattern")
-    return found
 
 
 def _arrow(item: Any) -> pa.Table:

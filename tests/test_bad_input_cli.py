@@ -136,6 +136,7 @@ CASES = [
     Case("report --out an S3 URL", report("{s}", "--period", "2026-10", "--format", "json", "--out", "s3://bucket/reports"), 2, "--out s3:/bucket/reports: is a URL; this output goes to a local path", {"s": ONE_VM}),
     Case("convert --out an S3 URL", ["samples", "convert", "{s}", "--out", "s3://bucket/x.parquet"], 2, "--out s3:/bucket/x.parquet: is a URL", {"s": ONE_VM}),
     Case("alerts with a missing sample file", ["alerts", CATALOG, "absent.jsonl", "--at", "2026-10-15T00:00:00Z"], 2, "absent.jsonl: no such file"),
+    Case("alerts with a glob of sample files", ["alerts", CATALOG, "{d}/*.jsonl", "--at", "2026-10-15T00:00:00Z"], 0, "0 crossings", {"d/a.jsonl": ONE_VM}),
     # ---------------------------------------------------------------- samples and catalogs
     Case("missing sample file", rate("absent.jsonl"), 2, "absent.jsonl: no such file"),
     Case("missing sample file, report", report("absent.jsonl", "--period", "2026-10"), 2, "absent.jsonl: no such file"),

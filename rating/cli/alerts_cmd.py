@@ -190,11 +190,11 @@ def _crossings(
 def _check_sources(samples: list[str], period: Period) -> None:
     """Each sample input exists even when nothing reads it (a catalog without quotas and
     budgets): a mistyped path fails as in every other command instead of passing unseen."""
-    from rating.load.datasets import sample_files
+    from rating.load.datasets import sample_paths
     from rating.load.samples.sources import check_exists
 
     for source in samples:
-        for path in sample_files(source, period):
+        for path in sample_paths(source, period):
             check_exists(path)
 
 

@@ -17,6 +17,7 @@ into place) and markers such as Spark's ``_SUCCESS`` are not samples.
 
 from __future__ import annotations
 
+import glob
 import re
 from collections.abc import Iterable
 from datetime import timedelta
@@ -29,11 +30,23 @@ from rating.period import Period
 PARTITION_PREFIX = "period="
 _MONTH = re.compile(r"^\d{4}-\d{2}$", re.ASCII)
 _KINDS = "(.jsonl, .csv or .parquet, compressed or not)"
+_GLOB = set("*?[")
 
 
 def partition_name(month: str) -> str:
     """The directory of one month's samples, ``period=YYYY-MM``."""
     return f"{PARTITION_PREFIX}{month}"
+
+
+def sample_paths(text: str, period: Period | None) -> list[str]:
+    """The files a sample argument names: a glob's matches (read whole), else
+    :func:`sample_files`."""
+    if not _GLOB & set(text):
+        return sample_files(text, period)
+    found = sorted(glob.glob(text, recursive=True))
+    if not found:
+        raise RatecardError(f"{text}: no file matches this pattern")
+    return found
 
 
 def sample_files(path: str, period: Period | None) -> list[str]:
