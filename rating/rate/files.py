@@ -25,7 +25,6 @@ _COPY_OPTIONS = {
 }
 _q = DUCKDB.identifier
 MONEY_COLUMNS = {f.name for f in LINE_ITEM_SCHEMA if pa.types.is_decimal(f.type)}
-ORDER_BY = ", ".join(f"{_q(c)} NULLS FIRST" for c in LINE_ITEM_ORDER)
 
 
 def _iso(column: str) -> str:
@@ -63,7 +62,10 @@ def copy_line_items(
     if file_format not in FILE_FORMATS:
         raise RatecardError(f"--format {file_format!r}: expected one of {FILE_FORMATS}")
     names = con.sql(f"SELECT * FROM {relation} LIMIT 0").columns
-    select = f"SELECT {_columns(file_format, names)} FROM {relation} ORDER BY {ORDER_BY}"
+    order = ", ".join(
+        f"{_q(c)} NULLS FIRST" for c in [*LINE_ITEM_ORDER, *filter(is_kept_label, names)]
+    )
+    select = f"SELECT {_columns(file_format, names)} FROM {relation} ORDER BY {order}"
     target = DUCKDB.string_literal(str(out))
     try:
         con.execute(f"COPY ({select}) TO {target} ({_COPY_OPTIONS[file_format]})")

@@ -52,11 +52,11 @@ from rating.rate.matching import (
 )
 from rating.rate.pricing import list_unit_price, minimum_top_up, price_group, round_money
 from rating.rate.result import (
-    LINE_ITEM_ORDER,
     Counts,
     RateOptions,
     RatingResult,
     UnmatchedGroup,
+    line_item_order,
     line_item_schema,
 )
 from rating.rate.timeline import (
@@ -319,7 +319,9 @@ def _slices(intervals: list[_Interval], period: Period) -> list[_Slice]:
                 recurring[product_id].append(iv)
     result = [s for product_pieces in measured.values() for s in _merge(product_pieces)]
     for product_id, ivs in recurring.items():
-        first = ivs[0]
+        # The line starts with the product's earliest interval, in that interval's
+        # scope (of the earlier sample where an event's and a sample's start together).
+        first = min(ivs, key=lambda iv: (iv.start, iv.row["time"]))
         entry = first.winners[product_id]
         quantity = Fraction(1)
         if entry.usage.prorate:
@@ -415,9 +417,16 @@ def _price(period: Period, catalog: Catalog, slices: list[_Slice]) -> list[dict[
     for members in groups.values():
         # One resource can have lines of several entries of a product id starting
         # together (a setup fee and its hours): catalog order breaks the tie, then the
-        # end (an event's piece and a sample's interval can start at one cut).
+        # end (an event's piece and a sample's interval can start at one cut), then
+        # the sample (they can end together too).
         members.sort(
-            key=lambda m: (m[1]["start"], m[1]["resource_id"], position[m[0].entry], m[1]["end"])
+            key=lambda m: (
+                m[1]["start"],
+                m[1]["resource_id"],
+                position[m[0].entry],
+                m[1]["end"],
+                m[0].row["time"],
+            )
         )
         priced = price_group([(exact[id(s)], s.entry.price) for s, _ in members])
         for (_, line), result in zip(members, priced, strict=True):
@@ -438,8 +447,9 @@ def _missing_state(first: dict[str, Any], period: Period) -> bool:
     return first.get("event") in ("update", "delete") and period.start <= first["time"] < period.end
 
 
-def _order_key(line: dict[str, Any]) -> tuple:
-    return tuple((0,) if line[c] is None else (1, line[c]) for c in LINE_ITEM_ORDER)
+def _order_key(line: dict[str, Any], order: tuple[str, ...]) -> tuple:
+    """A line's sort key: its columns named in ``order``, nulls first."""
+    return tuple((0,) if line[c] is None else (1, line[c]) for c in order)
 
 
 # ---------------------------------------------------------------- entry point
@@ -491,7 +501,8 @@ def rate(
             counts.missing_state += 1
         slices.extend(_slices(intervals, period))
 
-    lines = sorted(_price(period, catalog, slices), key=_order_key)
+    order = line_item_order(catalog.dimensions.labels)
+    lines = sorted(_price(period, catalog, slices), key=lambda line: _order_key(line, order))
     table = pa.Table.from_pylist(lines, schema=line_item_schema(catalog.dimensions.labels))
     groups = [
         UnmatchedGroup(

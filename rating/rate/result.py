@@ -63,9 +63,20 @@ def conform(table: pa.Table, labels: Sequence[str] = ()) -> pa.Table:
 
 # Deterministic output order, whatever the engine, input order or batch size.
 # Nulls sort first (the minimum-charge line of a group has no resource).
-# A total order: one resource's lines of one product may start together (a
-# create event's line and a sample's line, say), so the end and quantity decide.
-LINE_ITEM_ORDER = ("tenant", "product_id", "resource_id", "start", "end", "currency", "quantity")
+# A total order: one resource's lines of one product may start and end together
+# (a create event's line and a sample's line, say, in different cells), so after
+# the leading keys every other column decides.
+_LEADING_ORDER = ("tenant", "product_id", "resource_id", "start", "end", "currency", "quantity")
+LINE_ITEM_ORDER = (
+    *_LEADING_ORDER,
+    *(name for name in LINE_ITEM_SCHEMA.names if name not in _LEADING_ORDER),
+)
+
+
+def line_item_order(labels: Sequence[str] = ()) -> tuple[str, ...]:
+    """:data:`LINE_ITEM_ORDER`, then the label dimensions' columns (lines may differ only there)."""
+    return (*LINE_ITEM_ORDER, *(label_column(n) for n in labels))
+
 
 SCALE = 12  # decimal places kept on quantities and amounts in line items
 

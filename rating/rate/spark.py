@@ -28,12 +28,12 @@ from rating.rate.backend import run_plan, unmatched
 from rating.rate.dialect import SPARK
 from rating.rate.plan import Stage, compile_plan, time_range_sql
 from rating.rate.result import (
-    LINE_ITEM_ORDER,
     Counts,
     RateOptions,
     RatingResult,
     UnmatchedGroup,
     conform,
+    line_item_order,
 )
 from rating.rate.spark_input import java_cause, read_samples
 
@@ -73,9 +73,17 @@ class SparkRating:
     def collect(self) -> RatingResult:
         """The line items as one Arrow table in the embedded engine's exact shape."""
         with _stage("line items"):
-            table = self.line_items.orderBy(*LINE_ITEM_ORDER).toArrow()
+            table = self._in_order().toArrow()
         table = conform(table, self.labels)
         return RatingResult(table, self.counts, self.unmatched, self.catalog_version, self.period)
+
+    def _in_order(self) -> DataFrame:
+        """The line items in the engines' order (names quoted: label columns hold dots)."""
+        from pyspark.sql.functions import col
+
+        return self.line_items.orderBy(
+            *(col(SPARK.identifier(c)) for c in line_item_order(self.labels))
+        )
 
     def summary(self) -> tuple[int, dict[str, Decimal]]:
         """Line items and total amount per currency, computed by Spark."""
@@ -91,7 +99,7 @@ class SparkRating:
     def write_parquet(self, target: str) -> None:
         """Spark writes the line items as a Parquet dataset (a directory of part files)."""
         with _stage("line items", io=f"{target}: cannot write line items"):
-            self.line_items.orderBy(*LINE_ITEM_ORDER).write.mode("overwrite").parquet(target)
+            self._in_order().write.mode("overwrite").parquet(target)
 
 
 def start_session(master: str | None = None, conf: Mapping[str, str] | None = None):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rating.rate.plan.shape import Shape
-from rating.rate.result import LINE_ITEM_SCHEMA
+from rating.rate.result import LINE_ITEM_ORDER, LINE_ITEM_SCHEMA
 from rating.scopes import SCOPE_COLUMNS
 
 
@@ -23,6 +23,7 @@ def line_items_sql(sh: Shape, label: str, version: str) -> str:
     )
     scope = ", ".join(c for c in LINE_ITEM_SCHEMA.names if c in SCOPE_COLUMNS)  # in file order
     labels = "".join(f", {d.identifier(c)}" for c in sh.dimensions)  # after catalog_version
+    order = ", ".join(f"{d.identifier(c)} NULLS FIRST" for c in [*LINE_ITEM_ORDER, *sh.dimensions])
     return f"""
         WITH g AS (
           SELECT p.tenant, p.product_id, p.currency, sum(p.amount12) AS sum12,
@@ -71,9 +72,7 @@ def line_items_sql(sh: Shape, label: str, version: str) -> str:
           {d.timestamp_us("end_us")} AS {d.identifier("end")},
           {d.literal(version)} AS catalog_version{labels}
         FROM lines
-        ORDER BY tenant NULLS FIRST, product_id NULLS FIRST, resource_id NULLS FIRST,
-          start_us NULLS FIRST, end_us NULLS FIRST, currency NULLS FIRST,
-          quantity NULLS FIRST"""
+        ORDER BY {order}"""
 
 
 def counts_sql(sh: Shape) -> str:

@@ -150,12 +150,19 @@ def rating_stages(sh: Shape) -> tuple[Stage, ...]:
     days = d.explode_range(
         d.idiv("start_us", str(US_PER_DAY)), d.idiv("end_us - 1", str(US_PER_DAY)) + " + 1"
     )
-    # Scope and name columns come from each line's first sample (joined back at the end).
+    # Scope and name columns come from each line's first sample (joined back at the end);
+    # a recurring line's from its earliest slice (the earlier sample's where an event's
+    # and a sample's slices start together).
     raw = f"""
         WITH rec AS (
-          SELECT resource_id, product_id, min(start_us) AS start_us, max(end_us) AS end_us,
-            min_by(entry_idx, start_us) AS entry_idx, min_by(first_sample, start_us) AS sample_t
-          FROM slices WHERE kind = 'Recurring' GROUP BY resource_id, product_id
+          SELECT resource_id, product_id, start_us, end_us, entry_idx, first_sample AS sample_t
+          FROM (
+            SELECT resource_id, product_id, start_us, entry_idx, first_sample,
+              max(end_us) OVER (PARTITION BY resource_id, product_id) AS end_us,
+              ROW_NUMBER() OVER (PARTITION BY resource_id, product_id
+                                 ORDER BY start_us, first_sample) AS earliest
+            FROM slices WHERE kind = 'Recurring'
+          ) f WHERE earliest = 1
         ),
         day_counts AS (
           SELECT resource_id, product_id, count(DISTINCT day_no) AS n_days FROM (
@@ -181,7 +188,8 @@ def rating_stages(sh: Shape) -> tuple[Stage, ...]:
           WHERE x.kind = 'OneTime' AND x.first_piece AND x.t = x.first_t
             AND x.t >= {p0} AND x.t < {p1}
         )
-        SELECT b.resource_id, b.product_id, b.start_us, b.end_us, b.entry_idx, {line_cols}, b.qx
+        SELECT b.resource_id, b.product_id, b.start_us, b.end_us, b.entry_idx, {line_cols}, b.qx,
+          b.sample_t
         FROM bare b JOIN runs v ON v.resource_id = b.resource_id AND v.t = b.sample_t"""
     # 6. Aggregate pricing: each line prices its range [a, b) of the group's cumulative quantity.
     ranged = f"""
@@ -193,7 +201,8 @@ def rating_stages(sh: Shape) -> tuple[Stage, ...]:
           ROW_NUMBER() OVER g AS gpos
         FROM raw r JOIN entries e USING (entry_idx)
         WINDOW g AS (PARTITION BY r.tenant, r.product_id, e.currency
-                     ORDER BY r.start_us, r.resource_id, r.entry_idx, r.end_us {RUNNING})"""
+                     ORDER BY r.start_us, r.resource_id, r.entry_idx, r.end_us, r.sample_t
+                     {RUNNING})"""
     overlap = f"greatest(CAST(0 AS {wide}), least(bx, hi_eff) - greatest(ax, lo_eff, incx))"
     blocks = (
         f"({ceil_div('greatest(bx - incx, 0)', 'pkgx', d)}"
