@@ -120,6 +120,10 @@ class Case:
     env: dict[str, str] = field(default_factory=dict)
 
 
+# ``n`` steps of adding one to ``zero``.
+FOLD_ONE_BY_ONE = "Natural/fold {n} Natural (\\(x : Natural) -> x + 1) {zero}"
+
+
 def _env_secret(line: str) -> dict[str, str]:
     return {"catalog.dhall": catalog(lets=line)}
 
@@ -266,6 +270,52 @@ CASES = [
         "warning[unpinned-remote-import]",
         command="rate",
         args=("--allow-import", "remote"),
+    ),
+    # ---- ids that name nothing, or read like another one
+    Case(
+        "empty-product-id",
+        {"catalog.dhall": catalog(product(id=""))},
+        1,
+        "error[bad-identifier] product '': id is empty",
+    ),
+    Case(
+        "newline-in-product-id-never-rates",
+        {"catalog.dhall": catalog(product(id="vm\\nhours"))},
+        1,
+        "the catalog has 1 error(s) (see `ratecard check`); nothing was rated",
+        command="rate",
+    ),
+    Case(
+        "right-to-left-override-in-seller-id",
+        {"catalog.dhall": catalog(product(seller="acme\\u{202E}"))},
+        1,
+        "error[bad-identifier] product 'vm-hours': sellerId 'acme\\u202e' "
+        "holds a control character",
+    ),
+    Case(
+        "padded-product-id",
+        {"catalog.dhall": catalog(product(id=" vm-hours"))},
+        1,
+        "product ' vm-hours': id starts or ends with white space",
+    ),
+    # ---- evaluation that would run for days
+    Case(
+        "natural-fold-of-a-huge-number",
+        _env_secret(f"let n = {FOLD_ONE_BY_ONE.format(n='100000000000', zero='0')}"),
+        2,
+        "Natural/fold 100,000,000,000 times: past the limit of 2,000,000 fold steps",
+    ),
+    Case(
+        "nested-natural-folds-never-rate",
+        _env_secret(
+            "let n = "
+            + FOLD_ONE_BY_ONE.format(n="3000", zero="0").replace(
+                "x + 1", FOLD_ONE_BY_ONE.format(n="3000", zero="x")
+            )
+        ),
+        2,
+        "past the limit of 2,000,000 fold steps per evaluation",
+        command="rate",
     ),
     # ---- numbers
     Case(

@@ -7,10 +7,13 @@ evaluated arguments once all of them are there and returns the result, or
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from decimal import Decimal
 
 from rating.dhall import syntax as s
+from rating.dhall.errors import DhallError
 from rating.dhall.operators import op_value, text_value
 from rating.dhall.quote import conv
 from rating.dhall.values import (
@@ -62,11 +65,46 @@ def _natural_build(args: tuple[Val, ...]) -> Val:
     return apply(apply(apply(g, natural), succ), s.NaturalLit(0))
 
 
+_FOLD_STEPS: ContextVar[tuple[int, list[int]] | None] = ContextVar("fold_steps", default=None)
+"""The current :func:`fold_budget`: its steps, and a cell holding those left."""
+
+
+@contextlib.contextmanager
+def fold_budget(steps: int) -> Iterator[None]:
+    """Within this block, all ``Natural/fold`` together take at most ``steps`` steps.
+
+    Dhall always terminates, but ``Natural/fold 100000000000 …`` only after
+    days: a catalog from someone we do not trust must not hang ``check``.
+    Folds are the one way a Dhall expression loops (``Natural/build`` and
+    ``List/build`` fold too; ``List/fold`` walks a list already built), so
+    counting their steps bounds the work.
+    """
+    token = _FOLD_STEPS.set((steps, [steps]))
+    try:
+        yield
+    finally:
+        _FOLD_STEPS.reset(token)
+
+
+def _spend_fold_steps(count: int) -> None:
+    budget = _FOLD_STEPS.get()
+    if budget is None:
+        return
+    steps, left = budget
+    if count > left[0]:
+        raise DhallError(
+            f"Natural/fold {count:,} times: past the limit of {steps:,} fold steps "
+            "per evaluation (an expression this long to evaluate is refused)"
+        )
+    left[0] -= count
+
+
 def _natural_fold(args: tuple[Val, ...]) -> Val | None:
     n, _type, succ, zero = args
     count = _natural(n)
     if count is None:
         return None
+    _spend_fold_steps(count)
     result = zero
     for _ in range(count):
         result = apply(succ, result)

@@ -32,6 +32,7 @@ from typing import Any
 from rating.cache import private_cache_dir, write_private
 from rating.dhall import DhallError, Resolver, parse
 from rating.dhall import syntax as s
+from rating.dhall.builtins import fold_budget
 from rating.dhall.imports import Location, check
 from rating.dhall.locate import locate
 from rating.dhall.normalize import evaluate_closed, remember_import, sharing_imports
@@ -45,6 +46,9 @@ from rating.load.located import located
 from rating.load.prefetch import helping
 
 EXPRESSION = "<expression>"
+# Natural/fold steps one evaluation may take: ample for catalogs (a Prelude
+# List/replicate or Natural/enumerate of thousands), a few seconds of work.
+FOLD_STEPS = 2_000_000
 """The file name an expression given as text is reported under (in its base directory)."""
 
 
@@ -124,7 +128,7 @@ def without_cycle_collection() -> Iterator[None]:
 
 
 def _evaluate(text: str, location: Location, resolver: Resolver) -> Any:
-    with without_cycle_collection(), sharing_imports():
+    with without_cycle_collection(), sharing_imports(), fold_budget(FOLD_STEPS):
         return _evaluate_collected(text, location, resolver)
 
 
@@ -144,6 +148,8 @@ def _evaluate_collected(text: str, location: Location, resolver: Resolver) -> An
         ) from None
     except RecursionError:
         raise RatecardError(f"{location.render()}: expression nested too deeply") from None
+    except MemoryError:  # Text or lists doubled many times over
+        raise RatecardError(f"{location.render()}: evaluation ran out of memory") from None
 
 
 def _fetch_remote(url: str, headers: Headers) -> RemoteResponse:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rating.check.findings import Collector
-from rating.check.rules.common import entries, regex_error
+from rating.check.rules.common import entries, identifier_error, regex_error
 from rating.model import (
     Catalog,
     Condition,
@@ -50,6 +50,11 @@ def _type_name(value: object) -> str:
 def check_products(catalog: Catalog, out: Collector) -> None:
     for part, product in entries(catalog):
         where = {"source": product.source, "file": part.file, "subject": product.id}
+        for field, value in (("id", product.id), ("sellerId", product.seller.seller_id)):
+            reason = identifier_error(value)
+            if reason is not None:
+                named = field if field == "id" else f"{field} {value!r}"
+                out.error("bad-identifier", f"product {product.id!r}: {named} {reason}", **where)
         resource_type = catalog.resource_type(product.resource_type)
         if resource_type is None:
             out.error(
