@@ -506,9 +506,8 @@ class Rated:
             items = items.filter(pc.is_in(items.column("tenant"), pa.array(wanted, pa.string())))
             missing = sorted(set(wanted) - set(items.column("tenant").to_pylist()))
             if missing:
-                raise RatecardError(
-                    f"no line items for tenant(s) {', '.join(missing)} in {self.period.label}"
-                )
+                listed = ", ".join(map(repr, missing))
+                raise RatecardError(f"no line items for tenant(s) {listed} in {self.period.label}")
         regroup = functools.partial(
             build_reports,
             self.catalog,

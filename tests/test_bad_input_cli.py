@@ -156,6 +156,8 @@ CASES = [
     # ---------------------------------------------------------------- outputs
     Case("rate --out into a missing directory", rate("{s}", "--out", "missing/li.jsonl"), 2, "--out missing/li.jsonl: directory missing does not exist", {"s": ONE_VM}),
     Case("rate --out is a directory", rate("{s}", "--out", "{d}"), 2, "is a directory, expected a file name", {"s": ONE_VM, "d/keep": ""}),
+    Case("rate --out empty", rate("{s}", "--out", ""), 2, "--out '': expected a file, or - for stdout", {"s": ONE_VM}),
+    Case("unknown empty tenant", report("{s}", "--period", "2026-10", "--tenant", ""), 2, "no line items for tenant(s) '' in 2026-10", {"s": ONE_VM}, (1, 1, 0, 0, 0, 0)),
     Case("rate --out below a file", rate("{s}", "--out", "{f}/li.jsonl"), 2, "is not a directory", {"s": ONE_VM, "f": "x"}),
     Case("rate --out unwritable", rate("{s}", "--out", f"{UNWRITABLE}/li.jsonl"), 2, "cannot write in", {"s": ONE_VM}),
     Case("rate --format table with --out", rate("{s}", "--format", "table", "--out", "li.txt"), 2, "--format table writes to the terminal only", {"s": ONE_VM}),
@@ -167,6 +169,10 @@ CASES = [
     Case("report --out below a file", report("{s}", "--period", "2026-10", "--format", "json", "--out", "{f}/reports"), 2, "is not a directory", {"s": ONE_VM, "f": "x"}),
     Case("report --out unwritable", report("{s}", "--period", "2026-10", "--format", "json", "--out", f"{UNWRITABLE}/reports"), 2, "cannot write in", {"s": ONE_VM}),
     Case("export --to empty", export("{s}", "--period", "2026-10", "--to", ""), 2, "--to: '': expected a directory or s3://bucket/prefix", {"s": ONE_VM}),
+    Case("export --sse-kms-key-id without --sse", export("{s}", "--period", "2026-10", "--to", "{out}", "--sse-kms-key-id", "k1"), 2, "--sse-kms-key-id needs --sse aws:kms", {"s": ONE_VM}),
+    Case("export --sse-kms-key-id with AES256", export("{s}", "--period", "2026-10", "--to", "{out}", "--sse", "AES256", "--sse-kms-key-id", "k1"), 2, "--sse-kms-key-id needs --sse aws:kms", {"s": ONE_VM}),
+    Case("export --provider-name with a newline", export("{s}", "--period", "2026-10", "--to", "{out}", "--provider-name", "a\nb"), 2, "--provider-name 'a\\nb' holds a control character", {"s": ONE_VM}),
+    Case("export --provider-name empty", export("{s}", "--period", "2026-10", "--to", "{out}", "--provider-name", ""), 2, "--provider-name '' is empty", {"s": ONE_VM}),
     Case("export --to another scheme", export("{s}", "--period", "2026-10", "--to", "ftp://host/billing"), 2, "--to: ftp://host/billing: only s3:// URLs are supported", {"s": ONE_VM}),
     Case("export --endpoint-url not a URL", export("{s}", "--period", "2026-10", "--to", "s3://bucket", "--endpoint-url", "not a url"), 2, "--to: Invalid endpoint: not a url", {"s": ONE_VM}),
     Case("verify-export another scheme", ["verify-export", "ftp://host/billing"], 2, "ftp://host/billing: only s3:// URLs are supported"),
@@ -197,7 +203,7 @@ CASES = [
     Case("fx file missing", report("{s}", "--period", "2026-10", "--fx", "absent.csv"), 2, "absent.csv", {"s": ONE_VM}),
     Case("fx file is a directory", report("{s}", "--period", "2026-10", "--fx", "{d}"), 2, "is a directory", {"s": ONE_VM, "d/keep": ""}),
     # ---------------------------------------------------------------- report options
-    Case("unknown tenant", report("{s}", "--period", "2026-10", "--tenant", "nobody"), 2, "no line items for tenant(s) nobody in 2026-10", {"s": ONE_VM}, (1, 1, 0, 0, 0, 0)),
+    Case("unknown tenant", report("{s}", "--period", "2026-10", "--tenant", "nobody"), 2, "no line items for tenant(s) 'nobody' in 2026-10", {"s": ONE_VM}, (1, 1, 0, 0, 0, 0)),
     Case("base currency not ISO 4217", report("{s}", "--period", "2026-10", "--base-currency", "EURO"), 2, "--base-currency 'EURO': not an ISO 4217 currency code", {"s": ONE_VM}),
     Case("base currency XXX (no currency)", report("{s}", "--period", "2026-10", "--base-currency", "XXX"), 2, "--base-currency 'XXX': not an ISO 4217", {"s": ONE_VM}),
     Case("base currency lower case", report("{s}", "--period", "2026-10", "--base-currency", "eur"), 2, "--base-currency 'eur'", {"s": ONE_VM}),

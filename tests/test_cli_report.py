@@ -188,7 +188,7 @@ def test_generated_at_and_rounding_options(stubbed):
     ("args", "message"),
     [
         (("--base-currency", "CHF"), "no exchange rate from USD to CHF"),
-        (("--tenant", "nobody"), "no line items for tenant(s) nobody"),
+        (("--tenant", "nobody"), "no line items for tenant(s) 'nobody'"),
         (("--interval", "1 hour"), "--interval '1 hour'"),
         (("--format", "parquet"), "binary output needs --out"),
         (("--fx", "missing.csv"), "missing.csv: cannot read FX rates"),

@@ -14,6 +14,7 @@ from rating.cli.progress import bytes_bar
 from rating.cli.rating_run import open_checked, rate_with_progress, site_gauges
 from rating.cli.reconciliation import reconcile, strict_option
 from rating.errors import RatecardError
+from rating.identifiers import identifier_error
 from rating.load.imports import ImportPolicy
 from rating.period import Period
 
@@ -81,10 +82,25 @@ def export(
     from rating.export.sinks import check_target
 
     period = Period.parse(period_text)
+    reason = identifier_error(provider_name)
+    if reason is not None:
+        raise RatecardError(f"--provider-name {provider_name!r} {reason}")
     try:  # a place that cannot be one fails before the rating, not after it
         check_target(target)
     except SinkError as error:
         raise RatecardError(f"--to: {error}") from error
+    try:
+        s3 = S3Options(
+            endpoint_url=endpoint_url,
+            region=region,
+            sse=sse,
+            sse_kms_key_id=sse_kms_key_id,
+            checksum_sha256=checksum_sha256,
+            multipart_threshold=multipart_threshold,
+            max_attempts=max_attempts,
+        )
+    except SinkError as error:
+        raise RatecardError(str(error)) from error
     card = open_checked(catalog, imports)
     rated = rate_with_progress(
         card, samples, period=period, interval=interval, interval_for=interval_for
@@ -93,15 +109,6 @@ def export(
     gauges = None
     if format_name == "html":
         gauges = site_gauges("export", card, samples, rated, interval, interval_for)
-    s3 = S3Options(
-        endpoint_url=endpoint_url,
-        region=region,
-        sse=sse,
-        sse_kms_key_id=sse_kms_key_id,
-        checksum_sha256=checksum_sha256,
-        multipart_threshold=multipart_threshold,
-        max_attempts=max_attempts,
-    )
     done = rated.export(
         target,
         format=format_name,

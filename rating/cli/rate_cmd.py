@@ -81,6 +81,8 @@ def rate(
 ) -> None:
     """Rate SAMPLES (files, '-' = stdin) against CATALOG into line items."""
     started = time.perf_counter()
+    if out == "":
+        raise RatecardError("--out '': expected a file, or - for stdout")
     fmt = _output_format(fmt, out)
     to_file = bool(out) and out != "-"
     if fmt == "table" and to_file:

@@ -162,6 +162,12 @@ class S3Options:
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
 
+    def __post_init__(self) -> None:
+        # A key without KMS encryption would be dropped: objects stored unencrypted
+        # (or with the bucket's default key) while the operator asked for theirs.
+        if self.sse_kms_key_id is not None and self.sse != "aws:kms":
+            raise SinkError("--sse-kms-key-id needs --sse aws:kms")
+
 
 def parse_s3_url(url: str) -> tuple[str, str]:
     """``s3://bucket/prefix`` → (bucket, prefix without slashes at the ends)."""

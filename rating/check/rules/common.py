@@ -1,9 +1,8 @@
-"""Small helpers shared by the rules: iterating entries with their file, ids, regexes."""
+"""Small helpers shared by the rules: iterating entries with their file, regexes."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 
 from rating.model import Catalog, CatalogPart, Product
@@ -15,22 +14,6 @@ def entries(catalog: Catalog) -> Iterator[tuple[CatalogPart, Product]]:
     for part in catalog.parts:
         for product in part.products:
             yield part, product
-
-
-def identifier_error(value: str) -> str | None:
-    """Why ``value`` cannot identify something on a bill, or None when it can.
-
-    Ids reach line items, CSV and FOCUS files, reports and error lines: an
-    empty one names nothing, one with control characters (a newline) or
-    surrounding spaces reads like another id.
-    """
-    if not value:
-        return "is empty"
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in value):
-        return "holds a control character"
-    if value != value.strip():
-        return "starts or ends with white space"
-    return None
 
 
 def regex_error(pattern: str) -> str | None:

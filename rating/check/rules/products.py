@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from rating.check.findings import Collector
-from rating.check.rules.common import entries, identifier_error, regex_error
+from rating.check.rules.common import entries, regex_error
+from rating.identifiers import identifier_error
 from rating.model import (
     Catalog,
     Condition,
