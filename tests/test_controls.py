@@ -255,6 +255,25 @@ def test_a_plain_sample_holds_for_its_interval(tmp_path: Path) -> None:
     assert used("--interval", "3h") == "16"
 
 
+def test_a_created_resource_holds_past_its_samples_interval(tmp_path: Path) -> None:
+    # vm-c, created at 20:00 and sampled at 22:00, exists until an event ends it: at
+    # midnight it still holds 8 vCPU (the engines bill it to then too); vm-d, sampled
+    # after its delete, holds nothing once that sample's hour is over.
+    fleet = tmp_path / "created.jsonl"
+    records = [
+        _server("2026-10-14T20:00:00Z", "vm-c", "batch", vcpu=8),
+        {**_server("2026-10-14T22:00:00Z", "vm-c", "batch", vcpu=8), "event": None},
+        _server("2026-10-14T20:00:00Z", "vm-d", "batch", vcpu=4),
+        _server("2026-10-14T21:00:00Z", "vm-d", "batch", event="delete", vcpu=4),
+        {**_server("2026-10-14T22:00:00Z", "vm-d", "batch", vcpu=4), "event": None},
+    ]
+    fleet.write_text("".join(json.dumps({k: v for k, v in r.items() if v}) + "\n" for r in records))
+    result = run("quota", "status", str(CATALOG), str(fleet), "--at", AT, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert {q["id"]: q["used"] for q in json.loads(result.stdout)["quotas"]}["acme-vcpu"] == "8"
+    assert "current 1, deleted 0, ended 1, superseded 3" in result.stderr
+
+
 def test_quota_status_bad_instant(fleet: Path) -> None:
     result = run("quota", "status", str(CATALOG), str(fleet), "--at", "yesterday")
     assert result.returncode == 2

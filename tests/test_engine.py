@@ -356,18 +356,19 @@ def test_shapes_sharing_a_hash_are_told_apart(catalog, rows, options):
     assert actual.counts == expected.counts
 
 
-# A create event holds until the next event; a plain sample in between holds its own
-# hour, so from 12:00 (the products' validFrom) both cover 12:00-12:20. The monthly
-# fee is the earlier sample's (cell c0); each gets a third of an hour, c0's first.
-# Found by the test above: which line took which cell, and the order of two such
-# lines, were left to chance.
+# A resource's rows, events and samples alike, each hold until the next row: no
+# instant is billed twice. Created at 10:00 (cell c0); sampled at 11:00 (cell c1),
+# which holds past its hour, to the delete at 14:00, since the resource exists
+# until an event ends it; sampled again at 15:00, after the delete: one hour.
+# The fee, valid from 12:00, starts with the 11:00 sample's piece (cell c1).
 TRAITS = {"vcpu": 2, "ramMb": 2048, "state": "ACTIVE"}
-OVERLAPPING = [
-    {"time": "2026-10-01T11:00:00Z", "event": "create", "cell": "c0", "traits": TRAITS},
-    {"time": "2026-10-01T11:20:00Z", "cell": "c1", "traits": TRAITS},
-    {"time": "2026-10-01T12:20:00Z", "event": "delete", "cell": "c0", "traits": TRAITS},
+MIXED = [
+    {"time": "2026-10-01T10:00:00Z", "event": "create", "cell": "c0", "traits": TRAITS},
+    {"time": "2026-10-01T11:00:00Z", "cell": "c1", "traits": TRAITS},
+    {"time": "2026-10-01T14:00:00Z", "event": "delete", "cell": "c1", "traits": TRAITS},
+    {"time": "2026-10-01T15:00:00Z", "cell": "c1", "traits": TRAITS},
 ]
-OVERLAPPING_CATALOG = make_catalog(
+MIXED_CATALOG = make_catalog(
     [
         make_product(
             "fee",
@@ -376,15 +377,20 @@ OVERLAPPING_CATALOG = make_catalog(
             unit_price="5",
             valid_from=utc("2026-10-01T12:00:00Z"),
         ),
-        make_product("hours", unit_price="3", valid_from=utc("2026-10-01T12:00:00Z")),
+        make_product("hours", unit_price="3"),
     ]
 )
-_NOON, _TWENTY_PAST = utc("2026-10-01T12:00:00Z"), utc("2026-10-01T12:20:00Z")
-_THIRD = Decimal("0.333333333333")  # 20 min in hours, to 12 places
-OVERLAPPING_LINES = [
-    ("fee", "c0", _NOON, _TWENTY_PAST, Decimal(1), Decimal(5)),
-    ("hours", "c0", _NOON, _TWENTY_PAST, _THIRD, Decimal(1)),
-    ("hours", "c1", _NOON, _TWENTY_PAST, _THIRD, Decimal(1)),
+
+
+def _at(hour: int):
+    return utc(f"2026-10-01T{hour:02d}:00:00Z")
+
+
+MIXED_LINES = [
+    ("fee", "c1", _at(12), _at(16), Decimal(1), Decimal(5)),
+    ("hours", "c0", _at(10), _at(11), Decimal(1), Decimal(3)),
+    ("hours", "c1", _at(11), _at(14), Decimal(3), Decimal(9)),
+    ("hours", "c1", _at(15), _at(16), Decimal(1), Decimal(3)),
 ]
 
 
@@ -396,10 +402,10 @@ def line_summary(result) -> list[tuple]:
 
 
 @pytest.mark.parametrize("rater", [engine.rate, reference.rate], ids=["engine", "reference"])
-def test_lines_starting_and_ending_together_known_answer(rater):
-    batches = samples_table(OVERLAPPING).to_batches()
-    for _ in range(10):  # the engine's choices used to vary from run to run
-        assert line_summary(rater(OVERLAPPING_CATALOG, batches, OCT)) == OVERLAPPING_LINES
+def test_events_and_samples_cover_each_instant_once_known_answer(rater):
+    result = rater(MIXED_CATALOG, samples_table(MIXED).to_batches(), OCT)
+    assert line_summary(result) == MIXED_LINES
+    assert (result.counts.read, result.counts.rated) == (4, 4)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ratefixtures import make_catalog, make_product, sample, samples_table
 from strategies import catalogs, options_st, sample_rows
-from test_engine import OVERLAPPING, OVERLAPPING_CATALOG, OVERLAPPING_LINES, line_summary
+from test_engine import MIXED, MIXED_CATALOG, MIXED_LINES, line_summary
 from test_price_time import (
     ANSWER_A,
     ANSWER_A_LINES,
@@ -217,12 +217,11 @@ def test_prices_in_time_known_answers(spark, tmp_path, case, expected):
     assert actual.counts == embedded.counts
 
 
-def test_lines_starting_and_ending_together_on_spark(spark, tmp_path):
-    """A create event's and a sample's lines over the same 20 minutes: the same cells, in
-    the same order, as on DuckDB (test_engine's known answer)."""
-    path = flat_parquet(samples_table(OVERLAPPING), tmp_path / "samples.parquet")
-    actual = rate_on_spark(spark, OVERLAPPING_CATALOG, [path], OCT).collect()
-    assert line_summary(actual) == OVERLAPPING_LINES
+def test_events_and_samples_cover_each_instant_once_on_spark(spark, tmp_path):
+    """A create, a sample holding to the delete, a sample after it: test_engine's answer."""
+    path = flat_parquet(samples_table(MIXED), tmp_path / "samples.parquet")
+    actual = rate_on_spark(spark, MIXED_CATALOG, [path], OCT).collect()
+    assert line_summary(actual) == MIXED_LINES
 
 
 def test_samples_of_a_run_count_by_their_own_interval_on_spark(spark, tmp_path):

@@ -5,8 +5,10 @@ samples of one resource at one time the one the rating engines keep is kept
 (:func:`rating.rate.reference.duplicate_key`). A resource whose latest row is a
 ``delete`` holds nothing, and so does one whose latest row is a plain sample
 (no event) older than its sampling interval: the engines bill a sample for
-that interval only (sample-and-hold), so the resource is gone after it. Every
-row read is accounted for in :class:`StateCounts`.
+that interval only (sample-and-hold), so the resource is gone after it —
+unless a create or update came before it (and no delete since): such a
+resource exists until an event ends it, as the engines bill it. Every row read
+is accounted for in :class:`StateCounts`.
 """
 
 from __future__ import annotations
@@ -75,12 +77,19 @@ def holdings(
     options = options or RateOptions()
     counts = StateCounts()
     latest: dict[str, dict[str, Any]] = {}
+    latest_event: dict[str, tuple[datetime, str]] = {}  # events are few: Python rows
     for batch in batches:
         table = pa.Table.from_batches([batch])
         until = table.filter(
             pc.less_equal(table["time"], pa.scalar(at, table.schema.field("time").type))
         )
         counts.after += table.num_rows - until.num_rows
+        events = until.filter(pc.is_valid(until["event"])).select(["resource_id", "time", "event"])
+        for row in events.to_pylist():
+            seen = latest_event.get(row["resource_id"])
+            # The latest; of two at one time the least, as the engines' events table.
+            if seen is None or (row["time"], seen[1]) > (seen[0], row["event"]):
+                latest_event[row["resource_id"]] = (row["time"], row["event"])
         candidates = _latest_rows(until)
         counts.superseded += until.num_rows - candidates.num_rows
         for row in candidates.to_pylist():
@@ -100,8 +109,10 @@ def holdings(
         if row.get("event") == "delete":
             counts.deleted += 1
             continue
+        exists = latest_event.get(row["resource_id"], (None, None))[1] in ("create", "update")
         if (
             row.get("event") is None
+            and not exists
             and row["time"] + options.interval_for(row["resource_type"]) <= at
         ):
             counts.ended += 1

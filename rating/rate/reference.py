@@ -155,17 +155,24 @@ class _Interval:
     lead: bool = True  # the row's first piece: its samples' Quantity and OneTime fees
 
 
-def _coverage(rows: list[dict[str, Any]], i: int, interval: timedelta, period: Period):
-    """Raw coverage [start, end) of row ``i`` of a resource's time-sorted rows."""
+def _coverage(
+    rows: list[dict[str, Any]], i: int, interval: timedelta, period: Period, exists: bool
+):
+    """Raw coverage [start, end) of row ``i`` (not a delete) of a resource's time-sorted rows.
+
+    Every row holds until the next one, so no instant is covered twice; a
+    plain sample at most ``interval``, unless the resource ``exists`` (a
+    create or update came before it, and no delete since): then an event says
+    when it ends, and the sample only updates its state. A create or update
+    holds until the next row; the last row then holds to the period's end.
+    """
     row = rows[i]
     time = row["time"]
-    if row.get("event") is None:
-        end = time + interval
-        if i + 1 < len(rows):
-            end = min(end, rows[i + 1]["time"])
-        return time, end
-    later = (r["time"] for r in rows[i + 1 :] if r.get("event") is not None)
-    return time, next(later, max(time, period.end))
+    following = rows[i + 1]["time"] if i + 1 < len(rows) else None
+    if row.get("event") is not None or exists:
+        return time, following or max(time, period.end)
+    end = time + interval
+    return time, end if following is None else min(end, following)
 
 
 def _resource_intervals(
@@ -187,6 +194,7 @@ def _resource_intervals(
     statuses: list[tuple[dict[str, Any], str]] = []
     open_status: str | None = None
     created = creation_time(rows)
+    latest_event: str | None = None  # of the rows before this one
     for i, row in enumerate(rows):
         event = row.get("event")
         if event == "delete":
@@ -195,11 +203,12 @@ def _resource_intervals(
                     "unmatched" if period.start <= row["time"] < period.end else "outside_period"
                 )
             statuses.append((row, open_status))
-            open_status = None
+            open_status, latest_event = None, event
             continue
         type_id = row["resource_type"]
         match = matchers.get(type_id, no_match)
-        raw_start, raw_end = _coverage(rows, i, options.interval_for(type_id), period)
+        exists = latest_event in ("create", "update")
+        raw_start, raw_end = _coverage(rows, i, options.interval_for(type_id), period, exists)
         start, end = max(raw_start, period.start), min(raw_end, period.end)
         if start >= end:
             result.append(_Interval(row, start, start, {}))
@@ -213,7 +222,7 @@ def _resource_intervals(
             status = "rated" if any(p.winners for p in parts) else "unmatched"
         statuses.append((row, status))
         if event is not None:
-            open_status = status
+            open_status, latest_event = status, event
     return result, statuses
 
 

@@ -52,16 +52,20 @@ def _month_weight(sh: Shape, time: str) -> str:
     return f"CASE {cases} ELSE 1 END"
 
 
-def coverage_end(sh: Shape, t: str, t_next: str, iv: str, event: str, t_next_event: str) -> str:
-    """SQL: where the interval starting at sample time ``t`` ends, clipped to the period.
+def coverage_end(sh: Shape, t: str, t_next: str, iv: str, event: str, exists: str) -> str:
+    """SQL: where the interval starting at row time ``t`` ends, clipped to the period.
 
-    A sample holds until the next sample, at most ``iv``; a create/update holds
-    until the resource's next event (or the period's end); a delete covers nothing.
+    Every row holds until the resource's next row (``t_next``), so no instant
+    is covered twice: a plain sample at most ``iv``, unless the resource
+    ``exists`` (a create or update came before it, no delete since); a
+    create/update, or a sample of a resource that exists, as long as there is
+    no next row, to the period's end; a delete covers nothing.
     """
-    held = f"least(COALESCE({t_next}, {t} + {iv}), {t} + {iv})"
-    return f"""least(CASE WHEN {event} IS NULL THEN {held}
-                  WHEN {event} = 'delete' THEN {t}
-                  ELSE COALESCE({t_next_event}, greatest({t}, {sh.p1})) END, {sh.p1})"""
+    capped = f"least(COALESCE({t_next}, {t} + {iv}), {t} + {iv})"
+    held = f"COALESCE({t_next}, greatest({t}, {sh.p1}))"
+    return f"""least(CASE WHEN {event} = 'delete' THEN {t}
+                  WHEN {event} IS NOT NULL OR {exists} THEN {held}
+                  ELSE {capped} END, {sh.p1})"""
 
 
 def pieces_stage(sh: Shape) -> Stage:

@@ -44,10 +44,12 @@ def _run_break(sh: Shape) -> str:
     A sample continues the previous one's run when both are plain samples, both
     covered (or both not), contiguous, in the same validity segment and of the
     same shape. Such samples land in the same slice for every product, so a run
-    is rated as one row (over-splitting a run would change nothing).
+    is rated as one row (over-splitting a run would change nothing). Two plain
+    samples in a row share ``existed``: no event lies between them.
     """
     p0, p1 = sh.p0, sh.p1
-    prev_ce = f"least(t_prev + iv_prev, t, {p1})"  # its own interval: the type may differ
+    # The previous sample's interval, by its own type's interval.
+    prev_ce = coverage_end(sh, "t_prev", "t", "iv_prev", "NULL", "existed")
     prev_covered = f"(greatest(t_prev, {p0}) < {prev_ce})"
 
     def in_period(time: str) -> str:
@@ -173,15 +175,18 @@ def scan_stages(sh: Shape, runs: str) -> tuple[tuple[Stage, ...], tuple[Stage, .
           FROM kept k JOIN shapes g ON g.h = {sample_hash} {test}
           WHERE {shapes}"""
 
-    plain_ce = coverage_end(sh, "t", "t_next", iv, "NULL", "NULL")
-    ce = coverage_end(sh, "t", "t_next", iv, "event", "t_next_event")
+    plain_ce = coverage_end(sh, "t", "t_next", iv, "NULL", "existed")
+    ce = coverage_end(sh, "t", "t_next", iv, "event", "existed")
     # Only run starts and each resource's last row leave the window: the row before a
     # run start ends the previous run, and its coverage end follows from the start's
     # LAG values (a run of more than one row ends in a plain sample, see _run_break).
     # The window's rows are narrow: an event code (0 none, 1 delete, 2 another) and
     # the shape number, negated (-1 - shape_no) for events, so one LAG tells both
     # whether the previous sample was an event and its shape. Every event starts a
-    # run, so only rows leaving the window look their events up.
+    # run, so only rows leaving the window look their events up: a row's own, and
+    # whether the resource ``existed`` before it (the latest earlier event is a
+    # create or update; for an event row, its prev_event) — then a plain sample,
+    # and the one before it, hold until the next row (coverage_end).
     iv_prev = "LAG(iv) OVER r" if iv_cases else iv
     intervals = f"""
         WITH k AS (
@@ -195,21 +200,26 @@ def scan_stages(sh: Shape, runs: str) -> tuple[tuple[Stage, ...], tuple[Stage, .
             {first_t} AS first_t, {created_seg} AS created_seg
           FROM k WINDOW r AS (PARTITION BY res_no ORDER BY t)
         ),
-        v AS (
-          SELECT *, greatest(t, {p0}) < {plain_ce} AS plain_covered, greatest(t, {p0}) AS cs,
-            COALESCE(t = t_prev OR t = t_next, FALSE) AS dup
+        u AS (
+          SELECT *, COALESCE(t = t_prev OR t = t_next, FALSE) AS dup
           FROM w WHERE NOT {_inside_run(sh, iv)}
         ),
-        b AS (SELECT *, {_run_break(sh)} AS brk FROM v),
-        x AS (
-          SELECT b.*, e.event, e.t_next_event, e.prev_event FROM b
-          LEFT JOIN events e ON b.sk < 0 AND e.res_no = b.res_no AND e.t = b.t
-          WHERE brk = 1 OR t_next IS NULL OR dup
+        o AS (
+          SELECT u.*, e.event, e.prev_event,
+            CASE WHEN u.sk < 0 THEN COALESCE(e.prev_event % 2 = 0, FALSE)
+                 ELSE COALESCE(l.event <> 'delete', FALSE) END AS existed
+          FROM u
+          LEFT JOIN events e ON u.sk < 0 AND e.res_no = u.res_no AND e.t = u.t
+          LEFT JOIN events l ON u.sk >= 0 AND l.res_no = u.res_no AND l.t < u.t
+            AND (l.t_next_event IS NULL OR u.t < l.t_next_event)
         ),
-        c AS (SELECT *, {ce} AS ce FROM x)
+        v AS (SELECT *, greatest(t, {p0}) < {plain_ce} AS plain_covered, greatest(t, {p0}) AS cs
+              FROM o),
+        b AS (SELECT *, {_run_break(sh)} AS brk FROM v),
+        c AS (SELECT *, {ce} AS ce FROM b WHERE brk = 1 OR t_next IS NULL OR dup)
         SELECT res_no, t, rn, event, cs, ce, cs < ce AND ec <> 1 AS covered,
           first_t, created_seg, prev_event, CASE WHEN sk < 0 THEN -1 - sk ELSE sk END AS shape_no,
-          brk, t_prev, iv_prev, dup
+          brk, t_prev, iv_prev, existed, dup
         FROM c"""
     dupkeys = """
         SELECT g.resource_id, v.t, count(*) AS n
@@ -221,12 +231,13 @@ def scan_stages(sh: Shape, runs: str) -> tuple[tuple[Stage, ...], tuple[Stage, .
     )
     # A run: its start row and the next row of iv, either the next run's start (the
     # run ends in the row before it) or the resource's last row (the run's end).
-    before_next = coverage_end(sh, "x_t_prev", "x_t", "x_iv_prev", "NULL", "NULL")
+    before_next = coverage_end(sh, "x_t_prev", "x_t", "x_iv_prev", "NULL", "x_existed")
     run_rows = f"""
         WITH ends AS (
           SELECT *, ce AS first_ce, LEAD(rn) OVER r AS x_rn, LEAD(brk) OVER r AS x_brk,
             LEAD(t) OVER r AS x_t, LEAD(t_prev) OVER r AS x_t_prev,
-            LEAD(iv_prev) OVER r AS x_iv_prev, LEAD(ce) OVER r AS x_ce
+            LEAD(iv_prev) OVER r AS x_iv_prev, LEAD(existed) OVER r AS x_existed,
+            LEAD(ce) OVER r AS x_ce
           FROM iv WINDOW r AS (PARTITION BY res_no ORDER BY t)
         ),
         r AS (
