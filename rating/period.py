@@ -18,17 +18,25 @@ _RANGE_LIMITS = "periods run from 0001-01 to 9999-11 (end exclusive: 9999-12-01)
 
 @dataclass(frozen=True)
 class Period:
-    """A half-open UTC interval ``[start, end)`` with the label users typed."""
+    """A half-open UTC interval ``[start, end)`` with the label users typed.
+
+    ``whole_end`` is set on the first part of a period (:meth:`up_to`): the end of
+    the period it is part of.
+    """
 
     label: str
     start: datetime
     end: datetime
+    whole_end: datetime | None = None
 
     @property
     def days(self) -> int:
-        """Whole days in the period, at least 1: prorated fees divide by it, and an interim
-        period (``--as-of`` on the first day) is shorter than a day."""
-        return max((self.end - self.start).days, 1)
+        """Whole days of the period, at least 1: prorated fees divide by it.
+
+        An interim period divides by its whole period's days: ten days of a
+        31-day month bill 10/31 of a prorated monthly fee, not all of it.
+        """
+        return max(((self.whole_end or self.end) - self.start).days, 1)
 
     @classmethod
     def parse(cls, text: str) -> Period:
@@ -59,7 +67,8 @@ class Period:
     def up_to(self, moment: datetime) -> Period:
         """The part of this period before ``moment`` (clamped into it), its label kept:
         what is rated for an interim invoice or a month-to-date budget."""
-        return Period(self.label, self.start, min(max(moment, self.start), self.end))
+        end = min(max(moment, self.start), self.end)
+        return Period(self.label, self.start, end, self.whole_end or self.end)
 
     @classmethod
     def month_of(cls, moment: datetime) -> Period:

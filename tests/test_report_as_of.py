@@ -11,11 +11,16 @@ import json
 import subprocess
 import sys
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from ratefixtures import make_catalog, make_product, samples_table
 
 import rating
+from rating.model import UsageKind
+from rating.period import Period
+from rating.rate import engine, reference
 
 CATALOG = Path(__file__).parent / "data" / "controls"
 T = "2026-10-16T12:00:00Z"
@@ -106,3 +111,19 @@ def test_the_api_refuses_a_naive_as_of(month: Path) -> None:
     opened = rating.open_catalog(CATALOG)
     with pytest.raises(rating.RatecardError, match=r"^--as-of 2026-10-16T12:00:00: no time zone"):
         opened.rate(str(month), period="2026-10", as_of=datetime(2026, 10, 16, 12))
+
+
+@pytest.mark.parametrize("rater", ["engine", "reference"])
+def test_an_interim_invoice_prorates_over_the_whole_month(rater: str) -> None:
+    """A prorated 31 EUR monthly fee, the resource there from day 1: as of 10-11 it has
+    been there 10 of October's 31 days, 10 EUR so far (it billed all 31 EUR before)."""
+    catalog = make_catalog(
+        [make_product("fee", kind=UsageKind.RECURRING, unit="mo", prorate=True, unit_price="31")]
+    )
+    traits = {"vcpu": 2, "ramMb": 2048, "state": "ACTIVE"}
+    rows = [{"time": "2026-10-01T00:00:00Z", "event": "create", "traits": traits}]
+    interim = Period.parse("2026-10").up_to(datetime(2026, 10, 11, tzinfo=UTC))
+    rate = {"engine": engine.rate, "reference": reference.rate}[rater]
+    (line,) = rate(catalog, samples_table(rows).to_batches(), interim).line_items.to_pylist()
+    assert line["quantity"] == Decimal("0.322580645161")  # 10/31
+    assert line["amount"] == Decimal(10)
