@@ -120,6 +120,7 @@ class Case:
     env: dict[str, str] = field(default_factory=dict)
 
 
+TAB_IN_DISCOUNT_ID = FEE_ON_EVERYONE.replace('"p-fee"', '"p\\tfee"')
 # ``n`` steps of adding one to ``zero``.
 FOLD_ONE_BY_ONE = "Natural/fold {n} Natural (\\(x : Natural) -> x + 1) {zero}"
 
@@ -291,6 +292,12 @@ CASES = [
         1,
         "error[bad-identifier] product 'vm-hours': sellerId 'acme\\u202e' "
         "holds a control character",
+    ),
+    Case(
+        "discount-id-with-a-tab",
+        {"catalog.dhall": catalog(extra=", discounts = [ " + TAB_IN_DISCOUNT_ID + " ]")},
+        1,
+        "error[bad-identifier] discount 'p\\tfee': id holds a control character",
     ),
     Case(
         "padded-product-id",

@@ -7,6 +7,7 @@ import itertools
 from rating.check.findings import Collector
 from rating.check.rules.common import currency_known, regex_error
 from rating.errors import RatecardError
+from rating.identifiers import identifier_error
 from rating.model import Catalog, CatalogExample, Discount, DiscountRule
 from rating.period import Period
 from rating.report.fx import rate_problem
@@ -16,6 +17,9 @@ def check_discounts(catalog: Catalog, out: Collector) -> None:
     for part in catalog.parts:
         for discount in part.discounts:
             where = {"source": discount.source, "file": part.file, "subject": discount.id}
+            reason = identifier_error(discount.id)
+            if reason is not None:
+                out.error("bad-identifier", f"discount {discount.id!r}: id {reason}", **where)
             scope = discount.discount_scope
             for field, pattern in (
                 ("sellerId", scope.seller_id),
