@@ -87,6 +87,7 @@ _ENTRY_SCHEMA = pa.schema(
         ("cu", pa.int64()),
         ("kind", pa.string()),
         ("utrait", pa.int64()),
+        ("filter_no", pa.int64()),  # its filter's place in Shape.filters (entries share them)
         ("cal", pa.bool_()),
         ("qmul", pa.string()),
         ("qden", pa.string()),
@@ -200,7 +201,10 @@ def _compile_one(
     """The lookup tables and the SQL after the scan of one catalog (see :func:`compile_plans`)."""
     types = {f.name: f.type for f in schema}
     products = catalog.products
-    entry_rows, tier_rows, filters, factors = [], [], [], []
+    entry_rows, tier_rows, factors = [], [], []
+    # Each distinct filter once: a catalog's entries share a few (500 entries, 8
+    # filters), and matching tests a CASE on its number for every signature-entry pair.
+    filters: dict[str, int] = {}
 
     def creation_segment(moment: datetime | None) -> int | None:  # see scan._creation_segment
         return None if moment is None else creation_cuts.index(to_us(moment)) + 1
@@ -222,7 +226,7 @@ def _compile_one(
                 conds.append(dialect.identifier(f"present_{utrait}"))
             else:
                 conds.append("FALSE")
-        filters.append(" AND ".join(conds) if conds else "TRUE")
+        filter_no = filters.setdefault(" AND ".join(conds) if conds else "TRUE", len(filters))
         factors.append(quantity_factor(p, catalog, period.days, double))
         price = p.price
         where = f"{p.source or p.id}: price"
@@ -239,6 +243,7 @@ def _compile_one(
                 cu=creation_segment(p.created_until),
                 kind=str(p.usage.kind),
                 utrait=utrait,
+                filter_no=filter_no,
                 cal=is_calendar(p),
                 prorate=bool(p.usage.prorate),
                 product_name=p.display_name,

@@ -1,4 +1,4 @@
-"""Catalog filters as SQL: one boolean per entry, evaluated on signature rows.
+"""Catalog filters as SQL: one boolean per distinct filter, evaluated on signature rows.
 
 The stage ``sig_match`` (:mod:`rating.rate.plan.price`) evaluates them only on
 the distinct matching signatures of the input, never on every sample.

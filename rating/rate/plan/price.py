@@ -37,7 +37,7 @@ def rating_stages(sh: Shape) -> tuple[Stage, ...]:
     sig = sh.sig_columns
     sig_list = ", ".join(d.identifier(c) for c in sig)
     filter_cases = " ".join(f"WHEN {i} THEN ({f})" for i, f in enumerate(sh.filters))
-    filter_case = f"CASE e.entry_idx {filter_cases} ELSE FALSE END" if filter_cases else "FALSE"
+    filter_case = f"CASE e.filter_no {filter_cases} ELSE FALSE END" if filter_cases else "FALSE"
     uval_cases = " ".join(
         f"WHEN {i} THEN {_trait_int('v.' + d.identifier(c), sh.usage_types[c], d)}"
         for c, i in sh.usage_traits.items()

@@ -42,7 +42,7 @@ class Shape:
     boundaries: list[int]  # every validity boundary (µs): where entries start or stop
     cuts: list[int]  # where intervals are cut into pieces (µs), inside the period
     months: list[tuple[int, int]]  # (start µs, month weight) of each month, if any is calendar
-    filters: tuple[str, ...]
+    filters: tuple[str, ...]  # the distinct entry filters (SQL), numbered by entries.filter_no
     one_time: bool  # any OneTime entry: the resource's first sample time is needed
     creation_cuts: list[int]  # where grandfathered entries' creation windows start or stop (µs)
     dimensions: tuple[str, ...]  # label columns carried to line items (label.<name>)
