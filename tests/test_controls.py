@@ -43,7 +43,7 @@ from rating.control.request import Request
 from rating.errors import RatecardError
 from rating.library import catalog_dir
 from rating.load.catalog import load_catalog
-from rating.model import Catalog
+from rating.model import Catalog, Usage, UsageKind
 
 CATALOG = Path(__file__).parent / "data" / "controls"
 SERVER = "openstack.nova.server"
@@ -482,6 +482,37 @@ def test_a_cell_budget_counts_its_line_items(catalog: Catalog, fleet: Path) -> N
         False,
     )
     assert (use.level, use.forecast_level) == ("green", "red")
+
+
+@pytest.mark.parametrize(
+    ("prorate", "spent", "forecast"),
+    [
+        # 79.68 (vCPU hours, as above) + 4 × 31 (each server's fee, in full when it
+        # appeared) = 203.68; only the vCPU hours run on: + 97.92 = 301.6
+        (False, "203.68", "301.6"),
+        # the fee by days present: vm-1, vm-2 14 of 31 days, vm-3 13, vm-4 1 → 42 EUR;
+        # 121.68. vm-1..3 are there 17 days more (10-15 → 11-01): + 51 + 97.92 = 270.6
+        (True, "121.68", "270.6"),
+    ],
+)
+def test_a_monthly_fee_is_forecast_as_charged(
+    catalog: Catalog, fleet: Path, prorate: bool, spent: str, forecast: str
+) -> None:
+    base = catalog.parts[0].products[0]
+    fee = dataclasses.replace(
+        base,
+        id="server-fee",
+        filter=(),
+        usage=Usage(UsageKind.RECURRING, "mo", None, prorate),
+        price=dataclasses.replace(base.price, unit_price=Decimal(31)),
+    )
+    part = dataclasses.replace(catalog.parts[0], products=(*catalog.parts[0].products, fee))
+    model = dataclasses.replace(catalog, parts=(part, *catalog.parts[1:]))
+    at = datetime(2026, 10, 15, tzinfo=UTC)
+    _, (use,) = rating.Ratecard(CATALOG, model).budget_status(
+        str(fleet), period="2026-10", as_of=at
+    )
+    assert (use.spent, use.forecast) == (Decimal(spent), Decimal(forecast))
 
 
 def test_budget_status_fail_on_and_month_only(fleet: Path) -> None:

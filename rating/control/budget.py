@@ -5,8 +5,9 @@ Spend is the rating engine's: the month is rated up to the as-of instant
 fees, as the invoice would say it. A budget narrowed to a cell, a seller or a
 product group is read off the line items instead, before discounts (those apply
 to the tenant as a whole; docs/quotas.md). The forecast adds, for every line
-still running at the as-of instant (its slice ends there), its hourly run-rate
-(amount ÷ the slice's hours) × the hours left in the month.
+still running at the as-of instant (its slice ends there) of a product that
+accrues over time (:func:`accruing_products`), its hourly run-rate (amount ÷ the
+slice's hours) × the hours left in the month.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from typing import Any
 from rating.control.levels import Level, decimal, level, percent, plain
 from rating.control.model import Budget
 from rating.errors import RatecardError
+from rating.model import Product, UsageKind
 from rating.period import Period, stamp
 from rating.report.model import TenantReport
-from rating.units import CALENDAR, parse_unit
 
 _HOUR = 3600
 
@@ -90,14 +91,29 @@ class BudgetUse:
         }
 
 
+def accruing_products(products: Iterable[Product]) -> frozenset[str]:
+    """Ids of the products whose charge grows with time: time, trait × time, and a
+    prorated recurring fee (by the day). A fee that is not prorated was charged in
+    full when the resource appeared; a quantity or one-time fee does not run on.
+    """
+    return frozenset(
+        p.id
+        for p in products
+        if p.usage.kind in (UsageKind.TIME, UsageKind.TIME_QUANTITY)
+        or (p.usage.kind is UsageKind.RECURRING and p.usage.prorate)
+    )
+
+
 def budget_status(
     budgets: Iterable[Budget],
     reports: Mapping[str, TenantReport],
     line_items: list[dict[str, Any]],
     to_date: Period,
     month_end: datetime,
+    accruing: frozenset[str],
 ) -> list[BudgetUse]:
-    """Every budget's use: ``reports`` by tenant and ``line_items`` of the month-to-date run."""
+    """Every budget's use: ``reports`` by tenant and ``line_items`` of the month-to-date run;
+    ``accruing`` the products that run on (:func:`accruing_products`)."""
     hours_left = Decimal((month_end - to_date.end).total_seconds()) / _HOUR
     uses = []
     for budget in budgets:
@@ -109,7 +125,10 @@ def budget_status(
             report = reports.get(budget.tenant)
             totals = report.totals if report is not None else ()
             spent = next((t.exact_amount for t in totals if t.currency == budget.currency), 0)
-        run_rate = sum((_hourly(line) for line in lines if line["end"] == to_date.end), Decimal(0))
+        running = (
+            line for line in lines if line["end"] == to_date.end and line["product_id"] in accruing
+        )
+        run_rate = sum(map(_hourly, running), Decimal(0))
         uses.append(BudgetUse(budget, spent, spent + run_rate * hours_left, not narrowed))
     return uses
 
@@ -144,19 +163,7 @@ def _counts(budget: Budget, line: Mapping[str, Any]) -> bool:
 
 
 def _hourly(line: Mapping[str, Any]) -> Decimal:
-    """A running line's amount per hour.
-
-    Only usage measured over time runs on (``h``, ``GiBy.h``, ``GiBy.mo_cal``);
-    a fee, a minimum charge or a line without duration adds nothing.
-    """
+    """A running line's amount per hour (a minimum charge or a line without duration: 0)."""
     if line["resource_id"] is None or line["start"] is None or line["end"] <= line["start"]:
         return Decimal(0)
-    if not _timed(line["unit"]):
-        return Decimal(0)
     return line["amount"] * _HOUR / Decimal((line["end"] - line["start"]).total_seconds())
-
-
-def _timed(unit: str) -> bool:
-    """Is a quantity in ``unit`` accrued over time (time or calendar months in it)?"""
-    dimensions = dict(parse_unit(unit).dimensions)
-    return dimensions.get("[time]", 0) > 0 or dimensions.get(CALENDAR, 0) > 0
