@@ -135,12 +135,12 @@ def scan_stages(sh: Shape, runs: str) -> tuple[tuple[Stage, ...], tuple[Stage, .
           {d.unique_id()} AS shape_no, COUNT(*) OVER (PARTITION BY h) > 1 AS h_shared
         FROM (SELECT *, {shape_hash} AS h
               FROM (SELECT DISTINCT {", ".join(d.identifier(c) for c in shape)} FROM kept) u) v"""
-    # Lifecycle events are few: the event, its next one and the previous one
-    # (packed as 2·t + is_delete) come from a small side table, keyed by resource
+    # Lifecycle events are few: the event and the previous one (packed as
+    # 2·t + is_delete, for a delete's status) come from a small side table, keyed by resource
     # number. It has one row per key even before deduplication, so joining it
     # never multiplies samples (and once keys are unique its event is the sample's).
     events = """
-        SELECT r.res_no, x.t, x.event, LEAD(x.t) OVER e AS t_next_event,
+        SELECT r.res_no, x.t, x.event,
           LAG(2 * x.t + CASE WHEN x.event = 'delete' THEN 1 ELSE 0 END) OVER e AS prev_event
         FROM (SELECT resource_id, t, min(event) AS event FROM kept
               WHERE event IS NOT NULL GROUP BY resource_id, t) x
@@ -183,10 +183,11 @@ def scan_stages(sh: Shape, runs: str) -> tuple[tuple[Stage, ...], tuple[Stage, .
     # The window's rows are narrow: an event code (0 none, 1 delete, 2 another) and
     # the shape number, negated (-1 - shape_no) for events, so one LAG tells both
     # whether the previous sample was an event and its shape. Every event starts a
-    # run, so only rows leaving the window look their events up: a row's own, and
-    # whether the resource ``existed`` before it (the latest earlier event is a
-    # create or update; for an event row, its prev_event) — then a plain sample,
-    # and the one before it, hold until the next row (coverage_end).
+    # run, so only rows leaving the window look their events up. Every event leaves
+    # it, so a window over those rows tells whether the resource ``existed`` before
+    # each (the latest earlier event, packed as 2·t + is_delete, is a create or
+    # update): then a plain sample, and the plain one before it, hold until the next
+    # row (coverage_end).
     iv_prev = "LAG(iv) OVER r" if iv_cases else iv
     intervals = f"""
         WITH k AS (
@@ -206,12 +207,11 @@ def scan_stages(sh: Shape, runs: str) -> tuple[tuple[Stage, ...], tuple[Stage, .
         ),
         o AS (
           SELECT u.*, e.event, e.prev_event,
-            CASE WHEN u.sk < 0 THEN COALESCE(e.prev_event % 2 = 0, FALSE)
-                 ELSE COALESCE(l.event <> 'delete', FALSE) END AS existed
-          FROM u
-          LEFT JOIN events e ON u.sk < 0 AND e.res_no = u.res_no AND e.t = u.t
-          LEFT JOIN events l ON u.sk >= 0 AND l.res_no = u.res_no AND l.t < u.t
-            AND (l.t_next_event IS NULL OR u.t < l.t_next_event)
+            COALESCE(MAX(CASE WHEN u.ec <> 0 THEN 2 * u.t + CASE WHEN u.ec = 1 THEN 1 ELSE 0 END
+                         END) OVER (PARTITION BY u.res_no ORDER BY u.t
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) % 2 = 0,
+                     FALSE) AS existed
+          FROM u LEFT JOIN events e ON u.sk < 0 AND e.res_no = u.res_no AND e.t = u.t
         ),
         v AS (SELECT *, greatest(t, {p0}) < {plain_ce} AS plain_covered, greatest(t, {p0}) AS cs
               FROM o),
