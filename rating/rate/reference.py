@@ -329,7 +329,7 @@ def _slices(intervals: list[_Interval], period: Period) -> list[_Slice]:
     result = [s for product_pieces in measured.values() for s in _merge(product_pieces)]
     for product_id, ivs in recurring.items():
         # The line starts with the product's earliest interval, in that interval's
-        # scope (of the earlier sample where an event's and a sample's start together).
+        # scope (ties, should any arise, to the earlier sample: as the engines).
         first = min(ivs, key=lambda iv: (iv.start, iv.row["time"]))
         entry = first.winners[product_id]
         quantity = Fraction(1)
@@ -426,8 +426,7 @@ def _price(period: Period, catalog: Catalog, slices: list[_Slice]) -> list[dict[
     for members in groups.values():
         # One resource can have lines of several entries of a product id starting
         # together (a setup fee and its hours): catalog order breaks the tie, then the
-        # end (an event's piece and a sample's interval can start at one cut), then
-        # the sample (they can end together too).
+        # end, then the sample, so no tie is left to an engine.
         members.sort(
             key=lambda m: (
                 m[1]["start"],

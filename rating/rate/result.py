@@ -63,9 +63,9 @@ def conform(table: pa.Table, labels: Sequence[str] = ()) -> pa.Table:
 
 # Deterministic output order, whatever the engine, input order or batch size.
 # Nulls sort first (the minimum-charge line of a group has no resource).
-# A total order: one resource's lines of one product may start and end together
-# (a create event's line and a sample's line, say, in different cells), so after
-# the leading keys every other column decides.
+# A total order: after the leading keys every other column decides, so no tie is
+# left to an engine (a resource's rows cover disjoint time, but lines of several
+# entries of one product id, or of other pricing, may still agree on the keys).
 _LEADING_ORDER = ("tenant", "product_id", "resource_id", "start", "end", "currency", "quantity")
 LINE_ITEM_ORDER = (
     *_LEADING_ORDER,

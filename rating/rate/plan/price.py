@@ -151,8 +151,7 @@ def rating_stages(sh: Shape) -> tuple[Stage, ...]:
         d.idiv("start_us", str(US_PER_DAY)), d.idiv("end_us - 1", str(US_PER_DAY)) + " + 1"
     )
     # Scope and name columns come from each line's first sample (joined back at the end);
-    # a recurring line's from its earliest slice (the earlier sample's where an event's
-    # and a sample's slices start together).
+    # a recurring line's from its earliest slice (ties to the earlier sample).
     raw = f"""
         WITH rec AS (
           SELECT resource_id, product_id, start_us, end_us, entry_idx, first_sample AS sample_t
