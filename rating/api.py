@@ -40,7 +40,6 @@ from rating.model import Catalog, FxRate, ResourceType
 from rating.outputs import writable_file
 from rating.period import Period
 from rating.rate.result import Counts, RateOptions, UnmatchedGroup
-from rating.report.model import TenantReport
 
 if TYPE_CHECKING:
     from rating.check.findings import Finding
@@ -51,6 +50,7 @@ if TYPE_CHECKING:
     from rating.export import Publication, S3Options, Sink
     from rating.report.breakdowns import Breakdown
     from rating.report.gauges import SiteControls
+    from rating.report.model import TenantReport
 
 Samples = str | Path | pa.Table | pa.RecordBatchReader | Any
 """A path or glob (``.jsonl``, ``.csv``, ``.parquet``, compressed, ``-`` = stdin), a directory

@@ -181,6 +181,7 @@ CASES = [
     Case("validate --rejects on a full disk", ["samples", "validate", "{s}", "--rejects", "/dev/full"], 2, "--rejects /dev/full: cannot write: No space left on device", {"s": "{}\n"}),
     Case("convert --rejects on a full disk", ["samples", "convert", "{s}", "--out", "{o}.jsonl", "--rejects", "/dev/full"], 2, "--rejects /dev/full: cannot write", {"s": "{}\n"}),
     Case("rate --rejects on a full disk", rate("{s}", "--rejects", "/dev/full"), 2, "--rejects /dev/full: cannot write", {"s": "{}\n" + ONE_VM}),
+    Case("rate --out on a full disk", rate("{s}", "--out", "/dev/full", "--format", "parquet"), 2, "/dev/full: cannot write line items: No space left on device", {"s": ONE_VM}),
     Case("admit request nested too deeply", ["admit", CATALOG, "{s}", "--request", "{r}"], 2, "r: not JSON: nested too deeply", {"s": ONE_VM, "r": DEEP}),
     Case("alerts state nested too deeply", ["alerts", CATALOG, "{s}", "--state", "{st}"], 2, "st: not JSON (nested too deeply)", {"s": ONE_VM, "st": DEEP}),
     Case("import mapping nested too deeply", ["import", "kubernetes", "{k}", "--mapping", "{m}"], 2, "m: the mapping is nested too deeply", {"k": "[]", "m": DEEP}),

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import click
-from tabulate import tabulate
 
 from rating.cli.catalog_options import traits_import_options
 from rating.errors import RatecardError
@@ -61,7 +60,7 @@ def list_types(traits_file: Path | None, imports: ImportPolicy) -> None:
         (rt.id, rt.platform, len(rt.traits), rt.description)
         for rt in resource_types(traits_file, imports)
     ]
-    click.echo(tabulate(rows, headers=["id", "platform", "#traits", "description"]))
+    click.echo(_table(rows, ["id", "platform", "#traits", "description"]))
 
 
 @traits.command("show")
@@ -93,4 +92,11 @@ def show(type_id: str, traits_file: Path | None, imports: ImportPolicy, fmt: str
         (t.name, t.type.value, "yes" if t.optional else "no", t.unit or "", t.description)
         for t in rt.traits
     ]
-    click.echo(tabulate(rows, headers=["trait", "type", "optional", "unit", "description"]))
+    click.echo(_table(rows, ["trait", "type", "optional", "unit", "description"]))
+
+
+def _table(rows: list[tuple], headers: list[str]) -> str:
+    """``rows`` as a text table (tabulate imported here: every command imports this module)."""
+    from tabulate import tabulate
+
+    return tabulate(rows, headers=headers)

@@ -25,7 +25,6 @@ import socket
 import time
 import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -241,6 +240,8 @@ def fetch(url: str, where: str, timeout: float, headers: Headers = ()) -> str:
 
 def fetch_response(url: str, where: str, timeout: float, headers: Headers = ()) -> RemoteResponse:
     """The body and response headers at ``url``, requested with ``headers``; see :func:`fetch`."""
+    import urllib.request  # here: HTTP and TLS cost every command 12 ms to import
+
     deadline = time.monotonic() + timeout
     chunks, size = [], 0
     request = urllib.request.Request(url, headers=dict(headers))

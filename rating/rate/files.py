@@ -1,4 +1,4 @@
-"""Line-item files (Parquet, CSV, JSON Lines), written by DuckDB's COPY.
+"""Line-item files (Parquet, CSV, JSON Lines), written by DuckDB's COPY (or Arrow's, alike).
 
 Every engine's line items reach a file through here, so a run gives the same
 bytes whichever engine rated it: ISO 8601 times, exact decimal strings in JSON
@@ -7,10 +7,12 @@ Lines, rows in :data:`~rating.rate.result.LINE_ITEM_ORDER`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from rating.errors import RatecardError
 from rating.rate.dialect import DUCKDB
@@ -24,6 +26,7 @@ _COPY_OPTIONS = {
     "jsonl": "FORMAT json",
 }
 _q = DUCKDB.identifier
+_ARROW_PARQUET = {"compression": "zstd", "store_schema": False}
 MONEY_COLUMNS = {f.name for f in LINE_ITEM_SCHEMA if pa.types.is_decimal(f.type)}
 
 
@@ -77,12 +80,23 @@ def copy_line_items(
 
 
 def write_line_items(table: pa.Table, out: str | Path, file_format: str) -> None:
-    """Write line items held in Arrow (LINE_ITEM_SCHEMA) exactly as the DuckDB engine does.
+    """Write line items held in Arrow (LINE_ITEM_SCHEMA, in LINE_ITEM_ORDER, as every engine
+    returns them) as the DuckDB engine's COPY does.
 
-    They are copied into a DuckDB table first, as the engine's are: the Parquet
-    writer declares a column required from the table it reads, so only this way
-    both paths give the same Parquet schema.
+    A local Parquet file is written by Arrow itself: the same columns, types and
+    required fields as DuckDB's (its writer declares a column required when its
+    table has no nulls), a fifth of the time of copying the table into DuckDB
+    first. Text formats and URLs go through DuckDB, whose COPY owns their
+    spelling (ISO times, exact decimal strings) and its filesystems.
     """
+    if file_format == "parquet" and "://" not in str(out):
+        try:  # through a file object: given a path, Arrow deletes it on failure (/dev/full!)
+            with open(out, "wb") as sink:
+                pq.write_table(_required_unless_null(table), sink, **_ARROW_PARQUET)
+        except OSError as error:  # a full disk, say: the system's words when it has them
+            reason = os.strerror(error.errno) if error.errno else str(error)
+            raise RatecardError(f"{out}: cannot write line items: {reason}") from error
+        return
     con = duckdb.connect()
     try:
         con.register("arrow_line_items", table)
@@ -90,3 +104,9 @@ def write_line_items(table: pa.Table, out: str | Path, file_format: str) -> None
         copy_line_items(con, "line_items", out, file_format)
     finally:
         con.close()
+
+
+def _required_unless_null(table: pa.Table) -> pa.Table:
+    """``table`` with each column holding no null declared required, as DuckDB's writer does."""
+    fields = [f.with_nullable(table.column(i).null_count > 0) for i, f in enumerate(table.schema)]
+    return table.cast(pa.schema(fields))
