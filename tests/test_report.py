@@ -31,8 +31,9 @@ from rating.model import (
 )
 from rating.period import Period
 from rating.rate import engine, reference
-from rating.rate.result import LINE_ITEM_SCHEMA
+from rating.rate.result import LINE_ITEM_SCHEMA, line_item_schema
 from rating.report import build_reports, chargeback_summary
+from rating.report.build import _row_key, canonical_order
 from rating.report.discounts import choose_tier
 from rating.report.files import to_csv, write_parquet
 from rating.report.lines import LINES_SCHEMA, report_lines, report_rows
@@ -621,3 +622,31 @@ def test_order_invariance_and_tenant_split(rows, random):
         mine = [row for row in rows if row["tenant"] == tenant]
         split += [render_json(r) for r in build_reports(cat, table(mine), PERIOD)]
     assert split == whole
+
+
+def _column_values(field: pa.Field) -> st.SearchStrategy:
+    """Few distinct values per column (so rows tie on leading columns), nulls included."""
+    if pa.types.is_decimal(field.type):
+        values = st.sampled_from([Decimal("0"), Decimal("-1.5"), Decimal("2"), Decimal("10.25")])
+    elif pa.types.is_timestamp(field.type):
+        values = st.sampled_from([datetime(2026, 10, d, tzinfo=UTC) for d in (1, 2, 31)])
+    else:  # code points whose UTF-8 bytes order them as Python does: ASCII, é, 한, 😀
+        values = st.text(alphabet="aAzé한😀 ", max_size=2)
+    return st.none() | values
+
+
+canonical_rows = st.lists(
+    st.fixed_dictionaries({f.name: _column_values(f) for f in LINE_ITEM_SCHEMA}), max_size=30
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(canonical_rows)
+def test_arrow_sorts_line_items_as_python_sorts_report_rows(rows):
+    """The report sorts its rows in Arrow (canonical_order): exactly Python's stable sort
+    by _row_key, nulls first, text by code point, rows equal in it in input order."""
+    numbered = [{**row, "label.n": f"{i:03d}"} for i, row in enumerate(rows)]
+    for row in numbered[1::3]:  # some rows equal in every sorted column
+        row.update(numbered[0], **{"label.n": row["label.n"]})
+    items = pa.Table.from_pylist(numbered, schema=line_item_schema(["n"]))
+    assert canonical_order(items).to_pylist() == sorted(items.to_pylist(), key=_row_key)

@@ -39,19 +39,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from rating.errors import RatecardError
 from rating.model import Catalog, FxRate, UsageKind
 from rating.period import Period
-from rating.rate.result import LINE_ITEM_SCHEMA
+from rating.rate.result import LINE_ITEM_SCHEMA, TIMESTAMP
 from rating.report.daily import split_rows, utc_day
 from rating.report.dimensions import Dimension, parse_dimensions, require_columns, values_key
 from rating.report.discounts import (
@@ -82,16 +85,26 @@ GRANULARITIES = ("month", "day")
 # Usage kinds charged once, not accrued over time: never split across days.
 _WHOLE = (UsageKind.RECURRING, UsageKind.ONE_TIME)
 _COLUMNS = LINE_ITEM_SCHEMA.names
+_EPOCH = datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))  # the time zone pyarrow's values carry
 _ADDED = ("cell",)  # line-item columns newer than the report version's hash
 # Columns the product and the catalog version determine, which the hash already covers.
 _DERIVED = ("service_category",)
 _HASHED = tuple(name for name in _COLUMNS if name not in (*_ADDED, *_DERIVED))
+_hashed_values = itemgetter(*_HASHED)
+_NOT_TEXT_AT = tuple(
+    at for at, name in enumerate(_HASHED) if LINE_ITEM_SCHEMA.field(name).type != pa.string()
+)
 # Grouping levels of a report; _CANONICAL orders rows by them, then a resource's slices by
 # time (start, end), then by every other column so that no input order ever shows.
 _TOP = ("seller_id", "seller_product_group", "currency")
 _PRODUCT = ("product_id", "product_name", "usage_type", "unit")
 _RESOURCE = ("resource_id", "resource_name", "resource_type")
 _GROUPING = (*_TOP, *_PRODUCT, *_RESOURCE)
+_top_of, _product_of, _resource_of = (
+    itemgetter(*_TOP),
+    itemgetter(*_PRODUCT),
+    itemgetter(*_RESOURCE),
+)
 _TIME = ("start", "end")
 _CANONICAL = (
     *_GROUPING,
@@ -131,7 +144,7 @@ def build_reports(
     extra = tuple(
         dict.fromkeys(d.column for d in dimensions if d.column not in (*_COLUMNS, "tenant"))
     )
-    rows = line_items.select([*_COLUMNS, *extra]).to_pylist()
+    rows = _rows(canonical_order(line_items.select([*_COLUMNS, *extra])))
     for row in rows:
         if row["period"] != period.label:
             raise RatecardError(
@@ -179,7 +192,7 @@ class _Context:
     whole: frozenset[str]  # products whose fees are never split across days
 
     def report(self, tenant: str, rows: list[Row]) -> TenantReport:
-        rows = sorted(rows, key=_row_key)
+        """``tenant``'s report of its ``rows``, in canonical order (:func:`canonical_order`)."""
         # Discounts see the period's line items as rated (their validity tests a line
         # item's start), whatever the granularity.
         discounts = tuple(
@@ -196,7 +209,7 @@ class _Context:
             self._top_line(
                 key[: len(self.dimensions)], key[len(self.dimensions) :], [r for _, r in group]
             )
-            for key, group in groupby(keyed, key=lambda pair: (*pair[0], *_fields(*_TOP)(pair[1])))
+            for key, group in groupby(keyed, key=lambda pair: (*pair[0], *_top_of(pair[1])))
         )
         days = self._days(keyed) if self.granularity == "day" else {}
         priced = [*lines, *discounts]
@@ -272,7 +285,7 @@ class _Context:
         seller_id, group, currency = key
         details = tuple(
             _product_detail(product, list(items))
-            for product, items in groupby(rows, key=_fields(*_PRODUCT))
+            for product, items in groupby(rows, key=_product_of)
         )
         exact = sum((detail.amount for detail in details), Decimal(0))
         return TopLine(
@@ -328,15 +341,15 @@ class _Context:
         if self.as_of is not None:
             options["as_of"] = self.as_of.isoformat()
         digest.update(json.dumps(options, sort_keys=True).encode())
+        later = (*_ADDED, *self.extra)
         for row in rows:
-            digest.update(b"\n")
-            values: list[Any] = [_text(row[name]) for name in _HASHED]
+            values: list[Any] = list(_hashed_values(row))
+            for at in _NOT_TEXT_AT:  # text columns are their own text
+                values[at] = _text(values[at])
             # Columns added later count only when set: reports of inputs without
             # them keep the version (and bytes) they always had.
-            values += [
-                [name, _text(row[name])] for name in (*_ADDED, *self.extra) if row[name] is not None
-            ]
-            digest.update(json.dumps(values).encode())
+            values += [[name, _text(row[name])] for name in later if row[name] is not None]
+            digest.update(b"\n" + json.dumps(values).encode())
         return digest.hexdigest()[:16]
 
 
@@ -381,7 +394,7 @@ def _product_detail(key: tuple, rows: list[Row]) -> ProductDetail:
     product_id, product_name, usage_type, unit = key
     resources = tuple(
         _resource_detail(resource, list(items))
-        for resource, items in groupby(rows, key=_fields(*_RESOURCE))
+        for resource, items in groupby(rows, key=_resource_of)
     )
     return ProductDetail(
         product_id=product_id,
@@ -416,12 +429,43 @@ def _resource_detail(key: tuple, rows: list[Row]) -> ResourceDetail:
     )
 
 
-def _fields(*names: str) -> Callable[[Row], tuple]:
-    return lambda row: tuple(row[name] for name in names)
-
-
 def _nulls_first(value: Any) -> tuple:
     return (value is not None, value if value is not None else "")
+
+
+def canonical_order(line_items: pa.Table) -> pa.Table:
+    """``line_items`` in the order of :func:`_row_key` (stable, nulls first), sorted by Arrow.
+
+    The same order as sorting the rows in Python (strings by code point, as
+    UTF-8 bytes compare), in a fraction of the time; a column holding nulls is
+    sorted by its validity first, which puts them first in every pyarrow.
+    """
+    keys: dict[str, pa.ChunkedArray] = {}
+    for name in _CANONICAL:
+        column = line_items.column(name)
+        if column.null_count:
+            keys[f"k{len(keys)}"] = pc.is_valid(column)
+        keys[f"k{len(keys)}"] = column
+    order = pc.sort_indices(pa.table(keys), sort_keys=[(k, "ascending") for k in keys])
+    return line_items.take(order)
+
+
+def _rows(table: pa.Table) -> list[Row]:
+    """``table.to_pylist()``, but each UTC timestamp made from its microseconds: pyarrow
+    converts them one by one through the time zone, six times slower (0.18 s for
+    the 33.5 k line items of 9.57 M samples)."""
+    columns: dict[str, list[Any]] = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if column.type == TIMESTAMP:
+            micros = column.cast(pa.int64()).to_pylist()
+            columns[name] = [
+                None if us is None else _EPOCH + timedelta(microseconds=us) for us in micros
+            ]
+        else:
+            columns[name] = column.to_pylist()
+    return [
+        dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)
+    ]
 
 
 def _row_key(row: Row) -> tuple:
