@@ -949,6 +949,18 @@ CASES: list[Case] = [
         "extra: unknown field 'extra'",
     ),
     rejects(
+        "member named twice",
+        "u5.jsonl",
+        jsonl(rec(), line(rec("vm-2"))[:-2] + b', "time": "2026-10-02T10:00:00Z"}\n'),
+        "ambiguous JSON: member 'time' appears twice",
+    ),
+    rejects(
+        "trait named twice",
+        "u6.jsonl",
+        jsonl(rec(), line(rec("vm-2")).replace(b'"traits": {', b'"traits": {"vcpu": 64, ', 1)),
+        "ambiguous JSON: member 'vcpu' appears twice",
+    ),
+    rejects(
         "bad event kind",
         "e1.jsonl",
         jsonl(rec(), with_(rec("vm-2"), "event", "resize")),

@@ -282,6 +282,8 @@ SAME_VERDICT = [
     "resource id as number",
     "unknown trait",
     "unknown top-level field",
+    "member named twice",
+    "trait named twice",
     "empty tenant",
     "NUL in tenant",
     "parquet newline in id",

@@ -52,8 +52,9 @@ PLAN_CONF = {
     "spark.sql.caseSensitive": "true",  # trait names differ by case only
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
-    # A JSON object naming a field twice means its last value, as in Python's json.
-    "spark.sql.variant.allowDuplicateKeys": "true",
+    # A JSON object naming a field twice is not parsed (try_parse_json gives NULL): the
+    # record is rejected as ambiguous, as the embedded readers reject it.
+    "spark.sql.variant.allowDuplicateKeys": "false",
 }
 # For a session this process starts: no progress bars over ratecard's summary.
 _SESSION_DEFAULTS = {"spark.ui.showConsoleProgress": "false"}

@@ -59,7 +59,7 @@ _LEADING_TIME = re.compile(rb'\{ *"time" *: *"([^"\\\x00-\x1f]*)" *,')
 
 
 class DuplicateKey(ValueError):
-    """An object names a key twice: Python keeps the last, DuckDB the first."""
+    """An object names a key twice: DuckDB keeps the first; the per-record reader rejects it."""
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

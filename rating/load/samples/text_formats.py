@@ -54,12 +54,29 @@ def _jsonl_item(path: str, number: int, line: bytes | None) -> Item | None:
     if _too_deep(text):
         return Reject(path, number, None, "", f"JSON nested deeper than {MAX_DEPTH}", text)
     try:
-        record = json.loads(text)
+        record = json.loads(text, object_pairs_hook=_members)
+    except _RepeatedMember as repeated:
+        return Reject(path, number, None, "", str(repeated), text)
     except ValueError as error:
         return Reject(path, number, None, "", f"malformed JSON: {error}", text)
     if _SURROGATE_ESCAPE.search(text) and not _encodable(record):
         return Reject(path, number, None, "", "invalid Unicode: a lone surrogate escape", text)
     return number, record, text
+
+
+class _RepeatedMember(ValueError):
+    """An object names a member twice: parsers disagree on which value counts."""
+
+
+def _members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's members; one named twice (``"time"`` with two instants, say)
+    makes the record ambiguous, so it is rejected rather than read as the last one."""
+    members = dict(pairs)
+    if len(members) < len(pairs):
+        names = [name for name, _ in pairs]
+        repeated = next(name for name in names if names.count(name) > 1)
+        raise _RepeatedMember(f"ambiguous JSON: member {repeated!r} appears twice")
+    return members
 
 
 def _encodable(record: Any) -> bool:
