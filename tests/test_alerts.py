@@ -153,6 +153,21 @@ def test_a_warning_is_said_once_then_critical(fleet: Path, tmp_path: Path) -> No
     ]
 
 
+def test_the_state_forgets_alerts_over_a_year_old(fleet: Path, tmp_path: Path) -> None:
+    """Written back, the state keeps the run's month (2026-10) and the 12 before it."""
+    state = tmp_path / "alerts.json"
+    said = {"kind": "quota", "holder": "acme", "id": "acme-vcpu", "threshold": "warning"}
+    old = [
+        {**said, "period": month, "at": f"{month}-02T00:00:00Z"}
+        for month in ("2025-09", "2025-10", "2026-09")
+    ]
+    state.write_text(json.dumps({"version": 1, "delivered": old}))
+    result, lines = alerts([fleet], "--at", AT, "--state", str(state))
+    assert result.returncode == 0 and keys(lines) == [("acme-vcpu", "warning", "2026-10")]
+    kept = [entry["period"] for entry in json.loads(state.read_text())["delivered"]]
+    assert kept == ["2025-10", "2026-09", "2026-10"]
+
+
 def test_over_the_limit_and_a_cell(tmp_path: Path) -> None:
     # web: 17 of 16 vCPU = 106.25 %; the tenant 17 + 14 = 31 of 30 = 103.33 %
     fleet = _write(

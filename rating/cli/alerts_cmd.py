@@ -84,7 +84,7 @@ def alerts(
     imports: ImportPolicy,
 ) -> None:
     """Say each quota and budget threshold crossing once: JSON Lines, then the webhook."""
-    from rating.control.alert_state import load_state, save_state
+    from rating.control.alert_state import load_state, recent, save_state
     from rating.control.alerts import alert_json, new_alerts
 
     at = instant(at_text, "--at")
@@ -107,7 +107,8 @@ def alerts(
         if webhook is not None:
             delivered, failure = _deliver(webhook, fresh, documents)
         if state_path is not None and delivered:
-            save_state(state_path, {**said, **{alert.key: stamp(at) for alert in delivered}})
+            now = {**said, **{alert.key: stamp(at) for alert in delivered}}
+            save_state(state_path, recent(now, period))
     click.echo(
         f"alerts at {stamp(at)} for {period.label}: {len(crossings):,} crossings, "
         f"{len(crossings) - len(fresh):,} said before, {len(fresh):,} new, "

@@ -12,14 +12,17 @@ say every alert again.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from rating.cache import write_private
 from rating.control.alerts import AlertKey
 from rating.errors import RatecardError
+from rating.period import Period
 
 VERSION = 1
 _FIELDS = ("kind", "holder", "id", "threshold", "period")
+KEPT_MONTHS = 12  # months of alerts before the run's own month the state remembers
 
 
 def load_state(path: Path) -> dict[AlertKey, str]:
@@ -69,6 +72,26 @@ def save_state(path: Path, state: dict[AlertKey, str]) -> None:
         write_private(path, data.encode("utf-8"))
     except OSError as error:
         raise RatecardError(f"--state {path}: cannot write: {_reason(error)}") from None
+
+
+def recent(state: dict[AlertKey, str], month: Period) -> dict[AlertKey, str]:
+    """``state`` without the alerts of months ending over :data:`KEPT_MONTHS` before ``month``.
+
+    An alert is said once per month, so older entries only matter to a run for
+    a month that long ago; without this the file grows by every alert ever said
+    and is read whole on every run. An entry whose month does not parse is kept.
+    """
+    oldest = month.start.year * 12 + month.start.month - 1 - KEPT_MONTHS
+    return {key: at for key, at in state.items() if _months(key[4]) >= oldest}
+
+
+def _months(label: str) -> int:
+    """A ``YYYY-MM`` label as a count of months (larger than any when it is none)."""
+    try:
+        start = Period.parse(label).start
+    except RatecardError:
+        return sys.maxsize
+    return start.year * 12 + start.month - 1
 
 
 def _reason(error: BaseException) -> str:
