@@ -45,7 +45,11 @@ def run_plan(backend: Backend, plan: RatingPlan, read: int, rejected: int = 0) -
     The stages replace an earlier plan's of the same name (``ratecard diff``
     runs one plan after another in one session).
     """
-    for name, table in (("entries", plan.entries), ("tiers", plan.tiers)):
+    for name, table in (
+        ("entries", plan.entries),
+        ("tiers", plan.tiers),
+        ("segments", plan.segments),
+    ):
         backend.register(name, table)
     for stage in plan.run_order(lambda: backend.first_row(plan.duplicates_sql)[0]):
         backend.materialize(stage)

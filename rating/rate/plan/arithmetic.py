@@ -17,6 +17,7 @@ SCALE12 = 10**12
 US_PER_S = 10**6
 US_PER_DAY = 86_400 * US_PER_S
 NEG_INF_US = -(2**62)  # validity segment start before every boundary
+POS_INF_US = 2**62  # time segment end after every cut
 INFX = 10**37  # "no upper bound" for tiers, in exact-quantity units (see ``qden``)
 DOUBLE_SCALE = 10**9  # Double trait values enter integer arithmetic as value × 10^9
 RUNNING = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"  # a running-sum window frame

@@ -16,7 +16,7 @@ from rating.period import Period
 from rating.rate.dialect import DUCKDB, Dialect
 from rating.rate.plan.arithmetic import INFX, to12, to_us
 from rating.rate.plan.match import condition_sql
-from rating.rate.plan.measure import pieces_stage, quantity_factor
+from rating.rate.plan.measure import pieces_stage, quantity_factor, segments_table
 from rating.rate.plan.outputs import UNMATCHED_SQL, counts_sql, line_items_sql
 from rating.rate.plan.price import rating_stages
 from rating.rate.plan.scan import merged_runs_stage, scan_stages
@@ -285,6 +285,7 @@ def _compile_one(
     plan = RatingPlan(
         entries=pa.Table.from_pylist(entry_rows, schema=_ENTRY_SCHEMA),
         tiers=pa.Table.from_pylist(tier_rows, schema=_TIER_SCHEMA),
+        segments=segments_table(shape),
         stages=(),
         deduplication=(),
         line_items_sql=line_items_sql(shape, period.label, catalog.version),

@@ -1,17 +1,21 @@
 """Measuring time and usage: where a time lies, how far a sample covers, ``pieces``.
 
-Validity segments, cut segments and month weights are CASE expressions over
-the shape's sorted boundaries; the scan (:mod:`rating.rate.plan.scan`) reads
-them to break runs, the ``pieces`` stage to cut runs at the split points.
+Validity segments are CASE expressions over the catalog's few sorted
+boundaries; the scan (:mod:`rating.rate.plan.scan`) reads them to break runs.
+The split points, a month start each for calendar units, are a lookup table
+(:func:`segments_table`) the ``pieces`` stage joins runs to.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from fractions import Fraction
 
+import pyarrow as pa
+
 from rating.model import Catalog, Product, UsageKind
-from rating.rate.plan.arithmetic import DOUBLE_SCALE, NEG_INF_US, SCALE12
+from rating.rate.plan.arithmetic import DOUBLE_SCALE, NEG_INF_US, POS_INF_US, SCALE12
 from rating.rate.plan.shape import Shape
 from rating.rate.plan.stages import Stage
 from rating.rate.timeline import measure_factor
@@ -44,14 +48,6 @@ def segment(cuts: Sequence[int], time: str) -> str:
     return f"CASE {' '.join(f'WHEN {time} >= {c} THEN {i}' for i, c in numbered)} ELSE 0 END"
 
 
-def _month_weight(sh: Shape, time: str) -> str:
-    """SQL: the weight of one µs of the month holding ``time`` (1 without calendar units)."""
-    if not sh.months:
-        return "1"
-    cases = " ".join(f"WHEN {time} >= {start} THEN {w}" for start, w in reversed(sh.months))
-    return f"CASE {cases} ELSE 1 END"
-
-
 def coverage_end(sh: Shape, t: str, t_next: str, iv: str, event: str, exists: str) -> str:
     """SQL: where the interval starting at row time ``t`` ends, clipped to the period.
 
@@ -68,45 +64,54 @@ def coverage_end(sh: Shape, t: str, t_next: str, iv: str, event: str, exists: st
                   ELSE {capped} END, {sh.p1})"""
 
 
+SEGMENT_SCHEMA = pa.schema([("at", pa.int64()), ("until", pa.int64()), ("mw", pa.int64())])
+
+
+def segments_table(sh: Shape) -> pa.Table:
+    """The time line cut at the split points: one row per segment ``[at, until)`` with
+    the weight of the month it lies in (1 without calendar units), from far past to far
+    future, so every instant lies in exactly one. Stage ``pieces`` joins runs to it.
+
+    A table, not SQL text: a period of centuries has a cut per month, and as CASE
+    branches those made megabytes of SQL for the engine to parse.
+    """
+    bounds = [NEG_INF_US, *sh.cuts, POS_INF_US]
+    months = [start for start, _ in sh.months]
+    weights = [w for _, w in sh.months]
+
+    def weight(at: int) -> int:  # of the month holding ``at``; the first month's before it
+        return weights[max(bisect_right(months, at) - 1, 0)] if weights else 1
+
+    return pa.table(
+        [bounds[:-1], bounds[1:], [weight(max(at, sh.p0)) for at in bounds[:-1]]],
+        schema=SEGMENT_SCHEMA,
+    )
+
+
 def pieces_stage(sh: Shape) -> Stage:
     """Runs cut at the split points (:mod:`rating.rate.timeline`): ``pieces``.
 
     One row per piece ``[ps, pe)`` of a run's coverage, with the validity
     segment it is matched in (``vstart``), its month weight (``mw``) and
     whether it is the run's first piece (the one its samples' own times lie
-    in: Quantity and OneTime use only that one). A run that covers nothing
-    stays one piece.
+    in: Quantity and OneTime use only that one). A covered run has a piece in
+    every segment (:func:`segments_table`) it overlaps; a run that covers
+    nothing stays one piece, in the segment of its start. Without split points
+    in the period there is one segment, and ``pieces`` a view over ``runs``.
     """
-    validity, weight = validity_start(sh, "ps"), _month_weight(sh, "ps")
-    if not sh.cuts:
-        return Stage(
-            "pieces",
-            f"""SELECT *, {validity} AS vstart, {weight} AS mw
-                FROM (SELECT *, cs AS ps, ce AS pe, TRUE AS first_piece FROM runs) r""",
-            view=True,
-        )
-
-    def cut(k: str) -> str:  # the k-th cut (1-based)
-        cases = " ".join(f"WHEN {k} = {i} THEN {c}" for i, c in enumerate(sh.cuts, 1))
-        return f"CASE {cases} END"
-
-    explode = sh.d.explode_range("k0", "k1 + 1")
     return Stage(
         "pieces",
         f"""
-        WITH x AS (
-          SELECT r.*, {segment(sh.cuts, "cs")} AS k0, {segment(sh.cuts, "ce - 1")} AS k1
-          FROM runs r
-        ),
-        y AS (
-          SELECT x.*, {explode} AS k FROM x WHERE covered
+        WITH z AS (
+          SELECT r.*, greatest(r.cs, g.at) AS ps, least(r.ce, g.until) AS pe,
+            g.at <= r.cs AS first_piece, g.mw
+          FROM runs r JOIN segments g ON g.at < r.ce AND g.until > r.cs
+          WHERE r.covered
           UNION ALL
-          SELECT x.*, k0 AS k FROM x WHERE NOT covered
-        ),
-        z AS (
-          SELECT y.*, CASE WHEN k = k0 THEN cs ELSE {cut("k")} END AS ps,
-            CASE WHEN k >= k1 THEN ce ELSE {cut("k + 1")} END AS pe, k = k0 AS first_piece
-          FROM y
+          SELECT r.*, r.cs AS ps, r.ce AS pe, TRUE AS first_piece, g.mw
+          FROM runs r JOIN segments g ON g.at <= r.cs AND r.cs < g.until
+          WHERE NOT r.covered
         )
-        SELECT z.*, {validity} AS vstart, {weight} AS mw FROM z""",
+        SELECT z.*, {validity_start(sh, "ps")} AS vstart FROM z""",
+        view=not sh.cuts,  # one piece per run: cheaper to recompute than to store
     )

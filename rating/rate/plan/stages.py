@@ -26,7 +26,7 @@ class RatingPlan:
     """Everything the engine needs: lookup tables and the SQL of each stage.
 
     The engine loads the input into table ``s`` (every column but the source position),
-    registers :attr:`entries`, :attr:`tiers` under those names, materializes the
+    registers :attr:`entries`, :attr:`tiers`, :attr:`segments` under those names, materializes the
     stages of :meth:`run_order` in order (a stage may replace an earlier one of
     the same name), then reads :attr:`line_items_sql`, :attr:`counts_sql` and
     :attr:`unmatched_sql`.
@@ -34,6 +34,7 @@ class RatingPlan:
 
     entries: pa.Table  # one row per catalog entry (entry_idx = catalog order)
     tiers: pa.Table  # price tiers per entry, in 10^-12 units
+    segments: pa.Table  # the time line cut where pieces are cut (measure.segments_table)
     stages: tuple[Stage, ...]  # in order, for inputs without repeated (resource, time) keys
     deduplication: tuple[Stage, ...]  # redone after stage ``dupkeys`` when it has rows
     line_items_sql: str  # final SELECT in LINE_ITEM_SCHEMA, sorted by LINE_ITEM_ORDER
