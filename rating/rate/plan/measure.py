@@ -36,16 +36,30 @@ def quantity_factor(product: Product, catalog: Catalog, days: int, double: bool)
 
 def validity_start(sh: Shape, time: str) -> str:
     """SQL: the validity boundary at or before ``time`` (prices change only at boundaries)."""
-    if not sh.boundaries:
-        return str(NEG_INF_US)
-    cases = " ".join(f"WHEN {time} >= {b} THEN {b}" for b in reversed(sh.boundaries))
-    return f"CASE {cases} ELSE {NEG_INF_US} END"
+    return _floor(sh.boundaries, [str(b) for b in sh.boundaries], time, str(NEG_INF_US))
 
 
 def segment(cuts: Sequence[int], time: str) -> str:
     """SQL: how many of the sorted ``cuts`` lie at or before ``time``."""
-    numbered = reversed(list(enumerate(cuts, 1)))
-    return f"CASE {' '.join(f'WHEN {time} >= {c} THEN {i}' for i, c in numbered)} ELSE 0 END"
+    return _floor(cuts, [str(i) for i in range(1, len(cuts) + 1)], time, "0")
+
+
+def _floor(bounds: Sequence[int], labels: Sequence[str], time: str, below: str) -> str:
+    """SQL: the label of the greatest of the sorted ``bounds`` at or before ``time``,
+    ``below`` when there is none (or ``time`` is null).
+
+    A binary search in nested CASEs: a row takes log2 comparisons, not one per
+    bound; an hourly price schedule has 744 boundaries a month, which the scan
+    tests for every sample.
+    """
+    if not bounds:
+        return below
+    mid = len(bounds) // 2
+    above = _floor(bounds[mid + 1 :], labels[mid + 1 :], time, labels[mid])
+    return (
+        f"CASE WHEN {time} >= {bounds[mid]} THEN {above} "
+        f"ELSE {_floor(bounds[:mid], labels[:mid], time, below)} END"
+    )
 
 
 def coverage_end(sh: Shape, t: str, t_next: str, iv: str, event: str, exists: str) -> str:
@@ -64,16 +78,19 @@ def coverage_end(sh: Shape, t: str, t_next: str, iv: str, event: str, exists: st
                   ELSE {capped} END, {sh.p1})"""
 
 
-SEGMENT_SCHEMA = pa.schema([("at", pa.int64()), ("until", pa.int64()), ("mw", pa.int64())])
+SEGMENT_SCHEMA = pa.schema(
+    [("k", pa.int64()), ("seg_start", pa.int64()), ("seg_end", pa.int64()), ("mw", pa.int64())]
+)
+# Up to this many split points a run finds its segments by a binary search in SQL (log2
+# comparisons a row); beyond, by a range join with the segments table: the search's SQL
+# grows with the cuts (a period of centuries has one a month), the join's does not.
+SEARCHED_CUTS = 4096
 
 
 def segments_table(sh: Shape) -> pa.Table:
-    """The time line cut at the split points: one row per segment ``[at, until)`` with
-    the weight of the month it lies in (1 without calendar units), from far past to far
-    future, so every instant lies in exactly one. Stage ``pieces`` joins runs to it.
-
-    A table, not SQL text: a period of centuries has a cut per month, and as CASE
-    branches those made megabytes of SQL for the engine to parse.
+    """The time line cut at the split points: segment ``k`` is ``[seg_start, seg_end)``,
+    with the weight of the month it lies in (1 without calendar units), from far past to
+    far future, so every instant lies in exactly one. Stage ``pieces`` joins runs to it.
     """
     bounds = [NEG_INF_US, *sh.cuts, POS_INF_US]
     months = [start for start, _ in sh.months]
@@ -82,8 +99,9 @@ def segments_table(sh: Shape) -> pa.Table:
     def weight(at: int) -> int:  # of the month holding ``at``; the first month's before it
         return weights[max(bisect_right(months, at) - 1, 0)] if weights else 1
 
+    starts = bounds[:-1]
     return pa.table(
-        [bounds[:-1], bounds[1:], [weight(max(at, sh.p0)) for at in bounds[:-1]]],
+        [range(len(starts)), starts, bounds[1:], [weight(max(at, sh.p0)) for at in starts]],
         schema=SEGMENT_SCHEMA,
     )
 
@@ -99,18 +117,34 @@ def pieces_stage(sh: Shape) -> Stage:
     nothing stays one piece, in the segment of its start. Without split points
     in the period there is one segment, and ``pieces`` a view over ``runs``.
     """
+    if len(sh.cuts) <= SEARCHED_CUTS:
+        explode = sh.d.explode_range("k0", "k1 + 1")
+        numbered = f"""
+          SELECT r.*, {segment(sh.cuts, "cs")} AS k0, {segment(sh.cuts, "ce - 1")} AS k1
+          FROM runs r"""
+        located = f"""
+          SELECT y.*, g.seg_start, g.seg_end, g.mw FROM (
+            SELECT x.*, {explode} AS k FROM ({numbered}) x WHERE covered
+            UNION ALL
+            SELECT x.*, k0 AS k FROM ({numbered}) x WHERE NOT covered
+          ) y JOIN segments g ON g.k = y.k"""
+    else:
+        located = """
+          SELECT r.*, g.seg_start, g.seg_end, g.mw
+          FROM runs r JOIN segments g ON g.seg_start < r.ce AND g.seg_end > r.cs
+          WHERE r.covered
+          UNION ALL
+          SELECT r.*, g.seg_start, g.seg_end, g.mw
+          FROM runs r JOIN segments g ON g.seg_start <= r.cs AND r.cs < g.seg_end
+          WHERE NOT r.covered"""
     return Stage(
         "pieces",
         f"""
         WITH z AS (
-          SELECT r.*, greatest(r.cs, g.at) AS ps, least(r.ce, g.until) AS pe,
-            g.at <= r.cs AS first_piece, g.mw
-          FROM runs r JOIN segments g ON g.at < r.ce AND g.until > r.cs
-          WHERE r.covered
-          UNION ALL
-          SELECT r.*, r.cs AS ps, r.ce AS pe, TRUE AS first_piece, g.mw
-          FROM runs r JOIN segments g ON g.at <= r.cs AND r.cs < g.until
-          WHERE NOT r.covered
+          SELECT l.*, CASE WHEN covered THEN greatest(cs, seg_start) ELSE cs END AS ps,
+            CASE WHEN covered THEN least(ce, seg_end) ELSE ce END AS pe,
+            NOT covered OR seg_start <= cs AS first_piece
+          FROM ({located}) l
         )
         SELECT z.*, {validity_start(sh, "ps")} AS vstart FROM z""",
         view=not sh.cuts,  # one piece per run: cheaper to recompute than to store
