@@ -8,6 +8,7 @@ DuckDB engine and on the reference rater, which must agree line for line;
 from __future__ import annotations
 
 import dataclasses
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_EVEN
@@ -15,8 +16,11 @@ from decimal import Decimal as D
 from fractions import Fraction
 
 import click
+import duckdb
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ratefixtures import make_catalog, make_price, make_product, samples_table, utc
 
 from rating.cli.reconciliation import reconcile
@@ -29,6 +33,8 @@ from rating.model import Catalog, UsageKind
 from rating.period import Period
 from rating.rate import engine, reference
 from rating.rate.plan import compile_plans, measure
+from rating.rate.plan.arithmetic import NEG_INF_US
+from rating.rate.plan.measure import segment, validity_start
 from rating.rate.result import Counts, RateOptions, RatingResult
 from rating.units import conversion_factor, is_commensurable
 
@@ -390,3 +396,20 @@ def test_a_century_of_calendar_months(searched, monkeypatch):
     assert compiled.segments.num_rows == 1200
     if not searched:
         assert max(len(stage.sql) for stage in compiled.stages) < 20_000
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(-50, 50), unique=True, max_size=40).map(sorted),
+    st.lists(st.integers(-60, 60) | st.none(), min_size=1, max_size=20),
+)
+def test_validity_starts_and_segments_are_a_binary_search(cuts, times):
+    """The nested CASEs find what bisect finds: the greatest cut at or before a time (far
+    past before the first, and for NULL) and how many cuts lie at or before it."""
+    shape = dataclasses.make_dataclass("S", ["boundaries"])(cuts)
+    con = duckdb.connect()
+    for time in times:
+        sql = f"SELECT {validity_start(shape, 'x')}, {segment(cuts, 'x')} FROM (SELECT ? AS x)"
+        found = con.execute(sql, [time]).fetchall()[0]
+        at = 0 if time is None else bisect_right(cuts, time)
+        assert found == ((cuts[at - 1] if at else NEG_INF_US), at)
