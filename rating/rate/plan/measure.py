@@ -119,32 +119,37 @@ def pieces_stage(sh: Shape) -> Stage:
     """
     if len(sh.cuts) <= SEARCHED_CUTS:
         explode = sh.d.explode_range("k0", "k1 + 1")
-        numbered = f"""
-          SELECT r.*, {segment(sh.cuts, "cs")} AS k0, {segment(sh.cuts, "ce - 1")} AS k1
-          FROM runs r"""
         located = f"""
-          SELECT y.*, g.seg_start, g.seg_end, g.mw FROM (
-            SELECT x.*, {explode} AS k FROM ({numbered}) x WHERE covered
-            UNION ALL
-            SELECT x.*, k0 AS k FROM ({numbered}) x WHERE NOT covered
-          ) y JOIN segments g ON g.k = y.k"""
+        x AS (
+          SELECT r.*, {segment(sh.cuts, "cs")} AS k0, {segment(sh.cuts, "ce - 1")} AS k1
+          FROM runs r
+        ),
+        y AS (
+          SELECT x.*, {explode} AS k FROM x WHERE covered
+          UNION ALL
+          SELECT x.*, k0 AS k FROM x WHERE NOT covered
+        ),
+        l AS (SELECT y.*, g.seg_start, g.seg_end, g.mw FROM y JOIN segments g ON g.k = y.k)"""
     else:
         located = """
+        l AS (
           SELECT r.*, g.seg_start, g.seg_end, g.mw
           FROM runs r JOIN segments g ON g.seg_start < r.ce AND g.seg_end > r.cs
           WHERE r.covered
           UNION ALL
           SELECT r.*, g.seg_start, g.seg_end, g.mw
           FROM runs r JOIN segments g ON g.seg_start <= r.cs AND r.cs < g.seg_end
-          WHERE NOT r.covered"""
+          WHERE NOT r.covered
+        )"""
     return Stage(
         "pieces",
         f"""
-        WITH z AS (
+        WITH {located},
+        z AS (
           SELECT l.*, CASE WHEN covered THEN greatest(cs, seg_start) ELSE cs END AS ps,
             CASE WHEN covered THEN least(ce, seg_end) ELSE ce END AS pe,
             NOT covered OR seg_start <= cs AS first_piece
-          FROM ({located}) l
+          FROM l
         )
         SELECT z.*, {validity_start(sh, "ps")} AS vstart FROM z""",
         view=not sh.cuts,  # one piece per run: cheaper to recompute than to store
