@@ -497,3 +497,21 @@ def test_samples_are_scanned_again_only_when_a_key_repeats(monkeypatch, repeat):
             make_catalog(), samples_table(rows).to_batches(), OCT
         ).line_items.to_pylist()
     )
+
+
+def test_labels_the_catalog_does_not_read_do_not_pick_among_duplicates():
+    """Two samples of vm-1 at 10:00: 4 vCPU unlabelled, 2 vCPU labelled team=blue. The
+    catalog reads no label, so the label plays no part (a file's reader drops it): the
+    smaller sample wins by its traits, 2 vCPU × 1 h, with or without the label column."""
+    vcpu = make_product("vcpu", kind=UsageKind.TIME_QUANTITY, unit="{vCPU}.h", trait="vcpu")
+    catalog = make_catalog([vcpu])
+    rows = [
+        {"time": "2026-10-01T10:00:00Z", "traits": {"vcpu": 4}, "label.team": None},
+        {"time": "2026-10-01T10:00:00Z", "traits": {"vcpu": 2}, "label.team": "blue"},
+    ]
+    unlabelled = [{k: v for k, v in row.items() if k != "label.team"} for row in rows]
+    for table in (samples_table(rows), samples_table(unlabelled)):
+        for rater in (engine, reference):
+            result = rater.rate(catalog, table.to_batches(), OCT)
+            assert [li["quantity"] for li in result.line_items.to_pylist()] == [Decimal(2)]
+            assert result.counts.duplicates == 1

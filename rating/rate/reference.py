@@ -474,11 +474,15 @@ def rate(
     counts = Counts()
     by_key: dict[tuple[str, datetime], list[dict[str, Any]]] = defaultdict(list)
     cell_from = [label_column(n) for n in catalog.dimensions.cell_from_label]
+    read = {label_column(n) for n in catalog.dimensions.read_labels}
     for batch in batches:
         for row in batch.to_pylist():
             counts.read += 1
             # cellFromLabel: without scope.cell, the first rule's label present is the cell.
             row["cell"] = next((row[c] for c in ("cell", *cell_from) if row.get(c)), None)
+            # Labels the catalog does not read are gone, as a file's reader drops them:
+            # they take no part in choosing among duplicates either.
+            row = {k: v for k, v in row.items() if not is_kept_label(k) or k in read}
             by_key[(row["resource_id"], row["time"])].append(row)
 
     dimensions = {label_column(n) for n in catalog.dimensions.labels}

@@ -19,7 +19,7 @@ from rating.rate.timeline import (
     split_points,
     validity_boundaries,
 )
-from rating.scopes import MATCHED_SCOPE_COLUMNS, SCOPE_COLUMNS, label_column
+from rating.scopes import MATCHED_SCOPE_COLUMNS, SCOPE_COLUMNS, is_kept_label, label_column
 
 _NOT_IN_KEY = {"resource_id", "time", "source_file", "source_line"}
 
@@ -104,7 +104,7 @@ def shape_of(
         days=period.days,
         default_iv=td_us(options.interval),
         type_intervals={t: td_us(d) for t, d in options.interval_by_type.items()},
-        key_columns=tuple(sorted(n for n in schema.names if n not in _NOT_IN_KEY)),
+        key_columns=_key_columns(schema.names, catalogs),
         cond_traits=tuple(_condition_columns(products, types)),
         usage_traits=usage_traits,
         usage_types={c: types[c] for c in usage_traits},
@@ -118,6 +118,16 @@ def shape_of(
         creation_cuts=creation_cuts,
         dimensions=tuple(label_column(n) for n in dict.fromkeys(labels)),
         cell_from=tuple(label_column(n) for n in catalogs[0].dimensions.cell_from_label),
+    )
+
+
+def _key_columns(names: Sequence[str], catalogs: Sequence[Catalog]) -> tuple[str, ...]:
+    """What picks one of several samples with the same (resource, time), in name order:
+    every column but the key and source position, and of the labels only those the
+    catalogs read — a file's reader drops the others, so a table holding them picks alike."""
+    read = {label_column(n) for catalog in catalogs for n in catalog.dimensions.read_labels}
+    return tuple(
+        sorted(n for n in names if n not in _NOT_IN_KEY and (not is_kept_label(n) or n in read))
     )
 
 
