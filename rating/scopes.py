@@ -11,7 +11,12 @@ else lists them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rating.model import Catalog
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,13 @@ LABEL_COLUMN_PREFIX = "label."
 def label_column(name: str) -> str:
     """The normalized sample and line-item column of label ``name``."""
     return f"{LABEL_COLUMN_PREFIX}{name}"
+
+
+def read_label_columns(catalogs: Iterable[Catalog]) -> list[str]:
+    """The label columns the catalogs read (dimensions, then cell rules), each once: the
+    only labels a reader keeps, and the only ones that take part in rating."""
+    names = (n for catalog in catalogs for n in catalog.dimensions.read_labels)
+    return [label_column(n) for n in dict.fromkeys(names)]
 
 
 def is_kept_label(column: str) -> bool:

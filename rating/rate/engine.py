@@ -40,7 +40,7 @@ from rating.rate.result import (
     UnmatchedGroup,
     conform,
 )
-from rating.scopes import label_column
+from rating.scopes import read_label_columns
 
 
 @dataclass(frozen=True)
@@ -204,7 +204,7 @@ def _runs(
                 yield _run(con, plan, read, period)
             return
     with _session(settings) as con:
-        full = [*batches.schema.names, *_label_columns(catalogs)]
+        full = [*batches.schema.names, *read_label_columns(catalogs)]
         read, schema = load_samples(con, batches.again().batches(full, dictionary=True), None)
         for plan in compile_plans(catalogs, period, options, _decoded(schema)):
             yield _run(con, plan, read, period)
@@ -218,13 +218,7 @@ def _rating_columns(catalogs: Sequence[Catalog], schema: pa.Schema) -> list[str]
         if product.usage.trait:
             traits.add(product.usage.trait)
     wanted = {*ENVELOPE_COLUMNS, *(f"traits.{name}" for name in traits)}
-    return [name for name in schema.names if name in wanted] + _label_columns(catalogs)
-
-
-def _label_columns(catalogs: Sequence[Catalog]) -> list[str]:
-    """The label columns the catalogs read (the reader keeps them when asked)."""
-    names = (n for catalog in catalogs for n in catalog.dimensions.read_labels)
-    return [label_column(n) for n in dict.fromkeys(names)]
+    return [name for name in schema.names if name in wanted] + read_label_columns(catalogs)
 
 
 def _duplicates_differ(con: duckdb.DuckDBPyConnection) -> bool:

@@ -67,7 +67,13 @@ from rating.rate.timeline import (
     pieces,
     split_points,
 )
-from rating.scopes import MATCHED_SCOPE_COLUMNS, SCOPE_COLUMNS, is_kept_label, label_column
+from rating.scopes import (
+    MATCHED_SCOPE_COLUMNS,
+    SCOPE_COLUMNS,
+    is_kept_label,
+    label_column,
+    read_label_columns,
+)
 from rating.service_categories import service_category
 
 _MICRO = timedelta(microseconds=1)
@@ -474,7 +480,7 @@ def rate(
     counts = Counts()
     by_key: dict[tuple[str, datetime], list[dict[str, Any]]] = defaultdict(list)
     cell_from = [label_column(n) for n in catalog.dimensions.cell_from_label]
-    read = {label_column(n) for n in catalog.dimensions.read_labels}
+    read = set(read_label_columns([catalog]))
     for batch in batches:
         for row in batch.to_pylist():
             counts.read += 1

@@ -19,7 +19,13 @@ from rating.rate.timeline import (
     split_points,
     validity_boundaries,
 )
-from rating.scopes import MATCHED_SCOPE_COLUMNS, SCOPE_COLUMNS, is_kept_label, label_column
+from rating.scopes import (
+    MATCHED_SCOPE_COLUMNS,
+    SCOPE_COLUMNS,
+    is_kept_label,
+    label_column,
+    read_label_columns,
+)
 
 _NOT_IN_KEY = {"resource_id", "time", "source_file", "source_line"}
 
@@ -125,7 +131,7 @@ def _key_columns(names: Sequence[str], catalogs: Sequence[Catalog]) -> tuple[str
     """What picks one of several samples with the same (resource, time), in name order:
     every column but the key and source position, and of the labels only those the
     catalogs read — a file's reader drops the others, so a table holding them picks alike."""
-    read = {label_column(n) for catalog in catalogs for n in catalog.dimensions.read_labels}
+    read = set(read_label_columns(catalogs))
     return tuple(
         sorted(n for n in names if n not in _NOT_IN_KEY and (not is_kept_label(n) or n in read))
     )
