@@ -221,7 +221,7 @@ class Ratecard:
         returned for its reconciliation); spend is after discounts and fees
         (rating.control.budget says when it cannot be).
         """
-        from rating.control.budget import accruing_products, budget_status, month_to_date
+        from rating.control.budget import budget_status, month_to_date
 
         month = Period.parse(period) if isinstance(period, str) else period
         to_date = month_to_date(month, as_of)
@@ -235,7 +235,7 @@ class Ratecard:
             rated.line_items.to_pylist(),
             to_date,
             month.end,
-            accruing_products(self.model.products),
+            self.model.products,
         )
         return rated, uses
 
@@ -256,7 +256,7 @@ class Ratecard:
         run's spend — no second rating — when the period is a calendar month, up to
         ``as_of`` with its forecast for an interim run.
         """
-        from rating.control.budget import accruing_products, budget_status
+        from rating.control.budget import budget_status
         from rating.report.gauges import SiteControls
 
         controls = self.model.controls
@@ -282,7 +282,7 @@ class Ratecard:
                 rated.line_items.to_pylist(),
                 rated.period,
                 month.end,
-                accruing_products(self.model.products),
+                self.model.products,
             )
         return SiteControls(
             at,

@@ -6,7 +6,7 @@ fees, as the invoice would say it. A budget narrowed to a cell, a seller or a
 product group is read off the line items instead, before discounts (those apply
 to the tenant as a whole; docs/quotas.md). The forecast adds, for every line
 still running at the as-of instant (its slice ends there) of a product that
-accrues over time (:func:`accruing_products`), its hourly run-rate (amount ÷ the
+accrues over time (:func:`_accruing`), its hourly run-rate (amount ÷ the
 slice's hours) × the hours left in the month.
 """
 
@@ -91,7 +91,7 @@ class BudgetUse:
         }
 
 
-def accruing_products(products: Iterable[Product]) -> frozenset[str]:
+def _accruing(products: Iterable[Product]) -> frozenset[str]:
     """Ids of the products whose charge grows with time: time, trait × time, and a
     prorated recurring fee (by the day). A fee that is not prorated was charged in
     full when the resource appeared; a quantity or one-time fee does not run on.
@@ -110,11 +110,12 @@ def budget_status(
     line_items: list[dict[str, Any]],
     to_date: Period,
     month_end: datetime,
-    accruing: frozenset[str],
+    products: Iterable[Product],
 ) -> list[BudgetUse]:
     """Every budget's use: ``reports`` by tenant and ``line_items`` of the month-to-date run;
-    ``accruing`` the products that run on (:func:`accruing_products`)."""
+    ``products`` the catalog's, of which those accruing over time run on (:func:`_accruing`)."""
     hours_left = Decimal((month_end - to_date.end).total_seconds()) / _HOUR
+    accruing = _accruing(products)
     uses = []
     for budget in budgets:
         lines = [line for line in line_items if _counts(budget, line)]
